@@ -1,0 +1,25 @@
+/**
+ * Ticker tagging. Recognised shapes: 600111.SH, 300748.SZ, 830799.BJ, 0700.HK, USAR.US
+ * (also .O/.N as used by some Chinese outlets). Normalised to upper case with the
+ * exchange suffix; metadata tickers (e.g. the flash corpus's `stocks`) are merged in.
+ */
+const TICKER_RE = /(?<![A-Za-z0-9])(\d{6}\.(?:SH|SZ|BJ)|\d{4,5}\.HK|[A-Z]{1,5}\.(?:US|O|N))(?![A-Za-z0-9])/gi;
+
+export function findTickers(text: string): string[] {
+  const found = new Set<string>();
+  for (const m of text.matchAll(TICKER_RE)) found.add(m[1]!.toUpperCase());
+  return [...found];
+}
+
+/** Normalise a ticker given by a user or a metadata field (e.g. `sh600111`, `600111`). */
+export function normalizeTicker(raw: string): string {
+  const s = raw.trim().toUpperCase();
+  const pre = /^(SH|SZ|BJ)(\d{6})$/.exec(s);
+  if (pre) return `${pre[2]}.${pre[1]}`;
+  if (/^\d{6}$/.test(s)) {
+    // Exchange by code range: 6xxxxx Shanghai, 0/3xxxxx Shenzhen, 4/8xxxxx Beijing.
+    const ex = s.startsWith('6') ? 'SH' : s.startsWith('0') || s.startsWith('3') ? 'SZ' : 'BJ';
+    return `${s}.${ex}`;
+  }
+  return s;
+}

@@ -1,0 +1,320 @@
+/**
+ * The `lodestone` command. Thin: parses arguments, calls the same services as the HTTP API,
+ * prints text or JSON. Exit codes: 0 success, 1 some items failed (ingest) or nothing
+ * found where something was required, 2 usage or runtime error.
+ */
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { describeError, LodestoneError } from '../core/errors.js';
+import { isDocType } from '../core/types.js';
+import { clusterView, documentView, resolveDocument } from '../services/documents.js';
+import { openContext, userDictPath } from '../services/context.js';
+import { ingestTargets } from '../services/ingest.js';
+import { searchDocuments } from '../services/search.js';
+import { ProgressBar } from './progress.js';
+
+const USAGE = `lodestone — self-hosted research desk
+
+Usage:
+  lodestone ingest PATH|URL... [--data DIR] [--source NAME] [--type TYPE] [--allow-private] [--json]
+  lodestone search QUERY [--data DIR] [--limit N] [--offset N] [--sort relevance|newest]
+                         [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--type T] [--source S] [--lang L]
+                         [--no-collapse] [--explain] [--json]
+  lodestone show ID [--data DIR] [--json]
+  lodestone clusters [--data DIR] [--min-size N] [--json]
+  lodestone serve [--data DIR] [--port N] [--host H] [--allow-private]
+  lodestone dict add WORD... [--data DIR]     add words to the user dictionary (no reindex needed)
+  lodestone stats [--data DIR] [--json]
+
+--data defaults to ./data (or LODESTONE_DATA).
+Query language: terms (AND), "phrases", OR, NOT / -term, ( ), title: source: type: lang: ticker:`;
+
+const COMMON = {
+  data: { type: 'string' },
+  json: { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const;
+
+type Out = { log: (s: string) => void; err: (s: string) => void };
+const stdio: Out = { log: (s) => process.stdout.write(`${s}\n`), err: (s) => process.stderr.write(`${s}\n`) };
+
+export async function main(argv: string[], out: Out = stdio): Promise<number> {
+  const [cmd, ...rest] = argv;
+  try {
+    switch (cmd) {
+      case 'ingest':
+        return await cmdIngest(rest, out);
+      case 'search':
+        return await cmdSearch(rest, out);
+      case 'show':
+        return await cmdShow(rest, out);
+      case 'clusters':
+        return await cmdClusters(rest, out);
+      case 'serve':
+        return await cmdServe(rest, out);
+      case 'dict':
+        return await cmdDict(rest, out);
+      case 'stats':
+        return await cmdStats(rest, out);
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        out.log(USAGE);
+        return cmd === undefined ? 2 : 0;
+      default:
+        out.err(`Unknown command ${JSON.stringify(cmd)}.\n\n${USAGE}`);
+        return 2;
+    }
+  } catch (err) {
+    if (err instanceof LodestoneError) {
+      out.err(`error: ${err.message}`);
+      return 2;
+    }
+    if (err instanceof TypeError && /option|argument/i.test(err.message)) {
+      out.err(`error: ${err.message}\n\n${USAGE}`);
+      return 2;
+    }
+    out.err(`error: ${describeError(err)}`);
+    return 2;
+  }
+}
+
+async function cmdIngest(args: string[], out: Out): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { ...COMMON, source: { type: 'string' }, type: { type: 'string' }, 'allow-private': { type: 'boolean' } },
+  });
+  if (values.help || positionals.length === 0) {
+    out.log('lodestone ingest PATH|URL... [--data DIR] [--source NAME] [--type TYPE] [--allow-private] [--json]');
+    return positionals.length === 0 ? 2 : 0;
+  }
+  if (values.type !== undefined && !isDocType(values.type)) {
+    throw new LodestoneError('bad_request', `--type must be one of news, report, transcript, interview, announcement, note`);
+  }
+  const ctx = openContext({ ...(values.data ? { dataDir: values.data } : {}), allowPrivate: values['allow-private'] ?? false });
+  const bar = new ProgressBar();
+  try {
+    const report = await ingestTargets(ctx.store, positionals, {
+      ...(values.source ? { source: values.source } : {}),
+      ...(values.type && isDocType(values.type) ? { type: values.type } : {}),
+      allowPrivate: ctx.allowPrivate,
+      onProgress: (p) => {
+        const frac = p.total > 0 ? Math.min(1, p.done / p.total) : null;
+        bar.update(frac, `${p.targetIndex + 1}/${p.targets} ${p.stored.toLocaleString('en')} docs, ${p.failed} failed  ${p.target}`);
+      },
+      onProblem: (kind, p) => {
+        if (!values.json) {
+          bar.done();
+          out.err(`${kind === 'error' ? 'failed' : 'warning'}: ${p.location}: ${p.reason}`);
+        }
+      },
+    });
+    bar.done();
+    if (values.json) out.log(JSON.stringify(report));
+    else {
+      out.log(
+        `${report.inserted} new, ${report.updated} updated, ${report.unchanged} unchanged, ${report.failed} failed, ${report.warnings} warnings in ${(report.took_ms / 1000).toFixed(1)} s (${report.docs_per_s} docs/s)`,
+      );
+    }
+    return report.failed > 0 ? 1 : 0;
+  } finally {
+    await ctx.store.close();
+  }
+}
+
+function list(v: string | string[] | undefined): string[] | undefined {
+  if (v === undefined) return undefined;
+  const arr = (Array.isArray(v) ? v : [v]).flatMap((x) => x.split(',')).map((x) => x.trim()).filter(Boolean);
+  return arr.length > 0 ? arr : undefined;
+}
+
+function intArg(v: string | undefined, name: string, dflt: number): number {
+  if (v === undefined) return dflt;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new LodestoneError('bad_request', `--${name} must be a non-negative integer`);
+  return n;
+}
+
+async function cmdSearch(args: string[], out: Out): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      ...COMMON,
+      limit: { type: 'string' },
+      offset: { type: 'string' },
+      sort: { type: 'string' },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      type: { type: 'string', multiple: true },
+      source: { type: 'string', multiple: true },
+      lang: { type: 'string', multiple: true },
+      'no-collapse': { type: 'boolean', default: false },
+      explain: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    out.log(USAGE);
+    return 0;
+  }
+  const sort = values.sort ?? 'relevance';
+  if (sort !== 'relevance' && sort !== 'newest') throw new LodestoneError('bad_request', '--sort must be relevance or newest');
+  const ctx = openContext(values.data ? { dataDir: values.data } : {});
+  try {
+    const res = await searchDocuments(ctx.store, {
+      q: positionals.join(' '),
+      limit: intArg(values.limit, 'limit', 10),
+      offset: intArg(values.offset, 'offset', 0),
+      sort,
+      ...(values.from ? { from: values.from } : {}),
+      ...(values.to ? { to: values.to } : {}),
+      ...optional('type', list(values.type)),
+      ...optional('source', list(values.source)),
+      ...optional('lang', list(values.lang)),
+      collapse: !values['no-collapse'],
+      explain: values.explain ?? false,
+    });
+    if (values.json) {
+      out.log(JSON.stringify(res));
+      return 0;
+    }
+    const bold = process.stdout.isTTY ? (s: string) => `\x1b[1;33m${s}\x1b[0m` : (s: string) => `[${s}]`;
+    out.log(`${res.total.toLocaleString('en')} results (${res.took_ms} ms) for ${res.query}`);
+    res.hits.forEach((h, i) => {
+      out.log('');
+      out.log(`${res.offset + i + 1}. ${mark(h.title || '(untitled)', h.title_highlights, bold)}`);
+      const when = h.published_at ? h.published_at.replace('T', ' ').slice(0, 16) + ' UTC' : 'undated';
+      const also = h.cluster ? `  · also in ${h.cluster.others.length} more: ${[...new Set(h.cluster.others.map((o) => o.source))].join(', ')}` : '';
+      out.log(`   ${h.source} · ${when} · ${h.type} · id ${h.id}${also}`);
+      if (h.snippet) out.log(`   ${mark(h.snippet, h.highlights, bold)}`);
+      if (h.explain) out.log(`   explain: ${JSON.stringify(h.explain)}`);
+    });
+    return 0;
+  } finally {
+    await ctx.store.close();
+  }
+}
+
+function optional<K extends string, V>(key: K, v: V | undefined): { [P in K]?: V } {
+  return (v === undefined ? {} : { [key]: v }) as { [P in K]?: V };
+}
+
+function mark(text: string, ranges: [number, number][], style: (s: string) => string): string {
+  let outStr = '';
+  let pos = 0;
+  for (const [a, b] of ranges) {
+    outStr += text.slice(pos, a) + style(text.slice(a, b));
+    pos = b;
+  }
+  return outStr + text.slice(pos);
+}
+
+async function cmdShow(args: string[], out: Out): Promise<number> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: COMMON });
+  if (positionals.length !== 1) {
+    out.err('usage: lodestone show ID [--data DIR] [--json]');
+    return 2;
+  }
+  const ctx = openContext(values.data ? { dataDir: values.data } : {});
+  try {
+    const view = await documentView(ctx.store, await resolveDocument(ctx.store, positionals[0]!));
+    if (values.json) {
+      out.log(JSON.stringify(view));
+      return 0;
+    }
+    out.log(view.title || '(untitled)');
+    out.log(`${view.source} · ${view.published_at ?? 'undated'} · ${view.type} · ${view.lang} · id ${view.id} (${view.internal_id})`);
+    if (view.url) out.log(view.url);
+    if (view.tickers.length) out.log(`tickers: ${view.tickers.join(' ')}`);
+    out.log('');
+    for (const p of view.paragraphs) out.log(`[${p.n}]${p.page !== undefined ? ` (p. ${p.page})` : ''} ${p.text}`);
+    if (view.cluster) {
+      out.log('');
+      out.log(`Also published by (cluster ${view.cluster.id}, ${view.cluster.size} documents, canonical ${view.cluster.canonical}):`);
+      for (const m of view.cluster.members) if (m.id !== view.id) out.log(`  - ${m.source} · ${m.published_at ?? 'undated'} · ${m.id} · ${m.title}`);
+    }
+    return 0;
+  } finally {
+    await ctx.store.close();
+  }
+}
+
+async function cmdClusters(args: string[], out: Out): Promise<number> {
+  const { values } = parseArgs({ args, allowPositionals: false, options: { ...COMMON, 'min-size': { type: 'string' } } });
+  const ctx = openContext(values.data ? { dataDir: values.data } : {});
+  try {
+    const clusters = await ctx.store.clusters(intArg(values['min-size'], 'min-size', 2));
+    for (const c of clusters) {
+      if (values.json) out.log(JSON.stringify({ cluster: c.id, canonical: c.canonical, members: c.members.map((m) => m.id) }));
+      else {
+        const v = clusterView(c);
+        out.log(`cluster ${v.id} · ${v.size} documents · canonical ${v.canonical}`);
+        for (const m of v.members) out.log(`  ${m.published_at ?? 'undated'}  ${m.source}  ${m.id}  ${m.title}`);
+      }
+    }
+    if (!values.json) out.log(`${clusters.length} clusters`);
+    return 0;
+  } finally {
+    await ctx.store.close();
+  }
+}
+
+async function cmdServe(args: string[], out: Out): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    allowPositionals: false,
+    options: { ...COMMON, port: { type: 'string' }, host: { type: 'string' }, 'allow-private': { type: 'boolean' } },
+  });
+  const { startServer } = await import('../http/server.js');
+  const ctx = openContext({ ...(values.data ? { dataDir: values.data } : {}), allowPrivate: values['allow-private'] ?? false });
+  const port = intArg(values.port ?? process.env.PORT, 'port', 8787);
+  const host = values.host ?? process.env.LODESTONE_HOST ?? '127.0.0.1';
+  const server = await startServer(ctx, { port, host });
+  out.log(`Lodestone is serving ${ctx.dataDir} at ${server.url}`);
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  await server.close();
+  await ctx.store.close();
+  return 0;
+}
+
+async function cmdDict(args: string[], out: Out): Promise<number> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: COMMON });
+  const [sub, ...words] = positionals;
+  if (sub !== 'add' || words.length === 0) {
+    out.err('usage: lodestone dict add WORD... [--data DIR]');
+    return 2;
+  }
+  const ctx = openContext(values.data ? { dataDir: values.data } : {});
+  try {
+    mkdirSync(ctx.dataDir, { recursive: true });
+    // A high frequency makes jieba keep the word whole; the index needs no change (terms.ts).
+    appendFileSync(userDictPath(ctx.dataDir), words.map((w) => `${w.trim()} 100000 n\n`).join(''));
+    out.log(`added ${words.length} word(s) to ${userDictPath(ctx.dataDir)}; queries use them at once, no reindex needed`);
+    return 0;
+  } finally {
+    await ctx.store.close();
+  }
+}
+
+async function cmdStats(args: string[], out: Out): Promise<number> {
+  const { values } = parseArgs({ args, allowPositionals: false, options: COMMON });
+  const ctx = openContext(values.data ? { dataDir: values.data } : {});
+  try {
+    const s = await ctx.store.stats();
+    if (values.json) out.log(JSON.stringify(s));
+    else {
+      out.log(`${s.documents} documents, ${s.clusters} duplicate clusters (${s.clusteredDocuments} documents in clusters)`);
+      out.log(`analyzer ${s.analyzer}, schema v${s.schemaVersion}`);
+      for (const src of s.sources.slice(0, 20)) out.log(`  ${src.count}\t${src.value}`);
+    }
+    return 0;
+  } finally {
+    await ctx.store.close();
+  }
+}

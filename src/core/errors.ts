@@ -1,0 +1,40 @@
+/**
+ * The error catalog: every error the product reports on purpose has a code here,
+ * and the HTTP status for a code is decided here and nowhere else.
+ */
+export const ERROR_CODES = {
+  bad_request: 400,
+  query_syntax: 400,
+  invalid_input: 422,
+  not_found: 404,
+  ambiguous_id: 409,
+  fetch_blocked: 403,
+  fetch_failed: 502,
+  too_large: 413,
+  unsupported_format: 415,
+  internal: 500,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export class LodestoneError extends Error {
+  readonly code: ErrorCode;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>) {
+    super(message);
+    this.name = 'LodestoneError';
+    this.code = code;
+    this.details = details;
+  }
+
+  get status(): number {
+    return ERROR_CODES[this.code];
+  }
+}
+
+/** A short, user-facing description of any thrown value. */
+export function describeError(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  return String(err);
+}

@@ -1,0 +1,50 @@
+/**
+ * Time zone handling for user-facing day boundaries and month facets. Dates typed by a
+ * user (--from 2025-07-01) mean midnight in LODESTONE_TZ (default Asia/Shanghai, the zone
+ * of most sources Lodestone reads).
+ */
+import { LodestoneError } from './errors.js';
+
+export function defaultTimeZone(): string {
+  return process.env.LODESTONE_TZ ?? 'Asia/Shanghai';
+}
+
+/** Offset of `tz` from UTC at instant `t`, in minutes (east positive). */
+export function zoneOffsetMinutes(tz: string, t: number): number {
+  const dtf = new Intl.DateTimeFormat('en-US', {
+    timeZone: tz,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  });
+  const p: Record<string, number> = {};
+  for (const part of dtf.formatToParts(new Date(t))) if (part.type !== 'literal') p[part.type] = Number(part.value);
+  const asUtc = Date.UTC(p.year!, p.month! - 1, p.day!, p.hour!, p.minute!, p.second!);
+  return Math.round((asUtc - Math.floor(t / 1000) * 1000) / 60000);
+}
+
+/**
+ * Parse a user date: YYYY-MM-DD (midnight in `tz`), or a full ISO 8601 timestamp.
+ * `endOfDay` moves a bare date to the next midnight (for inclusive --to).
+ */
+export function parseUserDate(value: string, tz = defaultTimeZone(), endOfDay = false): number {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value.trim());
+  if (m) {
+    const utcMidnight = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]) + (endOfDay ? 1 : 0));
+    const off = zoneOffsetMinutes(tz, utcMidnight);
+    return utcMidnight - off * 60000;
+  }
+  const t = Date.parse(value);
+  if (Number.isNaN(t)) {
+    throw new LodestoneError('bad_request', `Invalid date ${JSON.stringify(value)}: use YYYY-MM-DD or an ISO 8601 timestamp`);
+  }
+  return t;
+}
+
+export function toIso(t: number | null): string | null {
+  return t === null ? null : new Date(t).toISOString();
+}

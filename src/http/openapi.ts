@@ -1,0 +1,76 @@
+/** The OpenAPI 3.1 document, generated from the zod schemas in schemas.ts. */
+import { z } from 'zod';
+import {
+  DocumentView,
+  ErrorBody,
+  IngestResult,
+  IngestUrl,
+  PostDocuments,
+  SearchQuery,
+  SearchResponse,
+} from './schemas.js';
+
+const json = (schema: z.ZodType, io: 'input' | 'output' = 'output') => ({
+  'application/json': { schema: z.toJSONSchema(schema, { io, unrepresentable: 'any' }) },
+});
+
+function queryParameters() {
+  const shape = SearchQuery.shape;
+  return Object.keys(shape).map((name) => ({
+    name,
+    in: 'query',
+    required: false,
+    schema: z.toJSONSchema(shape[name as keyof typeof shape], { io: 'input', unrepresentable: 'any' }),
+  }));
+}
+
+export function openApiDocument(): Record<string, unknown> {
+  const error = { description: 'Error', content: json(ErrorBody) };
+  return {
+    openapi: '3.1.0',
+    info: { title: 'Lodestone API', version: '0.1.0', description: 'Documents in, precise Chinese and English search out.' },
+    paths: {
+      '/healthz': { get: { summary: 'Liveness and document count', responses: { 200: { description: 'OK' } } } },
+      '/api/search': {
+        get: {
+          summary: 'Search documents',
+          description:
+            'Query language: terms (AND), "phrases", OR, NOT / -term, parentheses, title: source: type: lang: ticker:. Clusters of duplicates collapse into one hit unless collapse=false.',
+          parameters: queryParameters(),
+          responses: { 200: { description: 'Results', content: json(SearchResponse) }, 400: error },
+        },
+      },
+      '/api/documents': {
+        post: {
+          summary: 'Add or update documents (one record, an array, or {documents: [...]})',
+          requestBody: { required: true, content: json(PostDocuments, 'input') },
+          responses: { 200: { description: 'Ingest result', content: json(IngestResult) }, 400: error, 422: error },
+        },
+      },
+      '/api/documents/{id}': {
+        get: {
+          summary: 'One document with numbered paragraphs and its duplicate cluster',
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: { 200: { description: 'Document', content: json(DocumentView) }, 404: error, 409: error },
+        },
+      },
+      '/api/files': {
+        post: {
+          summary: 'Upload one file (raw body): .txt .md .html .pdf .docx .ndjson .jsonl .json .xml',
+          parameters: [{ name: 'name', in: 'query', required: true, schema: { type: 'string' } }],
+          requestBody: { required: true, content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } } },
+          responses: { 200: { description: 'Ingest result', content: json(IngestResult) }, 400: error, 413: error },
+        },
+      },
+      '/api/sources/url': {
+        post: {
+          summary: 'Ingest a feed or web page URL',
+          requestBody: { required: true, content: json(IngestUrl, 'input') },
+          responses: { 200: { description: 'Ingest result', content: json(IngestResult) }, 400: error },
+        },
+      },
+      '/api/clusters': { get: { summary: 'Duplicate clusters', responses: { 200: { description: 'Clusters' } } } },
+      '/api/stats': { get: { summary: 'Store statistics', responses: { 200: { description: 'Statistics' } } } },
+    },
+  };
+}

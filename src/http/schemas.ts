@@ -1,0 +1,139 @@
+/**
+ * Request and response schemas of the HTTP API (zod). The OpenAPI document is generated
+ * from these, and the web app imports the same schemas, so nothing is written twice.
+ */
+import { z } from 'zod';
+import { DOC_TYPES } from '../core/types.js';
+
+const listParam = z
+  .union([z.string(), z.array(z.string())])
+  .optional()
+  .transform((v) => {
+    if (v === undefined) return undefined;
+    const arr = (Array.isArray(v) ? v : [v]).flatMap((x) => x.split(',')).map((x) => x.trim()).filter(Boolean);
+    return arr.length > 0 ? arr : undefined;
+  });
+
+const boolParam = z
+  .enum(['true', 'false', '1', '0'])
+  .optional()
+  .transform((v) => (v === undefined ? undefined : v === 'true' || v === '1'));
+
+export const SearchQuery = z.object({
+  q: z.string().max(2000).default(''),
+  limit: z.coerce.number().int().min(0).max(100).default(10),
+  offset: z.coerce.number().int().min(0).max(100_000).default(0),
+  sort: z.enum(['relevance', 'newest']).default('relevance'),
+  from: z.string().optional(),
+  to: z.string().optional(),
+  type: listParam,
+  source: listParam,
+  lang: listParam,
+  collapse: boolParam,
+  explain: boolParam,
+  facets: boolParam,
+});
+
+const Range = z.tuple([z.number(), z.number()]);
+
+const ClusterOther = z.object({
+  id: z.string(),
+  title: z.string(),
+  source: z.string(),
+  url: z.string().nullable(),
+  published_at: z.string().nullable(),
+});
+
+export const SearchHit = z.object({
+  id: z.string(),
+  title: z.string(),
+  source: z.string(),
+  url: z.string().nullable(),
+  published_at: z.string().nullable(),
+  type: z.string(),
+  lang: z.string(),
+  score: z.number(),
+  snippet: z.string(),
+  highlights: z.array(Range),
+  title_highlights: z.array(Range),
+  paragraph: z.number(),
+  cluster: z.object({ id: z.number(), size: z.number(), matched: z.number(), others: z.array(ClusterOther) }).nullable(),
+  explain: z.record(z.string(), z.unknown()).optional(),
+});
+
+const FacetCount = z.object({ value: z.string(), count: z.number() });
+
+export const SearchResponse = z.object({
+  total: z.number(),
+  took_ms: z.number(),
+  query: z.string(),
+  sort: z.enum(['relevance', 'newest']),
+  offset: z.number(),
+  limit: z.number(),
+  hits: z.array(SearchHit),
+  facets: z
+    .object({ type: z.array(FacetCount), source: z.array(FacetCount), lang: z.array(FacetCount), month: z.array(FacetCount) })
+    .nullable(),
+});
+
+export const DocumentRecord = z
+  .object({
+    id: z.union([z.string(), z.number()]).optional(),
+    title: z.string().optional(),
+    body: z.string().optional(),
+    paragraphs: z.array(z.string()).optional(),
+    published_at: z.union([z.string(), z.number()]).nullable().optional(),
+    source: z.string().optional(),
+    url: z.string().nullable().optional(),
+    lang: z.string().nullable().optional(),
+    type: z.enum(DOC_TYPES).optional(),
+  })
+  .catchall(z.unknown());
+
+export const PostDocuments = z.union([
+  DocumentRecord,
+  z.array(DocumentRecord).max(10_000),
+  z.object({ documents: z.array(DocumentRecord).max(10_000) }),
+]);
+
+export const DocumentView = z.object({
+  id: z.string(),
+  internal_id: z.string(),
+  external_id: z.string().nullable(),
+  title: z.string(),
+  source: z.string(),
+  url: z.string().nullable(),
+  published_at: z.string().nullable(),
+  fetched_at: z.string().nullable(),
+  ingested_at: z.string().nullable(),
+  type: z.string(),
+  lang: z.string(),
+  script: z.string(),
+  tickers: z.array(z.string()),
+  metadata: z.record(z.string(), z.unknown()),
+  content_hash: z.string(),
+  paragraphs: z.array(z.object({ n: z.number(), text: z.string(), page: z.number().optional() })),
+  cluster: z
+    .object({ id: z.number(), size: z.number(), canonical: z.string(), members: z.array(ClusterOther) })
+    .nullable(),
+});
+
+export const IngestResult = z.object({
+  inserted: z.number(),
+  updated: z.number(),
+  unchanged: z.number(),
+  failed: z.number(),
+  warnings: z.number(),
+  errors: z.array(z.object({ location: z.string(), reason: z.string() })),
+  documents: z.array(z.object({ id: z.string(), status: z.string(), cluster_id: z.number().nullable() })),
+});
+
+export const ErrorBody = z.object({
+  error: z.object({ code: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()).optional() }),
+});
+
+export const IngestUrl = z.object({
+  url: z.string().url(),
+  source: z.string().optional(),
+  type: z.enum(DOC_TYPES).optional(),
+});

@@ -1,0 +1,189 @@
+/**
+ * The HTTP server (Fastify). Routes are thin: a zod schema, one service call, a presenter.
+ * Errors map to status codes in one place (the LodestoneError catalog). Binds to 127.0.0.1
+ * unless told otherwise.
+ */
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { ZodError } from 'zod';
+import { describeError, LodestoneError } from '../core/errors.js';
+import { sha256Hex } from '../core/hash.js';
+import type { AppContext } from '../services/context.js';
+import { clusterView, documentView, resolveDocument } from '../services/documents.js';
+import { type IngestReport, ingestRecords, ingestTargets } from '../services/ingest.js';
+import { searchDocuments } from '../services/search.js';
+import type { UpsertResult } from '../store/ports.js';
+import { openApiDocument } from './openapi.js';
+import { IngestUrl, PostDocuments, SearchQuery } from './schemas.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+/** Static files of the plain search page (works from src/http and dist/http). */
+export const PUBLIC_DIR = join(here, '..', '..', 'public');
+
+export const CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+const MAX_UPLOAD_BYTES = 100 * 1024 * 1024;
+
+export interface RunningServer {
+  app: FastifyInstance;
+  url: string;
+  close(): Promise<void>;
+}
+
+function ingestBody(report: IngestReport, results: UpsertResult[]) {
+  return {
+    inserted: report.inserted,
+    updated: report.updated,
+    unchanged: report.unchanged,
+    failed: report.failed,
+    warnings: report.warnings,
+    errors: report.errors,
+    documents: results.map((r) => ({ id: r.id, status: r.status, cluster_id: r.clusterId })),
+  };
+}
+
+export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
+  const app = Fastify({ logger: false, bodyLimit: 32 * 1024 * 1024 });
+  app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer', bodyLimit: MAX_UPLOAD_BYTES }, (_req, body, done) =>
+    done(null, body),
+  );
+
+  app.addHook('onSend', async (_req, reply) => {
+    reply.header('content-security-policy', CSP);
+    reply.header('x-content-type-options', 'nosniff');
+    reply.header('referrer-policy', 'no-referrer');
+  });
+
+  app.setErrorHandler((err, _req, reply) => {
+    if (err instanceof LodestoneError) {
+      return reply.status(err.status).send({ error: { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) } });
+    }
+    if (err instanceof ZodError) {
+      const message = err.issues.map((i) => `${i.path.join('.') || 'value'}: ${i.message}`).join('; ');
+      return reply.status(400).send({ error: { code: 'bad_request', message } });
+    }
+    const status = (err as { statusCode?: number }).statusCode ?? 500;
+    if (status >= 400 && status < 500) {
+      return reply.status(status).send({ error: { code: 'bad_request', message: describeError(err) } });
+    }
+    return reply.status(500).send({ error: { code: 'internal', message: 'Internal error; see the server log.' } });
+  });
+
+  app.get('/healthz', async () => {
+    const s = await ctx.store.stats();
+    return { ok: true, documents: s.documents };
+  });
+
+  app.get('/api/openapi.json', async () => openApiDocument());
+
+  app.get('/api/search', async (req) => {
+    const q = SearchQuery.parse(req.query);
+    return searchDocuments(ctx.store, {
+      q: q.q,
+      limit: q.limit,
+      offset: q.offset,
+      sort: q.sort,
+      ...(q.from ? { from: q.from } : {}),
+      ...(q.to ? { to: q.to } : {}),
+      ...(q.type ? { type: q.type } : {}),
+      ...(q.source ? { source: q.source } : {}),
+      ...(q.lang ? { lang: q.lang } : {}),
+      collapse: q.collapse ?? true,
+      explain: q.explain ?? false,
+      facets: q.facets ?? true,
+    });
+  });
+
+  app.get<{ Params: { id: string } }>('/api/documents/:id', async (req) =>
+    documentView(ctx.store, await resolveDocument(ctx.store, req.params.id)),
+  );
+
+  app.post('/api/documents', async (req) => {
+    const body = PostDocuments.parse(req.body);
+    const records = Array.isArray(body) ? body : 'documents' in body && Array.isArray(body.documents) ? body.documents : [body];
+    const { report, results } = await ingestRecords(ctx.store, records);
+    return ingestBody(report, results);
+  });
+
+  app.post<{ Querystring: { name?: string; source?: string } }>('/api/files', async (req) => {
+    const name = basename(req.query.name ?? '').trim();
+    if (name === '' || name.startsWith('.')) throw new LodestoneError('bad_request', 'name= (the file name, with its extension) is required');
+    const bytes = req.body;
+    if (!Buffer.isBuffer(bytes)) throw new LodestoneError('bad_request', 'send the file as the raw body (application/octet-stream)');
+    const dir = await mkdtemp(join(tmpdir(), 'lodestone-upload-'));
+    try {
+      const path = join(dir, name);
+      await writeFile(path, bytes);
+      const results: UpsertResult[] = [];
+      const report = await ingestTargets(ctx.store, [path], {
+        ...(req.query.source ? { source: req.query.source } : { source: 'uploads' }),
+        onBatch: (r) => results.push(...r),
+        // Key uploads by name: uploading a file again updates it instead of duplicating.
+        rewrite: (doc) => ({
+          ...doc,
+          key: doc.key.startsWith(`file:${path}`) ? `upload:${name}${doc.key.slice(`file:${path}`.length)}` : doc.key,
+          metadata: { ...doc.metadata, file: name, upload_sha256: sha256Hex(bytes) },
+        }),
+      });
+      return ingestBody(
+        { ...report, errors: report.errors.map((e) => ({ ...e, location: e.location.replace(path, name) })) },
+        results,
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  app.post('/api/sources/url', async (req) => {
+    const body = IngestUrl.parse(req.body);
+    const results: UpsertResult[] = [];
+    const report = await ingestTargets(ctx.store, [body.url], {
+      ...(body.source ? { source: body.source } : {}),
+      ...(body.type ? { type: body.type } : {}),
+      allowPrivate: ctx.allowPrivate,
+      onBatch: (r) => results.push(...r),
+    });
+    return ingestBody(report, results);
+  });
+
+  app.get<{ Querystring: { min_size?: string } }>('/api/clusters', async (req) => {
+    const min = Number(req.query.min_size ?? '2');
+    const clusters = await ctx.store.clusters(Number.isInteger(min) && min >= 2 ? min : 2);
+    return { clusters: clusters.slice(0, 1000).map(clusterView), total: clusters.length };
+  });
+
+  app.get('/api/stats', async () => ctx.store.stats());
+
+  // The plain search page (the full web app replaces it later). Static, no inline script.
+  const statics: Record<string, { type: string; file: string }> = {
+    '/': { type: 'text/html; charset=utf-8', file: 'index.html' },
+    '/search': { type: 'text/html; charset=utf-8', file: 'index.html' },
+    '/app.js': { type: 'text/javascript; charset=utf-8', file: 'app.js' },
+    '/app.css': { type: 'text/css; charset=utf-8', file: 'app.css' },
+  };
+  for (const [route, s] of Object.entries(statics)) {
+    app.get(route, async (_req, reply) => {
+      const body = await readFile(join(PUBLIC_DIR, s.file));
+      reply.header('cache-control', 'no-cache').type(s.type);
+      return reply.send(body);
+    });
+  }
+  app.get('/documents/:id', async (_req, reply) => {
+    reply.header('cache-control', 'no-cache').type('text/html; charset=utf-8');
+    return reply.send(await readFile(join(PUBLIC_DIR, 'index.html')));
+  });
+  return app;
+}
+
+export async function startServer(ctx: AppContext, opts: { port: number; host: string }): Promise<RunningServer> {
+  const app = await buildServer(ctx);
+  await app.listen({ port: opts.port, host: opts.host });
+  const addr = app.server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : opts.port;
+  const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
+  return { app, url: `http://${host}:${port}`, close: () => app.close() };
+}

@@ -1,0 +1,32 @@
+/** What every use case needs: the store and settings. Built once per process. */
+import { join, resolve } from 'node:path';
+import { chineseSegmenter } from '../analysis/segmenters/chinese.js';
+import type { DocumentStore } from '../store/ports.js';
+import { SqliteStore } from '../store/sqlite/store.js';
+
+export interface AppContext {
+  dataDir: string;
+  store: DocumentStore;
+  /** Allow fetching loopback/private addresses (off by default: SSRF guard). */
+  allowPrivate: boolean;
+}
+
+export function resolveDataDir(flag?: string): string {
+  return resolve(flag ?? process.env.LODESTONE_DATA ?? './data');
+}
+
+/** Path of the user dictionary: one word per line, optionally "word freq tag" (jieba format). */
+export function userDictPath(dataDir: string): string {
+  return join(dataDir, 'userdict.txt');
+}
+
+export function openContext(options: { dataDir?: string; allowPrivate?: boolean } = {}): AppContext {
+  const dataDir = resolveDataDir(options.dataDir);
+  const store = SqliteStore.open(dataDir);
+  chineseSegmenter(userDictPath(dataDir));
+  return {
+    dataDir,
+    store,
+    allowPrivate: options.allowPrivate ?? process.env.LODESTONE_ALLOW_PRIVATE === '1',
+  };
+}

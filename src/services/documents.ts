@@ -1,0 +1,87 @@
+/** Reading documents and clusters by public id; the presenter shape shared by CLI and HTTP. */
+import { LodestoneError } from '../core/errors.js';
+import { toIso } from '../core/time.js';
+import type { ClusterInfo, StoredDocument } from '../core/types.js';
+import type { DocumentStore } from '../store/ports.js';
+
+/**
+ * Resolve a public id. Ids are the source's own ids where given; when two sources use the
+ * same id, `#<rowid>` (shown in the error) picks one.
+ */
+export async function resolveDocument(store: DocumentStore, id: string): Promise<StoredDocument> {
+  const m = /^#(\d+)$/.exec(id);
+  if (m) {
+    const d = await store.getByRowid(Number(m[1]));
+    if (d) return d;
+    throw new LodestoneError('not_found', `No document with internal id ${id}`);
+  }
+  const found = await store.findByPublicId(id);
+  if (found.length === 0) throw new LodestoneError('not_found', `No document with id ${JSON.stringify(id)}`);
+  if (found.length > 1) {
+    throw new LodestoneError(
+      'ambiguous_id',
+      `Id ${JSON.stringify(id)} is used by ${found.length} sources; pick one: ${found.map((d) => `#${d.rowid} (${d.source})`).join(', ')}`,
+      { candidates: found.map((d) => ({ id: `#${d.rowid}`, source: d.source })) },
+    );
+  }
+  return found[0]!;
+}
+
+export interface DocumentView {
+  id: string;
+  internal_id: string;
+  external_id: string | null;
+  title: string;
+  source: string;
+  url: string | null;
+  published_at: string | null;
+  fetched_at: string | null;
+  ingested_at: string | null;
+  type: string;
+  lang: string;
+  script: string;
+  tickers: string[];
+  metadata: Record<string, unknown>;
+  content_hash: string;
+  paragraphs: { n: number; text: string; page?: number }[];
+  cluster: ClusterView | null;
+}
+
+export interface ClusterView {
+  id: number;
+  size: number;
+  canonical: string;
+  members: { id: string; title: string; source: string; url: string | null; published_at: string | null }[];
+}
+
+export function clusterView(c: ClusterInfo): ClusterView {
+  return {
+    id: c.id,
+    size: c.size,
+    canonical: c.canonical,
+    members: c.members.map((m) => ({ id: m.id, title: m.title, source: m.source, url: m.url, published_at: toIso(m.publishedAt) })),
+  };
+}
+
+export async function documentView(store: DocumentStore, d: StoredDocument): Promise<DocumentView> {
+  const cluster = d.clusterId !== null ? await store.cluster(d.clusterId) : null;
+  return {
+    id: d.id,
+    internal_id: `#${d.rowid}`,
+    external_id: d.externalId,
+    title: d.title,
+    source: d.source,
+    url: d.url,
+    published_at: toIso(d.publishedAt),
+    fetched_at: toIso(d.fetchedAt),
+    ingested_at: toIso(d.ingestedAt),
+    type: d.type,
+    lang: d.lang,
+    script: d.script,
+    tickers: d.tickers,
+    metadata: d.metadata,
+    content_hash: d.contentHash,
+    paragraphs: d.paragraphs.map((p) => (p.page !== undefined ? { n: p.n, text: p.text, page: p.page } : { n: p.n, text: p.text })),
+    cluster: cluster ? clusterView(cluster) : null,
+  };
+}

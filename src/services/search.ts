@@ -1,0 +1,238 @@
+/**
+ * searchDocuments: the one search use case behind the CLI, the HTTP API and the page.
+ * Parses the query, asks the store for the page of hits, then builds highlighted
+ * snippets from token offsets, cluster "also in" lists and, on request, an explanation of
+ * each score.
+ */
+import { tokenize } from '../analysis/terms.js';
+import { LodestoneError } from '../core/errors.js';
+import { parseUserDate, toIso } from '../core/time.js';
+import type { StoredDocument } from '../core/types.js';
+import { countOccurrences, findMatches, makeSnippet, type Range } from '../search/highlight.js';
+import { positiveTextLeaves, printQuery, type QueryNode, type TextNode } from '../search/query/ast.js';
+import { parseQuery } from '../search/query/parse.js';
+import type { DocumentStore, Facets, SearchFilters } from '../store/ports.js';
+import { BODY_WEIGHT, TITLE_WEIGHT } from '../store/sqlite/store.js';
+import { ftsPhrase } from '../store/sqlite/fts.js';
+
+export interface SearchParams {
+  q: string;
+  limit?: number;
+  offset?: number;
+  sort?: 'relevance' | 'newest';
+  from?: string;
+  to?: string;
+  type?: string[];
+  source?: string[];
+  lang?: string[];
+  collapse?: boolean;
+  explain?: boolean;
+  facets?: boolean;
+}
+
+export interface ClusterOther {
+  id: string;
+  title: string;
+  source: string;
+  url: string | null;
+  published_at: string | null;
+}
+
+export interface SearchHit {
+  id: string;
+  title: string;
+  source: string;
+  url: string | null;
+  published_at: string | null;
+  type: string;
+  lang: string;
+  score: number;
+  snippet: string;
+  /** [start, end) UTF-16 offsets of matches inside `snippet`. */
+  highlights: Range[];
+  /** [start, end) offsets of matches inside `title`. */
+  title_highlights: Range[];
+  /** Paragraph number the snippet comes from. */
+  paragraph: number;
+  cluster: { id: number; size: number; matched: number; others: ClusterOther[] } | null;
+  explain?: Explanation;
+}
+
+export interface Explanation {
+  formula: string;
+  fts_expression: string;
+  documents: number;
+  avg_tokens: number;
+  doc_tokens: number;
+  terms: {
+    query: string;
+    expression: string;
+    df: number;
+    idf: number;
+    tf_title: number;
+    tf_body: number;
+    weighted_tf: number;
+    contribution: number;
+  }[];
+  computed: number;
+  index_score: number;
+}
+
+export interface SearchResponse {
+  total: number;
+  took_ms: number;
+  query: string;
+  sort: 'relevance' | 'newest';
+  offset: number;
+  limit: number;
+  hits: SearchHit[];
+  facets: Facets | null;
+}
+
+export const MAX_LIMIT = 100;
+const K1 = 1.2;
+const B = 0.75;
+
+export function buildFilters(p: SearchParams): SearchFilters {
+  const f: SearchFilters = {};
+  if (p.from) f.from = parseUserDate(p.from);
+  if (p.to) f.to = parseUserDate(p.to, undefined, true);
+  if (f.from !== undefined && f.to !== undefined && f.from >= f.to) {
+    throw new LodestoneError('bad_request', `--from ${p.from} is not before --to ${p.to}`);
+  }
+  if (p.type?.length) f.types = p.type;
+  if (p.source?.length) f.sources = p.source;
+  if (p.lang?.length) f.langs = p.lang;
+  return f;
+}
+
+export async function searchDocuments(store: DocumentStore, p: SearchParams): Promise<SearchResponse> {
+  const started = performance.now();
+  const limit = p.limit ?? 10;
+  const offset = p.offset ?? 0;
+  if (!Number.isInteger(limit) || limit < 0 || limit > MAX_LIMIT)
+    throw new LodestoneError('bad_request', `limit must be an integer from 0 to ${MAX_LIMIT}`);
+  if (!Number.isInteger(offset) || offset < 0 || offset > 100_000)
+    throw new LodestoneError('bad_request', 'offset must be an integer from 0 to 100000');
+  const sort = p.sort ?? 'relevance';
+  const query = parseQuery(p.q ?? '');
+  const raw = await store.search({
+    query,
+    filters: buildFilters(p),
+    sort,
+    collapse: p.collapse ?? true,
+    limit,
+    offset,
+    facets: p.facets ?? true,
+  });
+  const docs = await store.getManyByRowid(raw.hits.map((h) => h.rowid));
+  const leaves = positiveTextLeaves(query);
+  const hits: SearchHit[] = [];
+  const stats = p.explain ? await store.indexStats() : null;
+  const dfCache = new Map<TextNode, number>();
+  for (const h of raw.hits) {
+    const d = docs.get(h.rowid);
+    if (!d) continue; // deleted between the match and the fetch
+    const texts = d.paragraphs.map((x) => x.text);
+    const snip = makeSnippet(texts, leaves);
+    let cluster: SearchHit['cluster'] = null;
+    if (h.clusterId !== null) {
+      const info = await store.cluster(h.clusterId);
+      if (info) {
+        cluster = {
+          id: info.id,
+          size: info.size,
+          matched: h.collapsed,
+          others: info.members
+            .filter((m) => m.id !== d.id || m.source !== d.source)
+            .map((m) => ({ id: m.id, title: m.title, source: m.source, url: m.url, published_at: toIso(m.publishedAt) })),
+        };
+      }
+    }
+    const hit: SearchHit = {
+      id: d.id,
+      title: d.title,
+      source: d.source,
+      url: d.url,
+      published_at: toIso(d.publishedAt),
+      type: d.type,
+      lang: d.lang,
+      score: Math.round(h.score * 1e4) / 1e4,
+      snippet: snip.text,
+      highlights: snip.highlights,
+      title_highlights: findMatches(d.title, leaves, true),
+      paragraph: snip.paragraph,
+      cluster,
+    };
+    if (p.explain && stats) hit.explain = await explain(store, query, leaves, d, h.score, stats, dfCache);
+    hits.push(hit);
+  }
+  return {
+    total: raw.total,
+    took_ms: Math.round((performance.now() - started) * 10) / 10,
+    query: printQuery(query),
+    sort,
+    offset,
+    limit,
+    hits,
+    facets: raw.facets,
+  };
+}
+
+/**
+ * Recompute a hit's score the way FTS5's bm25() does (k1 = 1.2, b = 0.75, column weights,
+ * idf floored at 1e-6), term by term, so a user can see which term carried the score.
+ */
+async function explain(
+  store: DocumentStore,
+  query: QueryNode | null,
+  leaves: TextNode[],
+  d: StoredDocument,
+  indexScore: number,
+  stats: { documents: number; avgTokens: number },
+  dfCache: Map<TextNode, number>,
+): Promise<Explanation> {
+  const body = d.paragraphs.map((p) => p.text).join('\n');
+  const docTokens = tokenize(`${d.title}\n${body}`).length;
+  const terms: Explanation['terms'] = [];
+  let computed = 0;
+  for (const leaf of leaves) {
+    let df = dfCache.get(leaf);
+    if (df === undefined) {
+      df = await store.documentFrequency(leaf);
+      dfCache.set(leaf, df);
+    }
+    let idf = Math.log((stats.documents - df + 0.5) / (df + 0.5));
+    if (idf <= 0) idf = 1e-6;
+    const tfTitle = countOccurrences(d.title, leaf);
+    const tfBody = leaf.field === 'title' ? 0 : d.paragraphs.reduce((s, p) => s + countOccurrences(p.text, leaf), 0);
+    const w = TITLE_WEIGHT * tfTitle + BODY_WEIGHT * tfBody;
+    const norm = K1 * (1 - B + (B * docTokens) / Math.max(1, stats.avgTokens));
+    const contribution = (idf * w * (K1 + 1)) / (w + norm);
+    computed += contribution;
+    terms.push({
+      query: leaf.raw,
+      expression: ftsPhrase(leaf),
+      df,
+      idf: round(idf),
+      tf_title: tfTitle,
+      tf_body: tfBody,
+      weighted_tf: w,
+      contribution: round(contribution),
+    });
+  }
+  return {
+    formula: `BM25 (k1=${K1}, b=${B}); weighted_tf = ${TITLE_WEIGHT}*tf_title + ${BODY_WEIGHT}*tf_body; contribution = idf*weighted_tf*(k1+1)/(weighted_tf + k1*(1-b+b*doc_tokens/avg_tokens))`,
+    fts_expression: printQuery(query),
+    documents: stats.documents,
+    avg_tokens: round(stats.avgTokens),
+    doc_tokens: docTokens,
+    terms,
+    computed: round(computed),
+    index_score: round(indexScore),
+  };
+}
+
+function round(x: number): number {
+  return Math.round(x * 1e4) / 1e4;
+}

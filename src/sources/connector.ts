@@ -1,0 +1,31 @@
+/**
+ * Connectors turn a target (file, folder, URL) into documents. They never abort a batch:
+ * a failing item is reported as an `error` event with its location and the rest goes on.
+ */
+import type { DocType, DocumentInput } from '../core/types.js';
+import type { FetchOptions } from './fetch.js';
+
+export type SourceEvent =
+  | { kind: 'doc'; doc: DocumentInput; location: string }
+  | { kind: 'error'; location: string; reason: string }
+  | { kind: 'warning'; location: string; reason: string }
+  /** Progress within the current target: bytes or items done out of total (0 = unknown). */
+  | { kind: 'progress'; done: number; total: number };
+
+export interface ConnectorContext {
+  /** Overrides the source name of every document. */
+  source?: string;
+  /** Overrides the document type of every document. */
+  type?: DocType;
+  fetch: Partial<FetchOptions>;
+  /** Largest non-streamed file read into memory (bytes). */
+  maxFileBytes: number;
+  now(): number;
+}
+
+export interface Connector {
+  readonly name: string;
+  /** Whether this connector reads `target` (a path or URL). */
+  accepts(target: string): Promise<boolean>;
+  read(target: string, ctx: ConnectorContext): AsyncIterable<SourceEvent>;
+}

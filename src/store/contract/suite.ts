@@ -1,0 +1,183 @@
+/**
+ * The store contract: every DocumentStore backend runs this suite in one line
+ * (`runStoreContract('sqlite', factory)`). A backend that cannot run here skips with a reason.
+ */
+import fc from 'fast-check';
+import { afterEach, describe, expect, it } from 'vitest';
+import { analyzeDocument } from '../../analysis/analyzer.js';
+import { foldText } from '../../analysis/normalize.js';
+import type { DocumentInput } from '../../core/types.js';
+import { parseQuery } from '../../search/query/parse.js';
+import type { DocumentStore, SearchRequest } from '../ports.js';
+
+export type StoreFactory = () => Promise<DocumentStore>;
+
+const HOUR = 3600_000;
+const T0 = Date.UTC(2025, 6, 1);
+
+export function doc(id: string, title: string, body: string, extra: Partial<DocumentInput> = {}): DocumentInput {
+  return {
+    key: `ext:${extra.source ?? 'wire'}:${id}`,
+    externalId: id,
+    title,
+    source: 'wire',
+    url: null,
+    publishedAt: T0,
+    fetchedAt: T0,
+    type: 'news',
+    lang: null,
+    paragraphs: body.split('\n').map((text, i) => ({ n: i + 1, text })),
+    metadata: {},
+    ...extra,
+  };
+}
+
+function req(q: string, over: Partial<SearchRequest> = {}): SearchRequest {
+  return { query: parseQuery(q), filters: {}, sort: 'relevance', collapse: false, limit: 100, offset: 0, facets: true, ...over };
+}
+
+export function runStoreContract(name: string, factory: StoreFactory, skip?: string): void {
+  const d = skip ? describe.skip : describe;
+  d(`DocumentStore contract: ${name}${skip ? ` (skipped: ${skip})` : ''}`, () => {
+    let store: DocumentStore | null = null;
+    const open = async () => {
+      store = await factory();
+      return store;
+    };
+    afterEach(async () => {
+      await store?.close();
+      store = null;
+    });
+    const ids = async (s: DocumentStore, q: string, over: Partial<SearchRequest> = {}) => {
+      const r = await s.search(req(q, over));
+      const docs = await s.getManyByRowid(r.hits.map((h) => h.rowid));
+      return r.hits.map((h) => docs.get(h.rowid)!.id);
+    };
+
+    it('inserts, skips unchanged, updates changed content and re-indexes it', async () => {
+      const s = await open();
+      const a = analyzeDocument(doc('a', '稀土', '北方稀土发布公告'));
+      expect((await s.upsert([a]))[0]!.status).toBe('inserted');
+      expect((await s.upsert([analyzeDocument(doc('a', '稀土', '北方稀土发布公告'))]))[0]!.status).toBe('unchanged');
+      expect((await s.upsert([analyzeDocument(doc('a', '锂', '碳酸锂价格下跌'))]))[0]!.status).toBe('updated');
+      expect(await ids(s, '北方稀土')).toEqual([]);
+      expect(await ids(s, '碳酸锂')).toEqual(['a']);
+      const [stored] = await s.findByPublicId('a');
+      expect(stored!.paragraphs).toEqual([{ n: 1, text: '碳酸锂价格下跌' }]);
+      expect((await s.stats()).documents).toBe(1);
+    });
+
+    it('finds Chinese words inside compounds, single characters, English stems and phrases', async () => {
+      const s = await open();
+      await s.upsert([
+        analyzeDocument(doc('1', '中国农业发展银行', '高性能钕铁硼磁体订单增加，金力永磁涨停')),
+        analyzeDocument(doc('2', '锂矿', '碳酸锂价格下跌')),
+        analyzeDocument(doc('3', 'Exports', 'China tightened rare earth export controls')),
+      ]);
+      expect(await ids(s, '农业')).toEqual(['1']);
+      expect(await ids(s, '钕铁硼')).toEqual(['1']);
+      expect(await ids(s, '永磁')).toEqual(['1']);
+      expect(await ids(s, '锂')).toEqual(['2']);
+      expect(await ids(s, 'exported')).toEqual(['3']);
+      expect(await ids(s, '"rare earth"')).toEqual(['3']);
+      expect(await ids(s, '"earth rare"')).toEqual([]);
+      expect(await ids(s, '磁体订单 OR 锂')).toHaveLength(2);
+      expect(await ids(s, '磁体 -金力永磁')).toEqual([]);
+      expect(await ids(s, 'title:农业')).toEqual(['1']);
+      expect(await ids(s, 'title:钕铁硼')).toEqual([]);
+    });
+
+    it('filters by fields, types, languages, sources and dates; sorts newest first; pages with exact totals', async () => {
+      const s = await open();
+      const batch = [];
+      for (let i = 0; i < 25; i++) {
+        batch.push(
+          analyzeDocument(
+            doc(`d${i}`, `稀土 ${i}`, `稀土价格第${i}次调整`, {
+              publishedAt: T0 + i * HOUR,
+              type: i % 2 ? 'report' : 'news',
+              source: i % 3 ? '财联社' : 'Wire',
+              key: `k${i}`,
+              metadata: i === 3 ? { tickers: ['600111.SH'] } : {},
+            }),
+          ),
+        );
+      }
+      await s.upsert(batch);
+      const newest = await s.search(req('稀土', { sort: 'newest', limit: 5 }));
+      expect(newest.total).toBe(25);
+      const first = await s.getManyByRowid(newest.hits.map((h) => h.rowid));
+      expect(newest.hits.map((h) => first.get(h.rowid)!.id)).toEqual(['d24', 'd23', 'd22', 'd21', 'd20']);
+      const page2 = await ids(s, '稀土', { sort: 'newest', limit: 5, offset: 5 });
+      expect(page2).toEqual(['d19', 'd18', 'd17', 'd16', 'd15']);
+      expect((await s.search(req('稀土 type:report'))).total).toBe(12);
+      expect((await s.search(req('稀土', { filters: { types: ['report'] } }))).total).toBe(12);
+      expect((await s.search(req('source:财联社'))).total).toBe(16);
+      expect((await s.search(req('稀土', { filters: { sources: ['wire'] } }))).total).toBe(9);
+      expect((await s.search(req('稀土', { filters: { from: T0 + 10 * HOUR, to: T0 + 20 * HOUR } }))).total).toBe(10);
+      expect(await ids(s, 'ticker:600111.sh')).toEqual(['d3']);
+      expect((await s.search(req('-稀土'))).total).toBe(0);
+      const facets = (await s.search(req('稀土'))).facets!;
+      expect(facets.type).toEqual([
+        { value: 'news', count: 13 },
+        { value: 'report', count: 12 },
+      ]);
+      expect(facets.month).toEqual([{ value: '2025-07', count: 25 }]);
+    });
+
+    it('ranks a title match above a body match (title weighted above body)', async () => {
+      const s = await open();
+      await s.upsert([
+        analyzeDocument(doc('body', '市场周报', '本周永磁材料价格稳定，其他商品走弱，市场交投清淡。')),
+        analyzeDocument(doc('title', '永磁材料价格稳定', '本周市场交投清淡，其他商品走弱，成交一般。')),
+        analyzeDocument(doc('none', '其他', '无关内容，其他商品走弱。')),
+      ]);
+      expect(await ids(s, '永磁')).toEqual(['title', 'body']);
+    });
+
+    it('clusters exact and near duplicates from different sources, earliest canonical, and collapses them', async () => {
+      const s = await open();
+      const body = '北方稀土公告，上调镨钕氧化物挂牌价至每吨56万元。公司表示，高性能钕铁硼磁体需求旺盛，订单排至年底。';
+      const r = await s.upsert([
+        analyzeDocument(doc('x1', '北方稀土上调挂牌价', body, { source: 'A', publishedAt: T0 + HOUR })),
+        analyzeDocument(doc('x2', '北方稀土上调挂牌价', body, { source: 'B', publishedAt: T0 })),
+        analyzeDocument(doc('x3', '北方稀土上调挂牌价', `【北方稀土上调挂牌价】${body}`, { source: 'C', publishedAt: T0 + 2 * HOUR })),
+        analyzeDocument(doc('y', '其他消息', '碳酸锂价格下跌，锂矿股走弱。', { source: 'A' })),
+      ]);
+      const cid = r[1]!.clusterId;
+      expect(cid).not.toBeNull();
+      expect(r[2]!.clusterId).toBe(cid);
+      expect(r[3]!.clusterId).toBeNull();
+      expect((await s.findByPublicId('x1'))[0]!.clusterId).toBe(cid);
+      const c = await s.cluster(cid!);
+      expect(c!.canonical).toBe('x2');
+      expect(c!.members.map((m) => m.source)).toEqual(['B', 'A', 'C']);
+      const collapsed = await s.search(req('稀土', { collapse: true }));
+      expect(collapsed.total).toBe(1);
+      expect(collapsed.hits[0]!.collapsed).toBe(3);
+      expect((await s.search(req('稀土', { collapse: false }))).total).toBe(3);
+      expect((await s.clusters(2)).map((x) => x.size)).toEqual([3]);
+      // deleting members shrinks, then dissolves the cluster
+      const [x1] = await s.findByPublicId('x1');
+      const [x3] = await s.findByPublicId('x3');
+      await s.deleteByRowid([x1!.rowid, x3!.rowid]);
+      expect(await s.clusters(2)).toEqual([]);
+      expect((await s.search(req('稀土'))).total).toBe(1);
+    });
+
+    it('property: search agrees with a brute-force substring scan', async () => {
+      const s = await open();
+      const alphabet = '稀土永磁钕铁硼锂铜矿价，。 '.split('');
+      const texts = fc.sample(fc.string({ unit: fc.constantFrom(...alphabet), minLength: 1, maxLength: 40 }), { numRuns: 150, seed: 7 });
+      await s.upsert(texts.map((t, i) => analyzeDocument(doc(`p${i}`, '', t, { key: `p${i}` }))));
+      const queries = fc.sample(fc.string({ unit: fc.constantFrom(...'稀土永磁钕铁硼锂铜矿价'.split('')), minLength: 1, maxLength: 3 }), { numRuns: 60, seed: 11 });
+      for (const q of queries) {
+        const expected = texts.flatMap((t, i) => (foldText(t).includes(q) ? [`p${i}`] : [])).sort();
+        const r = await s.search(req(`"${q}"`, { limit: 100 }));
+        expect(r.total, q).toBe(expected.length);
+        const got = await s.getManyByRowid(r.hits.map((h) => h.rowid));
+        expect([...got.values()].map((x) => x.id).sort(), q).toEqual(expected.slice(0, 100));
+      }
+    });
+  });
+}

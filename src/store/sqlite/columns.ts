@@ -1,0 +1,136 @@
+/**
+ * Compact in-memory columns over every document: published time, month, type, language,
+ * source and cluster, indexed by rowid. Filters, facets, cluster collapse and newest-first
+ * ordering run over these typed arrays instead of joining the documents table for every
+ * match (a common term can match 30% of the corpus). SQLite stays the source of truth:
+ * the columns are rebuilt from it and refreshed incrementally by revision number, also
+ * when another process (a CLI ingest) writes to the same database.
+ *
+ * Memory: ~22 bytes per document (22 MB at 1,000,000 documents).
+ */
+import type Database from 'better-sqlite3';
+
+class Dictionary {
+  readonly values: string[] = [''];
+  private readonly codes = new Map<string, number>([['', 0]]);
+  code(v: string): number {
+    let c = this.codes.get(v);
+    if (c === undefined) {
+      c = this.values.length;
+      this.values.push(v);
+      this.codes.set(v, c);
+    }
+    return c;
+  }
+  find(v: string): number | undefined {
+    return this.codes.get(v);
+  }
+}
+
+export class DocColumns {
+  capacity = 0;
+  maxRowid = 0;
+  alive = new Uint8Array(0);
+  published = new Float64Array(0); // NaN when unknown
+  month = new Int32Array(0); // yyyy*100+mm in local time, 0 when unknown
+  type = new Uint8Array(0);
+  lang = new Uint16Array(0);
+  source = new Uint32Array(0);
+  cluster = new Int32Array(0); // 0 = not clustered
+  readonly types = new Dictionary();
+  readonly langs = new Dictionary();
+  readonly sources = new Dictionary();
+  /** Lower-cased source name -> codes (source: filters are case-insensitive). */
+  private readonly sourcesFolded = new Map<string, number[]>();
+  private rev = -1;
+  private dataVersion = -1;
+
+  constructor(private readonly db: Database.Database) {}
+
+  private grow(rowid: number): void {
+    if (rowid < this.capacity) return;
+    let cap = Math.max(1024, this.capacity);
+    while (cap <= rowid) cap *= 2;
+    const g = <T extends Uint8Array | Uint16Array | Uint32Array | Int32Array | Float64Array>(a: T, make: (n: number) => T): T => {
+      const b = make(cap);
+      b.set(a);
+      return b;
+    };
+    this.alive = g(this.alive, (n) => new Uint8Array(n));
+    this.published = g(this.published, (n) => new Float64Array(n).fill(Number.NaN));
+    this.month = g(this.month, (n) => new Int32Array(n));
+    this.type = g(this.type, (n) => new Uint8Array(n));
+    this.lang = g(this.lang, (n) => new Uint16Array(n));
+    this.source = g(this.source, (n) => new Uint32Array(n));
+    this.cluster = g(this.cluster, (n) => new Int32Array(n));
+    this.capacity = cap;
+  }
+
+  /** Bring the columns up to date with the database; cheap when nothing changed. */
+  refresh(force = false): void {
+    const dv = this.db.pragma('data_version', { simple: true }) as number;
+    if (!force && dv === this.dataVersion && this.rev >= 0) return;
+    const rows = this.db
+      .prepare(
+        'SELECT id, published_at, type, lang, source, cluster_id, rev FROM documents WHERE rev > ? ORDER BY rev',
+      )
+      .raw(true);
+    let maxRev = this.rev;
+    for (const r of rows.iterate(this.rev) as Iterable<
+      [number, number | null, string, string, string, number | null, number]
+    >) {
+      this.set(r[0], r[1], r[2], r[3], r[4], r[5]);
+      if (r[6] > maxRev) maxRev = r[6];
+    }
+    for (const [docId, rev] of this.db
+      .prepare('SELECT doc_id, rev FROM tombstones WHERE rev > ?')
+      .raw(true)
+      .iterate(this.rev) as Iterable<[number, number]>) {
+      if (docId < this.capacity) this.alive[docId] = 0;
+      if (rev > maxRev) maxRev = rev;
+    }
+    this.rev = Math.max(maxRev, 0);
+    this.dataVersion = dv;
+  }
+
+  /** Our own connection wrote: data_version does not change for it, so refresh explicitly. */
+  markDirty(): void {
+    this.dataVersion = -1;
+  }
+
+  set(
+    rowid: number,
+    published: number | null,
+    type: string,
+    lang: string,
+    source: string,
+    cluster: number | null,
+  ): void {
+    this.grow(rowid);
+    if (rowid > this.maxRowid) this.maxRowid = rowid;
+    this.alive[rowid] = 1;
+    this.published[rowid] = published ?? Number.NaN;
+    if (published === null) this.month[rowid] = 0;
+    else {
+      const d = new Date(published);
+      this.month[rowid] = d.getFullYear() * 100 + d.getMonth() + 1;
+    }
+    this.type[rowid] = this.types.code(type);
+    this.lang[rowid] = this.langs.code(lang);
+    const before = this.sources.values.length;
+    const sc = this.sources.code(source);
+    if (this.sources.values.length !== before) {
+      const k = source.toLowerCase();
+      const list = this.sourcesFolded.get(k) ?? [];
+      list.push(sc);
+      this.sourcesFolded.set(k, list);
+    }
+    this.source[rowid] = sc;
+    this.cluster[rowid] = cluster ?? 0;
+  }
+
+  /** Source codes matching a user-given name (case-insensitive, exact). */
+  sourceCodes(name: string): number[] {
+    return this.sourcesFolded.get(name.trim().toLowerCase()) ?? [];
+  }
+}

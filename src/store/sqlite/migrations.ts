@@ -1,0 +1,55 @@
+/**
+ * Versioned schema migrations (PRAGMA user_version). Append only: a released migration is
+ * never edited, so database files from earlier versions open with new code.
+ */
+export const MIGRATIONS: string[] = [
+  // 1: documents, full-text index, dedup fingerprints, clusters.
+  `
+  CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+  CREATE TABLE documents (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, -- never reused: in-memory columns and tombstones key on it
+    public_id TEXT NOT NULL,
+    key TEXT NOT NULL UNIQUE,
+    external_id TEXT,
+    title TEXT NOT NULL,
+    source TEXT NOT NULL,
+    url TEXT,
+    published_at INTEGER,
+    fetched_at INTEGER NOT NULL,
+    ingested_at INTEGER NOT NULL,
+    type TEXT NOT NULL,
+    lang TEXT NOT NULL,
+    script TEXT NOT NULL,
+    paragraphs TEXT NOT NULL,       -- JSON array of paragraph texts, paragraph n = index + 1
+    pages TEXT,                     -- JSON array of page numbers parallel to paragraphs, or NULL
+    metadata TEXT NOT NULL,         -- JSON object
+    tickers TEXT NOT NULL,          -- space-separated, normalized
+    content_hash TEXT NOT NULL,
+    record_hash TEXT NOT NULL,
+    norm_hash TEXT NOT NULL,
+    original_hash TEXT,
+    ntokens INTEGER NOT NULL,
+    minhash BLOB NOT NULL,
+    shingles INTEGER NOT NULL,      -- shingle count of the fingerprint text
+    dedup_keys TEXT NOT NULL,       -- space-separated LSH band keys and lead key (rows in lsh)
+    figures TEXT NOT NULL,          -- JSON array
+    cluster_id INTEGER,
+    rev INTEGER NOT NULL
+  );
+  CREATE INDEX documents_public_id ON documents(public_id);
+  CREATE INDEX documents_published ON documents(published_at);
+  CREATE INDEX documents_norm_hash ON documents(norm_hash) WHERE norm_hash <> '';
+  CREATE INDEX documents_cluster ON documents(cluster_id) WHERE cluster_id IS NOT NULL;
+  CREATE INDEX documents_rev ON documents(rev);
+  CREATE TABLE tickers (ticker TEXT NOT NULL, doc_id INTEGER NOT NULL, PRIMARY KEY (ticker, doc_id)) WITHOUT ROWID;
+  CREATE INDEX tickers_doc ON tickers(doc_id);
+  -- One row per (dedup key, document). A plain rowid table with one index: appends are cheap,
+  -- and rows are deleted by (band_key, doc_id) using the keys stored on the document.
+  CREATE TABLE lsh (band_key INTEGER NOT NULL, doc_id INTEGER NOT NULL);
+  CREATE INDEX lsh_key ON lsh(band_key, doc_id);
+  CREATE TABLE clusters (id INTEGER PRIMARY KEY, canonical_id INTEGER NOT NULL, size INTEGER NOT NULL);
+  CREATE TABLE tombstones (doc_id INTEGER NOT NULL, rev INTEGER NOT NULL);
+  CREATE INDEX tombstones_rev ON tombstones(rev);
+  CREATE VIRTUAL TABLE fts USING fts5(title, body, content='', contentless_delete=1, tokenize='ascii', detail=full);
+  `,
+];

@@ -1,0 +1,697 @@
+/**
+ * SQLite document store: better-sqlite3 in WAL mode. Documents, their paragraphs, their
+ * full-text entries (FTS5, contentless, over analyzer terms), dedup fingerprints and
+ * clusters live in one database file and commit in one transaction per batch.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { ANALYZER_NAME, type AnalyzedDocument } from '../../analysis/analyzer.js';
+import { normalizeTicker } from '../../analysis/entities.js';
+import { LodestoneError } from '../../core/errors.js';
+import { sha256Hex } from '../../core/hash.js';
+import { type ClusterInfo, type DocType, isDocType, type Paragraph, type StoredDocument } from '../../core/types.js';
+import { containment, signatureFromBuffer, signatureToBuffer, similarity } from '../../dedup/minhash.js';
+import { isNearDuplicate } from '../../dedup/policy.js';
+import type { QueryNode } from '../../search/query/ast.js';
+import type {
+  DocumentStore,
+  FacetCount,
+  Facets,
+  RawHit,
+  RawSearchResult,
+  SearchRequest,
+  StoreStats,
+  UpsertResult,
+} from '../ports.js';
+import { DocColumns } from './columns.js';
+import { compileFts } from './fts.js';
+import { MIGRATIONS } from './migrations.js';
+import { TopK } from './topk.js';
+
+/** BM25 column weights: a term in the title counts three times a term in the body. */
+export const TITLE_WEIGHT = 3;
+export const BODY_WEIGHT = 1;
+/** At most this many LSH candidates are verified per document (bounds template-heavy corpora). */
+const MAX_CANDIDATES = 200;
+
+export const DB_FILE = 'lodestone.db';
+
+interface DocRow {
+  id: number;
+  public_id: string;
+  key: string;
+  external_id: string | null;
+  title: string;
+  source: string;
+  url: string | null;
+  published_at: number | null;
+  fetched_at: number;
+  ingested_at: number;
+  type: string;
+  lang: string;
+  script: string;
+  paragraphs: string;
+  pages: string | null;
+  metadata: string;
+  tickers: string;
+  content_hash: string;
+  cluster_id: number | null;
+}
+
+const DOC_COLUMNS =
+  'id, public_id, key, external_id, title, source, url, published_at, fetched_at, ingested_at, type, lang, script, paragraphs, pages, metadata, tickers, content_hash, cluster_id';
+
+/** Public id for a document without an external id: stable, derived from its key. */
+export function generatedId(key: string): string {
+  return `d_${sha256Hex(key).slice(0, 16)}`;
+}
+
+export interface SqliteStoreOptions {
+  readonly?: boolean;
+}
+
+export class SqliteStore implements DocumentStore {
+  readonly backend = 'sqlite';
+  readonly db: Database.Database;
+  private readonly columns: DocColumns;
+  private readonly st: ReturnType<SqliteStore['prepare']>;
+
+  private constructor(db: Database.Database) {
+    this.db = db;
+    this.columns = new DocColumns(db);
+    this.st = this.prepare();
+  }
+
+  /** Open (creating if needed) the database in `dir`, applying pending migrations. */
+  static open(dir: string, options: SqliteStoreOptions = {}): SqliteStore {
+    mkdirSync(dir, { recursive: true });
+    const db = new Database(join(dir, DB_FILE), { readonly: options.readonly ?? false });
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('busy_timeout = 10000');
+    db.pragma('cache_size = -65536');
+    db.pragma('temp_store = MEMORY');
+    migrate(db);
+    return new SqliteStore(db);
+  }
+
+  private prepare() {
+    const db = this.db;
+    return {
+      byKey: db.prepare<[string], { id: number; public_id: string; record_hash: string; cluster_id: number | null }>(
+        'SELECT id, public_id, record_hash, cluster_id FROM documents WHERE key = ?',
+      ),
+      insert: db.prepare(
+        `INSERT INTO documents (public_id, key, external_id, title, source, url, published_at, fetched_at, ingested_at,
+           type, lang, script, paragraphs, pages, metadata, tickers, content_hash, record_hash, norm_hash, original_hash,
+           ntokens, minhash, shingles, dedup_keys, figures, cluster_id, rev)
+         VALUES (@public_id, @key, @external_id, @title, @source, @url, @published_at, @fetched_at, @ingested_at,
+           @type, @lang, @script, @paragraphs, @pages, @metadata, @tickers, @content_hash, @record_hash, @norm_hash,
+           @original_hash, @ntokens, @minhash, @shingles, @dedup_keys, @figures, NULL, @rev)`,
+      ),
+      update: db.prepare(
+        `UPDATE documents SET public_id=@public_id, external_id=@external_id, title=@title, source=@source, url=@url,
+           published_at=@published_at, fetched_at=@fetched_at, ingested_at=@ingested_at, type=@type, lang=@lang,
+           script=@script, paragraphs=@paragraphs, pages=@pages, metadata=@metadata, tickers=@tickers,
+           content_hash=@content_hash, record_hash=@record_hash, norm_hash=@norm_hash, original_hash=@original_hash,
+           ntokens=@ntokens, minhash=@minhash, shingles=@shingles, dedup_keys=@dedup_keys, figures=@figures,
+           cluster_id=NULL, rev=@rev
+         WHERE id=@id`,
+      ),
+      ftsInsert: db.prepare('INSERT INTO fts (rowid, title, body) VALUES (?, ?, ?)'),
+      ftsDelete: db.prepare('DELETE FROM fts WHERE rowid = ?'),
+      lshInsert: db.prepare('INSERT INTO lsh (band_key, doc_id) VALUES (?, ?)'),
+      lshDelete: db.prepare('DELETE FROM lsh WHERE band_key = ? AND doc_id = ?'),
+      dedupKeys: db.prepare<[number], string>('SELECT dedup_keys FROM documents WHERE id = ?').pluck(),
+      lshLookup: db.prepare<[number], number>('SELECT doc_id FROM lsh WHERE band_key = ? LIMIT 1000').pluck(),
+      tickerInsert: db.prepare('INSERT OR IGNORE INTO tickers (ticker, doc_id) VALUES (?, ?)'),
+      tickerDelete: db.prepare('DELETE FROM tickers WHERE doc_id = ?'),
+      tickerDocs: db.prepare<[string], number>('SELECT doc_id FROM tickers WHERE ticker = ?').pluck(),
+      exact: db.prepare<[string, number], { id: number; cluster_id: number | null }>(
+        "SELECT id, cluster_id FROM documents WHERE norm_hash = ? AND norm_hash <> '' AND id <> ? LIMIT 50",
+      ),
+      candidate: db.prepare<
+        [number],
+        { published_at: number | null; minhash: Buffer; shingles: number; figures: string; cluster_id: number | null }
+      >('SELECT published_at, minhash, shingles, figures, cluster_id FROM documents WHERE id = ?'),
+      setCluster: db.prepare('UPDATE documents SET cluster_id = ?, rev = ? WHERE id = ?'),
+      moveCluster: db.prepare('UPDATE documents SET cluster_id = ?, rev = ? WHERE cluster_id = ?'),
+      newCluster: db.prepare('INSERT INTO clusters (canonical_id, size) VALUES (?, 0)'),
+      dropCluster: db.prepare('DELETE FROM clusters WHERE id = ?'),
+      clusterMembers: db.prepare<[number], { id: number }>(
+        'SELECT id FROM documents WHERE cluster_id = ? ORDER BY published_at IS NULL, published_at, id',
+      ),
+      updateCluster: db.prepare('UPDATE clusters SET canonical_id = ?, size = ? WHERE id = ?'),
+      getRev: db.prepare<[], string>("SELECT value FROM meta WHERE key = 'rev'").pluck(),
+      setRev: db.prepare("INSERT INTO meta (key, value) VALUES ('rev', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value"),
+      deleteDoc: db.prepare('DELETE FROM documents WHERE id = ?'),
+      tombstone: db.prepare('INSERT INTO tombstones (doc_id, rev) VALUES (?, ?)'),
+      byPublicId: db.prepare<[string], DocRow>(`SELECT ${DOC_COLUMNS} FROM documents WHERE public_id = ? ORDER BY id`),
+      byRowid: db.prepare<[number], DocRow>(`SELECT ${DOC_COLUMNS} FROM documents WHERE id = ?`),
+      clusterRow: db.prepare<[number], { id: number; canonical_id: number; size: number }>(
+        'SELECT id, canonical_id, size FROM clusters WHERE id = ?',
+      ),
+      memberRows: db.prepare<
+        [number],
+        { id: number; public_id: string; title: string; source: string; url: string | null; published_at: number | null }
+      >(
+        'SELECT id, public_id, title, source, url, published_at FROM documents WHERE cluster_id = ? ORDER BY published_at IS NULL, published_at, id',
+      ),
+    };
+  }
+
+  private nextRev(): number {
+    const cur = Number(this.st.getRev.get() ?? '0');
+    const next = cur + 1;
+    this.st.setRev.run(String(next));
+    return next;
+  }
+
+  async upsert(batch: AnalyzedDocument[]): Promise<UpsertResult[]> {
+    return this.upsertSync(batch);
+  }
+
+  upsertSync(batch: AnalyzedDocument[]): UpsertResult[] {
+    const run = this.db.transaction((items: AnalyzedDocument[]) => {
+      const rev = this.nextRev();
+      const now = Date.now();
+      const results: UpsertResult[] = [];
+      for (const ad of items) results.push(this.upsertOne(ad, rev, now));
+      return results;
+    });
+    const results = run(batch);
+    this.columns.markDirty();
+    return results;
+  }
+
+  private upsertOne(ad: AnalyzedDocument, rev: number, now: number): UpsertResult {
+    const { doc, analysis: a } = ad;
+    const existing = this.st.byKey.get(doc.key);
+    if (existing && existing.record_hash === a.recordHash) {
+      return {
+        key: doc.key,
+        id: existing.public_id,
+        rowid: existing.id,
+        status: 'unchanged',
+        clusterId: existing.cluster_id,
+      };
+    }
+    const publicId = doc.externalId ?? generatedId(doc.key);
+    const hasPages = doc.paragraphs.some((p) => p.page !== undefined);
+    const row = {
+      public_id: publicId,
+      key: doc.key,
+      external_id: doc.externalId,
+      title: doc.title,
+      source: doc.source,
+      url: doc.url,
+      published_at: doc.publishedAt,
+      fetched_at: doc.fetchedAt,
+      ingested_at: now,
+      type: doc.type,
+      lang: a.lang,
+      script: a.script,
+      paragraphs: JSON.stringify(doc.paragraphs.map((p) => p.text)),
+      pages: hasPages ? JSON.stringify(doc.paragraphs.map((p) => p.page ?? null)) : null,
+      metadata: JSON.stringify(doc.metadata),
+      tickers: a.tickers.join(' '),
+      content_hash: a.contentHash,
+      record_hash: a.recordHash,
+      norm_hash: a.normHash,
+      original_hash: doc.originalHash ?? null,
+      ntokens: a.ntokens,
+      minhash: signatureToBuffer(a.minhash),
+      shingles: a.shingles,
+      dedup_keys: a.bandKeys.join(' '),
+      figures: JSON.stringify(a.figures),
+      rev,
+    };
+    let rowid: number;
+    if (existing) {
+      rowid = existing.id;
+      if (existing.cluster_id !== null) this.detach(rowid, existing.cluster_id, rev);
+      this.deleteIndexEntries(rowid);
+      this.st.update.run({ ...row, id: rowid });
+    } else {
+      rowid = Number(this.st.insert.run(row).lastInsertRowid);
+    }
+    this.st.ftsInsert.run(rowid, a.titleTerms, a.bodyTerms);
+    for (const k of a.bandKeys) this.st.lshInsert.run(k, rowid);
+    for (const t of a.tickers) this.st.tickerInsert.run(t, rowid);
+    const clusterId = this.assignCluster(rowid, ad, rev);
+    return { key: doc.key, id: publicId, rowid, status: existing ? 'updated' : 'inserted', clusterId };
+  }
+
+  /** Remove a document's full-text, dedup and ticker entries (before an update or delete). */
+  private deleteIndexEntries(rowid: number): void {
+    this.st.ftsDelete.run(rowid);
+    const keys = this.st.dedupKeys.get(rowid) ?? '';
+    for (const k of keys.split(' ')) if (k !== '') this.st.lshDelete.run(Number(k), rowid);
+    this.st.tickerDelete.run(rowid);
+  }
+
+  /** Find duplicates of a freshly written document and join, create or merge clusters. */
+  private assignCluster(rowid: number, ad: AnalyzedDocument, rev: number): number | null {
+    const a = ad.analysis;
+    const matches = new Map<number, number | null>(); // doc id -> cluster id
+    if (a.normHash !== '') for (const r of this.st.exact.all(a.normHash, rowid)) matches.set(r.id, r.cluster_id);
+    if (a.bandKeys.length > 0) {
+      const candidates = new Set<number>();
+      for (const k of a.bandKeys) {
+        for (const id of this.st.lshLookup.all(k)) {
+          if (id !== rowid && !matches.has(id)) candidates.add(id);
+          if (candidates.size >= MAX_CANDIDATES) break;
+        }
+        if (candidates.size >= MAX_CANDIDATES) break;
+      }
+      const mine = { publishedAt: ad.doc.publishedAt, figures: new Set(a.figures) };
+      for (const id of candidates) {
+        const c = this.st.candidate.get(id);
+        if (!c) continue;
+        const sim = similarity(a.minhash, signatureFromBuffer(c.minhash));
+        const other = {
+          publishedAt: c.published_at,
+          similarity: sim,
+          containment: containment(sim, a.shingles, c.shingles),
+          figures: new Set<string>(JSON.parse(c.figures) as string[]),
+        };
+        if (isNearDuplicate(mine, other)) matches.set(id, c.cluster_id);
+      }
+    }
+    if (matches.size === 0) return null;
+    const clusterIds = [...new Set([...matches.values()].filter((c): c is number => c !== null))].sort((x, y) => x - y);
+    const target = clusterIds[0] ?? Number(this.st.newCluster.run(rowid).lastInsertRowid);
+    for (const c of clusterIds.slice(1)) {
+      this.st.moveCluster.run(target, rev, c);
+      this.st.dropCluster.run(c);
+    }
+    for (const [id, c] of matches) if (c === null) this.st.setCluster.run(target, rev, id);
+    this.st.setCluster.run(target, rev, rowid);
+    this.refreshCluster(target);
+    return target;
+  }
+
+  private refreshCluster(clusterId: number): void {
+    const members = this.st.clusterMembers.all(clusterId);
+    this.st.updateCluster.run(members[0]?.id ?? 0, members.length, clusterId);
+  }
+
+  /** Take a document out of its cluster; a cluster left with one member dissolves. */
+  private detach(rowid: number, clusterId: number, rev: number): void {
+    this.st.setCluster.run(null, rev, rowid);
+    const rest = this.st.clusterMembers.all(clusterId);
+    if (rest.length <= 1) {
+      for (const m of rest) this.st.setCluster.run(null, rev, m.id);
+      this.st.dropCluster.run(clusterId);
+    } else {
+      this.refreshCluster(clusterId);
+    }
+  }
+
+  async deleteByRowid(rowids: number[]): Promise<number> {
+    const run = this.db.transaction((ids: number[]) => {
+      const rev = this.nextRev();
+      let n = 0;
+      for (const id of ids) {
+        const row = this.st.byRowid.get(id);
+        if (!row) continue;
+        if (row.cluster_id !== null) this.detach(id, row.cluster_id, rev);
+        this.deleteIndexEntries(id);
+        this.st.deleteDoc.run(id);
+        this.st.tombstone.run(id, rev);
+        n++;
+      }
+      return n;
+    });
+    const n = run(rowids);
+    this.columns.markDirty();
+    return n;
+  }
+
+  async findByPublicId(id: string): Promise<StoredDocument[]> {
+    return this.st.byPublicId.all(id).map(toStored);
+  }
+
+  async getByRowid(rowid: number): Promise<StoredDocument | null> {
+    const r = this.st.byRowid.get(rowid);
+    return r ? toStored(r) : null;
+  }
+
+  async getManyByRowid(rowids: number[]): Promise<Map<number, StoredDocument>> {
+    const out = new Map<number, StoredDocument>();
+    for (let i = 0; i < rowids.length; i += 500) {
+      const chunk = rowids.slice(i, i + 500);
+      const rows = this.db
+        .prepare<number[], DocRow>(`SELECT ${DOC_COLUMNS} FROM documents WHERE id IN (${chunk.map(() => '?').join(',')})`)
+        .all(...chunk);
+      for (const r of rows) out.set(r.id, toStored(r));
+    }
+    return out;
+  }
+
+  /** Rowids (ascending) and negated bm25 scores of the documents matching an FTS5 expression. */
+  private ftsMatch(expr: string, withScores: boolean): { ids: Int32Array; scores: Float64Array | null } {
+    try {
+      if (withScores) {
+        const rows = this.db
+          .prepare(`SELECT rowid, bm25(fts, ${TITLE_WEIGHT}, ${BODY_WEIGHT}) FROM fts WHERE fts MATCH ?`)
+          .raw(true)
+          .all(expr) as [number, number][];
+        const ids = new Int32Array(rows.length);
+        const scores = new Float64Array(rows.length);
+        for (let i = 0; i < rows.length; i++) {
+          ids[i] = rows[i]![0];
+          scores[i] = -rows[i]![1];
+        }
+        return { ids, scores };
+      }
+      const ids = this.db.prepare('SELECT rowid FROM fts WHERE fts MATCH ?').pluck().all(expr) as number[];
+      return { ids: Int32Array.from(ids), scores: null };
+    } catch (err) {
+      throw new LodestoneError('query_syntax', `The full-text index rejected the query: ${(err as Error).message}`, {
+        expression: expr,
+      });
+    }
+  }
+
+  private ftsSet(expr: string): Set<number> {
+    return new Set(this.ftsMatch(expr, false).ids);
+  }
+
+  /** A predicate over rowids for any subtree (text subtrees run as their own FTS query). */
+  private predicate(node: QueryNode): (id: number) => boolean {
+    const cols = this.columns;
+    switch (node.kind) {
+      case 'filter': {
+        const v = node.value;
+        if (node.field === 'type') {
+          const code = cols.types.find(v.toLowerCase());
+          return code === undefined ? () => false : (id) => cols.type[id] === code;
+        }
+        if (node.field === 'lang') {
+          const code = cols.langs.find(v.toLowerCase());
+          return code === undefined ? () => false : (id) => cols.lang[id] === code;
+        }
+        if (node.field === 'source') {
+          const codes = new Set(cols.sourceCodes(v));
+          return (id) => codes.has(cols.source[id]!);
+        }
+        const docs = new Set(this.st.tickerDocs.all(normalizeTicker(v)));
+        return (id) => docs.has(id);
+      }
+      case 'not': {
+        const p = this.predicate(node.child);
+        return (id) => !p(id);
+      }
+      case 'text': {
+        const s = this.ftsSet(compileFts(node)!);
+        return (id) => s.has(id);
+      }
+      case 'and':
+      case 'or': {
+        const expr = compileFts(node);
+        if (expr !== null) {
+          const s = this.ftsSet(expr);
+          return (id) => s.has(id);
+        }
+        const ps = node.children.map((c) => this.predicate(c));
+        return node.kind === 'and' ? (id) => ps.every((p) => p(id)) : (id) => ps.some((p) => p(id));
+      }
+    }
+  }
+
+  async search(req: SearchRequest): Promise<RawSearchResult> {
+    return this.searchSync(req);
+  }
+
+  searchSync(req: SearchRequest): RawSearchResult {
+    const cols = this.columns;
+    cols.refresh();
+    // Split the top-level conjunction: text conjuncts go to FTS5 in one expression, the rest
+    // become predicates over the in-memory columns.
+    const conj = req.query === null ? [] : req.query.kind === 'and' ? req.query.children : [req.query];
+    const pos: string[] = [];
+    const neg: string[] = [];
+    const rest: QueryNode[] = [];
+    for (const c of conj) {
+      const e = c.kind === 'not' ? compileFts(c.child) : compileFts(c);
+      if (e === null) rest.push(c);
+      else if (c.kind === 'not') neg.push(e);
+      else pos.push(e);
+    }
+    const hasText = pos.length > 0;
+    const byScore = hasText && req.sort === 'relevance';
+    let ids: Int32Array;
+    let scores: Float64Array | null = null;
+    if (hasText) {
+      const expr = pos.join(' AND ') + neg.map((n) => ` NOT (${n})`).join('');
+      ({ ids, scores } = this.ftsMatch(expr, byScore));
+    } else {
+      const excluded = neg.length > 0 ? this.ftsSet(neg.map((n) => `(${n})`).join(' OR ')) : null;
+      const all: number[] = [];
+      for (let id = 1; id <= cols.maxRowid; id++) if (cols.alive[id] === 1 && !excluded?.has(id)) all.push(id);
+      ids = Int32Array.from(all);
+    }
+    const preds = rest.map((n) => this.predicate(n));
+    const f = req.filters;
+    const from = f.from ?? Number.NEGATIVE_INFINITY;
+    const to = f.to ?? Number.POSITIVE_INFINITY;
+    const dated = f.from !== undefined || f.to !== undefined;
+    const typeCodes = codeSet(f.types, (v) => cols.types.find(v.toLowerCase()));
+    const langCodes = codeSet(f.langs, (v) => cols.langs.find(v.toLowerCase()));
+    const sourceCodes = f.sources ? new Set(f.sources.flatMap((s) => cols.sourceCodes(s))) : null;
+
+    const k = req.offset + req.limit;
+    const top = new TopK(k);
+    const facetOn = req.facets;
+    const typeCount = new Map<number, number>();
+    const langCount = new Map<number, number>();
+    const sourceCount = new Map<number, number>();
+    const monthCount = new Map<number, number>();
+    const bump = (m: Map<number, number>, key: number) => m.set(key, (m.get(key) ?? 0) + 1);
+    // Cluster collapse: best member per cluster, and how many members matched.
+    const best = new Map<number, { id: number; p: number; s: number; n: number }>();
+    let total = 0;
+
+    const emit = (id: number, p: number, s: number) => {
+      total++;
+      top.push(id, p, s);
+      if (facetOn) {
+        bump(typeCount, cols.type[id]!);
+        bump(langCount, cols.lang[id]!);
+        bump(sourceCount, cols.source[id]!);
+        bump(monthCount, cols.month[id]!);
+      }
+    };
+
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i]!;
+      if (cols.alive[id] !== 1) continue;
+      const pub = cols.published[id]!;
+      if (dated && !(pub >= from && pub < to)) continue;
+      if (typeCodes && !typeCodes.has(cols.type[id]!)) continue;
+      if (langCodes && !langCodes.has(cols.lang[id]!)) continue;
+      if (sourceCodes && !sourceCodes.has(cols.source[id]!)) continue;
+      let ok = true;
+      for (const p of preds) {
+        if (!p(id)) {
+          ok = false;
+          break;
+        }
+      }
+      if (!ok) continue;
+      const pubKey = Number.isNaN(pub) ? Number.NEGATIVE_INFINITY : pub;
+      const p = byScore ? scores![i]! : pubKey;
+      const s = byScore ? pubKey : id;
+      const cl = cols.cluster[id]!;
+      if (req.collapse && cl !== 0) {
+        const b = best.get(cl);
+        if (b === undefined) best.set(cl, { id, p, s, n: 1 });
+        else {
+          b.n++;
+          if (p > b.p || (p === b.p && s > b.s)) {
+            b.id = id;
+            b.p = p;
+            b.s = s;
+          }
+        }
+        continue;
+      }
+      emit(id, p, s);
+    }
+    for (const b of best.values()) emit(b.id, b.p, b.s);
+
+    const page = top.sorted().slice(req.offset);
+    const hits: RawHit[] = page.map((h) => {
+      const cl = cols.cluster[h.id]!;
+      return {
+        rowid: h.id,
+        score: byScore ? h.primary : 0,
+        clusterId: cl === 0 ? null : cl,
+        collapsed: cl !== 0 && req.collapse ? (best.get(cl)?.n ?? 1) : 1,
+      };
+    });
+    let facets: Facets | null = null;
+    if (facetOn) {
+      facets = {
+        type: facetList(typeCount, (c) => cols.types.values[c]!),
+        source: facetList(sourceCount, (c) => cols.sources.values[c]!).slice(0, 50),
+        lang: facetList(langCount, (c) => cols.langs.values[c]!),
+        month: [...monthCount.entries()]
+          .filter(([m]) => m !== 0)
+          .sort((x, y) => y[0] - x[0])
+          .map(([m, count]) => ({ value: `${Math.floor(m / 100)}-${String(m % 100).padStart(2, '0')}`, count })),
+      };
+    }
+    return { total, hits, facets };
+  }
+
+  async documentFrequency(leaf: QueryNode): Promise<number> {
+    const expr = compileFts(leaf);
+    if (expr === null) return 0;
+    return this.ftsMatch(expr, false).ids.length;
+  }
+
+  async cluster(clusterId: number): Promise<ClusterInfo | null> {
+    const c = this.st.clusterRow.get(clusterId);
+    if (!c) return null;
+    const members = this.st.memberRows.all(clusterId);
+    return {
+      id: c.id,
+      size: members.length,
+      canonical: members[0]?.public_id ?? '',
+      members: members.map((m) => ({
+        id: m.public_id,
+        title: m.title,
+        source: m.source,
+        url: m.url,
+        publishedAt: m.published_at,
+      })),
+    };
+  }
+
+  async clusters(minSize: number): Promise<ClusterInfo[]> {
+    const rows = this.db
+      .prepare(
+        `SELECT d.cluster_id, d.public_id, d.title, d.source, d.url, d.published_at FROM documents d
+         JOIN clusters c ON c.id = d.cluster_id WHERE c.size >= ?
+         ORDER BY d.cluster_id, d.published_at IS NULL, d.published_at, d.id`,
+      )
+      .all(Math.max(2, minSize)) as {
+      cluster_id: number;
+      public_id: string;
+      title: string;
+      source: string;
+      url: string | null;
+      published_at: number | null;
+    }[];
+    const out: ClusterInfo[] = [];
+    let cur: ClusterInfo | null = null;
+    for (const r of rows) {
+      if (!cur || cur.id !== r.cluster_id) {
+        cur = { id: r.cluster_id, size: 0, canonical: r.public_id, members: [] };
+        out.push(cur);
+      }
+      cur.size++;
+      cur.members.push({ id: r.public_id, title: r.title, source: r.source, url: r.url, publishedAt: r.published_at });
+    }
+    return out.sort((x, y) => y.size - x.size || x.id - y.id);
+  }
+
+  async stats(): Promise<StoreStats> {
+    const one = (sql: string) => Number(this.db.prepare(sql).pluck().get() ?? 0);
+    return {
+      documents: one('SELECT count(*) FROM documents'),
+      clusters: one('SELECT count(*) FROM clusters'),
+      clusteredDocuments: one('SELECT count(*) FROM documents WHERE cluster_id IS NOT NULL'),
+      sources: this.db
+        .prepare('SELECT source AS value, count(*) AS count FROM documents GROUP BY source ORDER BY count DESC')
+        .all() as FacetCount[],
+      analyzer: String(this.db.prepare("SELECT value FROM meta WHERE key = 'analyzer'").pluck().get() ?? ''),
+      schemaVersion: Number(this.db.pragma('user_version', { simple: true })),
+    };
+  }
+
+  async indexStats(): Promise<{ documents: number; avgTokens: number }> {
+    const r = this.db.prepare('SELECT count(*) AS n, avg(ntokens) AS avg FROM documents').get() as {
+      n: number;
+      avg: number | null;
+    };
+    return { documents: r.n, avgTokens: r.avg ?? 0 };
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+}
+
+function codeSet(values: string[] | undefined, find: (v: string) => number | undefined): Set<number> | null {
+  if (!values || values.length === 0) return null;
+  const out = new Set<number>();
+  for (const v of values) {
+    const c = find(v);
+    if (c !== undefined) out.add(c);
+  }
+  return out;
+}
+
+function facetList(m: Map<number, number>, name: (code: number) => string): FacetCount[] {
+  return [...m.entries()]
+    .map(([c, count]) => ({ value: name(c), count }))
+    .sort((x, y) => y.count - x.count || x.value.localeCompare(y.value));
+}
+
+function toStored(r: DocRow): StoredDocument {
+  const texts = JSON.parse(r.paragraphs) as string[];
+  const pages = r.pages ? (JSON.parse(r.pages) as (number | null)[]) : null;
+  const paragraphs: Paragraph[] = texts.map((text, i) => {
+    const page = pages?.[i];
+    return page === null || page === undefined ? { n: i + 1, text } : { n: i + 1, text, page };
+  });
+  return {
+    rowid: r.id,
+    id: r.public_id,
+    key: r.key,
+    externalId: r.external_id,
+    title: r.title,
+    source: r.source,
+    url: r.url,
+    publishedAt: r.published_at,
+    fetchedAt: r.fetched_at,
+    ingestedAt: r.ingested_at,
+    type: (isDocType(r.type) ? r.type : 'news') as DocType,
+    lang: r.lang,
+    script: r.script,
+    paragraphs,
+    metadata: JSON.parse(r.metadata) as Record<string, unknown>,
+    tickers: r.tickers === '' ? [] : r.tickers.split(' '),
+    contentHash: r.content_hash,
+    clusterId: r.cluster_id,
+  };
+}
+
+function migrate(db: Database.Database): void {
+  const current = Number(db.pragma('user_version', { simple: true }));
+  if (current > MIGRATIONS.length) {
+    throw new LodestoneError(
+      'invalid_input',
+      `This database has schema version ${current}, newer than this Lodestone (${MIGRATIONS.length}). Upgrade Lodestone.`,
+    );
+  }
+  for (let v = current; v < MIGRATIONS.length; v++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[v]!);
+      db.pragma(`user_version = ${v + 1}`);
+    })();
+  }
+  const analyzer = db.prepare("SELECT value FROM meta WHERE key = 'analyzer'").pluck().get() as string | undefined;
+  if (analyzer === undefined) {
+    db.prepare("INSERT INTO meta (key, value) VALUES ('analyzer', ?)").run(ANALYZER_NAME);
+  } else if (analyzer !== ANALYZER_NAME) {
+    throw new LodestoneError(
+      'invalid_input',
+      `The index was built with analyzer ${analyzer}; this version uses ${ANALYZER_NAME}. Re-ingest into a new --data directory.`,
+    );
+  }
+}
