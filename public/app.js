@@ -84,7 +84,7 @@ async function runSearch(push = true) {
       const snip = el('p', { class: 'snippet' });
       snip.append(marked(h.snippet, h.highlights));
       item.append(snip);
-      if (h.cluster && h.cluster.others.length) {
+      if (h.cluster?.others.length) {
         item.append(el('div', { class: 'also' }, `Also in ${h.cluster.others.length}: ${h.cluster.others.map((o) => `${o.source} · ${when(o.published_at)}`).join('; ')}`));
       }
       list.append(item);

@@ -112,7 +112,12 @@ export function minhash(normalized: string): Uint32Array {
 function densify(sig: Uint32Array): void {
   const filled = new Uint8Array(K);
   let count = 0;
-  for (let b = 0; b < K; b++) if (sig[b] !== EMPTY) (filled[b] = 1), count++;
+  for (let b = 0; b < K; b++) {
+    if (sig[b] !== EMPTY) {
+      filled[b] = 1;
+      count++;
+    }
+  }
   if (count === K || count === 0) return;
   for (let b = 0; b < K; b++) {
     if (filled[b] === 1) continue;

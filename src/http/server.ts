@@ -3,7 +3,7 @@
  * Errors map to status codes in one place (the LodestoneError catalog). Binds to 127.0.0.1
  * unless told otherwise.
  */
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -109,7 +109,7 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
     return ingestBody(report, results);
   });
 
-  app.post<{ Querystring: { name?: string; source?: string } }>('/api/files', async (req) => {
+  app.post<{ Querystring: { name?: string; source?: string; modified?: string } }>('/api/files', async (req) => {
     const name = basename(req.query.name ?? '').trim();
     if (name === '' || name.startsWith('.')) throw new LodestoneError('bad_request', 'name= (the file name, with its extension) is required');
     const bytes = req.body;
@@ -118,6 +118,11 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
     try {
       const path = join(dir, name);
       await writeFile(path, bytes);
+      // The browser's File.lastModified (epoch ms) stands in for the file's date; without it
+      // an upload is undated rather than dated by this temporary copy.
+      const modified = Number(req.query.modified);
+      const hasModified = req.query.modified !== undefined && Number.isFinite(modified) && modified > 0;
+      if (hasModified) await utimes(path, new Date(modified), new Date(modified));
       const results: UpsertResult[] = [];
       const report = await ingestTargets(ctx.store, [path], {
         ...(req.query.source ? { source: req.query.source } : { source: 'uploads' }),
@@ -126,6 +131,7 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
         rewrite: (doc) => ({
           ...doc,
           key: doc.key.startsWith(`file:${path}`) ? `upload:${name}${doc.key.slice(`file:${path}`.length)}` : doc.key,
+          publishedAt: doc.metadata.date_from === 'mtime' && !hasModified ? null : doc.publishedAt,
           metadata: { ...doc.metadata, file: name, upload_sha256: sha256Hex(bytes) },
         }),
       });

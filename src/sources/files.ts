@@ -187,7 +187,7 @@ async function readDocumentFile(path: string, format: Format, ctx: ConnectorCont
     type: ctx.type ?? DEFAULT_TYPE[format],
     lang,
     paragraphs,
-    metadata: { file: abs, bytes: info.size },
+    metadata: published === null ? { file: abs, bytes: info.size, date_from: 'mtime' } : { file: abs, bytes: info.size },
     originalHash: sha256Hex(bytes),
   };
 }

@@ -1,24 +1,9 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ChineseSegmenter } from './chinese.js';
-
-/** The contract every Segmenter passes: lossless, offsets into the input. */
-export function segmenterContract(make: () => { segment(text: string): { text: string; start: number; end: number }[] }) {
-  it('is lossless and keeps offsets', () => {
-    const seg = make();
-    fc.assert(
-      fc.property(fc.string({ unit: fc.constantFrom(...'中国农业发展银行稀土 永磁，Hello world。\n\t3.5%'.split('')), maxLength: 60 }), (s) => {
-        const parts = seg.segment(s);
-        expect(parts.map((p) => p.text).join('')).toBe(s);
-        for (const p of parts) expect(s.slice(p.start, p.end)).toBe(p.text);
-      }),
-      { numRuns: 300 },
-    );
-  });
-}
+import { segmenterContract } from './contract.js';
 
 describe('ChineseSegmenter', () => {
   segmenterContract(() => new ChineseSegmenter());

@@ -191,7 +191,7 @@ class Parser {
         if (++this.depth > MAX_DEPTH) throw syntax('Too many nested parentheses', tok.pos);
         const inner = this.or(field);
         const close = this.peek();
-        if (!close || close.t !== 'rparen') throw syntax('Missing ")" for this "("', tok.pos);
+        if (close?.t !== 'rparen') throw syntax('Missing ")" for this "("', tok.pos);
         this.i++;
         this.depth--;
         return inner;

@@ -32,8 +32,13 @@ import { TopK } from './topk.js';
 /** BM25 column weights: a term in the title counts three times a term in the body. */
 export const TITLE_WEIGHT = 3;
 export const BODY_WEIGHT = 1;
-/** At most this many LSH candidates are verified per document (bounds template-heavy corpora). */
-const MAX_CANDIDATES = 200;
+/**
+ * Bounds for template-heavy corpora, where one band key can be shared by thousands of
+ * documents: at most MAX_PER_KEY (newest) documents are read per key, and of those the
+ * MAX_CANDIDATES sharing the most keys with the new document are verified.
+ */
+const MAX_PER_KEY = 64;
+const MAX_CANDIDATES = 32;
 
 export const DB_FILE = 'lodestone.db';
 
@@ -124,7 +129,10 @@ export class SqliteStore implements DocumentStore {
       lshInsert: db.prepare('INSERT INTO lsh (band_key, doc_id) VALUES (?, ?)'),
       lshDelete: db.prepare('DELETE FROM lsh WHERE band_key = ? AND doc_id = ?'),
       dedupKeys: db.prepare<[number], string>('SELECT dedup_keys FROM documents WHERE id = ?').pluck(),
-      lshLookup: db.prepare<[number], number>('SELECT doc_id FROM lsh WHERE band_key = ? LIMIT 1000').pluck(),
+      // Newest first: recent documents are the ones inside the duplicate time window.
+      lshLookup: db
+        .prepare<[number], number>(`SELECT doc_id FROM lsh WHERE band_key = ? ORDER BY doc_id DESC LIMIT ${MAX_PER_KEY}`)
+        .pluck(),
       tickerInsert: db.prepare('INSERT OR IGNORE INTO tickers (ticker, doc_id) VALUES (?, ?)'),
       tickerDelete: db.prepare('DELETE FROM tickers WHERE doc_id = ?'),
       tickerDocs: db.prepare<[string], number>('SELECT doc_id FROM tickers WHERE ticker = ?').pluck(),
@@ -257,14 +265,16 @@ export class SqliteStore implements DocumentStore {
     const matches = new Map<number, number | null>(); // doc id -> cluster id
     if (a.normHash !== '') for (const r of this.st.exact.all(a.normHash, rowid)) matches.set(r.id, r.cluster_id);
     if (a.bandKeys.length > 0) {
-      const candidates = new Set<number>();
+      const shared = new Map<number, number>(); // candidate -> number of keys shared
       for (const k of a.bandKeys) {
         for (const id of this.st.lshLookup.all(k)) {
-          if (id !== rowid && !matches.has(id)) candidates.add(id);
-          if (candidates.size >= MAX_CANDIDATES) break;
+          if (id !== rowid && !matches.has(id)) shared.set(id, (shared.get(id) ?? 0) + 1);
         }
-        if (candidates.size >= MAX_CANDIDATES) break;
       }
+      const candidates = [...shared.entries()]
+        .sort((x, y) => y[1] - x[1] || y[0] - x[0])
+        .slice(0, MAX_CANDIDATES)
+        .map(([id]) => id);
       const mine = { publishedAt: ad.doc.publishedAt, figures: new Set(a.figures) };
       for (const id of candidates) {
         const c = this.st.candidate.get(id);

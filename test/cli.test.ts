@@ -1,0 +1,72 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from './helpers/cli.js';
+import { tempDir, writeFixtureFolder } from './helpers/fixtures.js';
+
+let data = '';
+
+beforeAll(async () => {
+  const dir = await writeFixtureFolder(tempDir());
+  data = tempDir();
+  const r = await runCli(['ingest', dir, '--data', data, '--json']);
+  expect(r.code).toBe(1); // some items failed, and the exit code says so
+  const report = JSON.parse(r.stdout);
+  expect(report).toMatchObject({ inserted: 14, failed: 4 });
+}, 60_000);
+
+describe('lodestone CLI contract', () => {
+  it('search --json prints the documented shape, newest first', async () => {
+    const r = await runCli(['search', '稀土', '--sort', 'newest', '--data', data, '--json']);
+    expect(r.code).toBe(0);
+    const res = JSON.parse(r.stdout);
+    expect(res).toMatchObject({ total: expect.any(Number), took_ms: expect.any(Number), facets: expect.any(Object) });
+    expect(res.hits.length).toBeGreaterThan(2);
+    for (const h of res.hits) {
+      expect(Object.keys(h)).toEqual(expect.arrayContaining(['id', 'title', 'source', 'published_at', 'type', 'lang', 'score', 'snippet', 'cluster']));
+    }
+    const dated = res.hits.map((h: { published_at: string | null }) => h.published_at).filter(Boolean);
+    expect([...dated].sort().reverse()).toEqual(dated);
+    const clustered = res.hits.find((h: { id: string }) => h.id === 'n1' || h.id === 'n2');
+    expect(clustered.cluster).toMatchObject({ id: expect.any(Number), size: 2 });
+  });
+
+  it('--no-collapse shows every member; filters and date ranges apply', async () => {
+    const collapsed = JSON.parse((await runCli(['search', '挂牌价', '--data', data, '--json'])).stdout);
+    const all = JSON.parse((await runCli(['search', '挂牌价', '--no-collapse', '--data', data, '--json'])).stdout);
+    expect(collapsed.total).toBe(1);
+    expect(all.total).toBe(2);
+    const ranged = JSON.parse((await runCli(['search', '', '--from', '2025-07-05', '--to', '2025-07-06', '--data', data, '--json'])).stdout);
+    expect(ranged.hits.map((h: { id: string }) => h.id).sort()).toEqual(['n3', 'n4']);
+    const typed = JSON.parse((await runCli(['search', '农业', '--type', 'announcement', '--data', data, '--json'])).stdout);
+    expect(typed.hits.map((h: { id: string }) => h.id)).toEqual(['n3']);
+  });
+
+  it('show and clusters print documents and duplicate groups', async () => {
+    const show = JSON.parse((await runCli(['show', 'n1', '--data', data, '--json'])).stdout);
+    expect(show.paragraphs[0]).toEqual({ n: 1, text: '北方稀土公告，上调镨钕氧化物挂牌价至每吨56万元。' });
+    expect(show.tickers).toContain('600111.SH');
+    expect(show.metadata.tags).toEqual(['稀土']);
+    const lines = (await runCli(['clusters', '--data', data, '--json'])).stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines).toEqual([{ cluster: expect.any(Number), canonical: 'n1', members: ['n1', 'n2'] }]);
+    const text = await runCli(['show', 'n1', '--data', data]);
+    expect(text.stdout).toContain('[1] 北方稀土公告');
+    expect(text.stdout).toContain('Also published by');
+  });
+
+  it('reports syntax errors and unknown ids clearly, with exit code 2', async () => {
+    const bad = await runCli(['search', '(稀土', '--data', data]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/Missing "\)"/);
+    const missing = await runCli(['show', 'nope', '--data', data]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/No document with id "nope"/);
+  });
+
+  it('dict add takes effect for queries without reindexing', async () => {
+    const before = JSON.parse((await runCli(['search', '镨钕氧化物', '--data', data, '--json'])).stdout);
+    const add = await runCli(['dict', 'add', '镨钕氧化物', '--data', data]);
+    expect(add.code).toBe(0);
+    const after = JSON.parse((await runCli(['search', '镨钕氧化物', '--data', data, '--json'])).stdout);
+    expect(after.total).toBe(before.total);
+    expect(after.total).toBeGreaterThan(0);
+  });
+});

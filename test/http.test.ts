@@ -1,0 +1,118 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startServer, type RunningServer } from '../src/http/server.js';
+import { openContext, type AppContext } from '../src/services/context.js';
+import { makePdf, rssFeed, tempDir } from './helpers/fixtures.js';
+
+let ctx: AppContext;
+let server: RunningServer;
+let fixtures: Server;
+let fixturesUrl = '';
+
+beforeAll(async () => {
+  ctx = openContext({ dataDir: tempDir(), allowPrivate: true });
+  server = await startServer(ctx, { port: 0, host: '127.0.0.1' });
+  fixtures = createServer((req, res) => {
+    if (req.url === '/feed.xml') res.writeHead(200, { 'content-type': 'application/rss+xml' }).end(rssFeed(3));
+    else if (req.url === '/hang') setTimeout(() => res.end(), 60_000);
+    else res.writeHead(404).end();
+  });
+  await new Promise<void>((r) => fixtures.listen(0, '127.0.0.1', r));
+  fixturesUrl = `http://127.0.0.1:${(fixtures.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  await server.close();
+  await ctx.store.close();
+  fixtures.closeAllConnections();
+  fixtures.close();
+});
+
+const get = async (path: string) => {
+  const res = await fetch(server.url + path);
+  return { status: res.status, headers: res.headers, body: (await res.json()) as Record<string, unknown> };
+};
+const post = async (path: string, body: unknown, type = 'application/json') => {
+  const res = await fetch(server.url + path, {
+    method: 'POST',
+    headers: { 'content-type': type },
+    body: type === 'application/json' ? JSON.stringify(body) : (body as Buffer),
+  });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+};
+
+describe('HTTP API', () => {
+  it('adds documents, searches them, and serves a document with paragraphs', async () => {
+    expect((await get('/healthz')).body).toEqual({ ok: true, documents: 0 });
+    const add = await post('/api/documents', [
+      { id: 'h1', title: '稀土出口管制升级', body: '商务部宣布对部分稀土物项实施出口管制。\n涉及高性能钕铁硼磁体。', source: '示例', published_at: '2025-07-01T10:00:00+08:00' },
+      { id: 'h2', title: 'Lithium', body: 'Lithium prices fell.', source: 'Wire', published_at: '2025-07-02T10:00:00Z' },
+      { title: '', body: '' },
+    ]);
+    expect(add.status).toBe(200);
+    expect(add.body).toMatchObject({ inserted: 2, failed: 1 });
+    const s = await get(`/api/search?q=${encodeURIComponent('钕铁硼')}&sort=newest`);
+    expect(s.status).toBe(200);
+    const hits = s.body.hits as { id: string; snippet: string; highlights: [number, number][] }[];
+    expect(hits.map((h) => h.id)).toEqual(['h1']);
+    const [a, b] = hits[0]!.highlights[0]!;
+    expect(hits[0]!.snippet.slice(a, b)).toBe('钕铁硼');
+    const doc = await get('/api/documents/h1');
+    expect(doc.body).toMatchObject({ id: 'h1', paragraphs: [{ n: 1 }, { n: 2, text: '涉及高性能钕铁硼磁体。' }] });
+    expect((await get('/api/search?q=lithium&explain=true')).body.hits).toMatchObject([
+      { id: 'h2', explain: { terms: [{ query: 'lithium', df: 1 }] } },
+    ]);
+  });
+
+  it('answers errors as JSON with a clear message and the right status', async () => {
+    expect(await get('/api/documents/missing')).toMatchObject({ status: 404, body: { error: { code: 'not_found' } } });
+    const syntax = await get(`/api/search?q=${encodeURIComponent('"稀土')}`);
+    expect(syntax).toMatchObject({ status: 400, body: { error: { code: 'query_syntax' } } });
+    expect(await get('/api/search?limit=1000')).toMatchObject({ status: 400 });
+    expect(await get('/api/search?sort=oldest')).toMatchObject({ status: 400 });
+    expect((await post('/api/documents', { title: 5 })).status).toBe(400);
+  });
+
+  it('accepts file uploads and feed URLs; the same upload again updates instead of duplicating', async () => {
+    const pdf = makePdf([['Magnet exports rose 12%.']]);
+    const up = await post('/api/files?name=magnets.pdf', pdf, 'application/octet-stream');
+    expect(up.body).toMatchObject({ inserted: 1, failed: 0 });
+    const again = await post('/api/files?name=magnets.pdf', pdf, 'application/octet-stream');
+    expect(again.body).toMatchObject({ inserted: 0, unchanged: 1 });
+    const feed = await post('/api/sources/url', { url: `${fixturesUrl}/feed.xml` });
+    expect(feed.body).toMatchObject({ inserted: 3, failed: 0 });
+    const bad = await post('/api/files?name=x.exe', Buffer.from('MZ'), 'application/octet-stream');
+    expect(bad.body).toMatchObject({ failed: 1 });
+  });
+
+  it('serves the page with a strict Content-Security-Policy and an OpenAPI document', async () => {
+    const page = await fetch(`${server.url}/search?q=稀土`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-security-policy')).toMatch(/script-src 'self'/);
+    expect(await page.text()).not.toMatch(/<script>(?!<\/script>)/);
+    const api = await get('/api/openapi.json');
+    expect(api.body.openapi).toBe('3.1.0');
+    expect(Object.keys(api.body.paths as object)).toEqual(expect.arrayContaining(['/api/search', '/api/documents/{id}']));
+  });
+});
+
+describe('SSRF guard through the API', () => {
+  it('refuses loopback URLs unless the server allows private addresses', async () => {
+    const strict = openContext({ dataDir: tempDir(), allowPrivate: false });
+    const s = await startServer(strict, { port: 0, host: '127.0.0.1' });
+    try {
+      const res = await fetch(`${s.url}/api/sources/url`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ url: `${fixturesUrl}/feed.xml` }),
+      });
+      const body = (await res.json()) as { failed: number; errors: { reason: string }[] };
+      expect(body.failed).toBe(1);
+      expect(body.errors[0]!.reason).toMatch(/private or loopback/);
+    } finally {
+      await s.close();
+      await strict.store.close();
+    }
+  });
+});
