@@ -1,6 +1,9 @@
 /**
  * When are two documents the same story? The decision, in one place:
- * - exact: identical normalized body (any time apart: a verbatim copy is a copy);
+ * - exact: identical normalized body, published within WINDOW_MS of each other — or any time
+ *   apart when the body is long (LONG_EXACT_SHINGLES): a verbatim repost of an article is a
+ *   copy, but a short template line ("富时中国A50指数期货跌1%") repeated on another day is
+ *   another event;
  * - near: the shorter text's 4-character shingles lie (estimated) at least NEAR_THRESHOLD
  *   inside the longer one's — containment, not Jaccard, because outlets often carry only the
  *   lead of a story another outlet prints in full (measured on the flash corpus: half of
@@ -14,7 +17,18 @@ import { foldText } from '../analysis/normalize.js';
 export const NEAR_THRESHOLD = 0.8;
 /** Below this estimated Jaccard the containment estimate is too noisy to trust. */
 export const MIN_JACCARD = 0.15;
-export const WINDOW_MS = 3 * 24 * 3600 * 1000;
+/**
+ * Syndication happens within hours; 36 h tolerates overnight reposts and time-zone slips.
+ * A cluster never spans more than this from its canonical (earliest) member, so daily
+ * template items cannot chain into one cluster day after day.
+ */
+export const WINDOW_MS = 36 * 3600 * 1000;
+/** Exact copies at least this long (in shingles, ~characters) cluster whatever their dates. */
+export const LONG_EXACT_SHINGLES = 200;
+
+export function withinWindow(a: number | null, b: number | null): boolean {
+  return a === null || b === null || Math.abs(a - b) <= WINDOW_MS;
+}
 /**
  * Share of the smaller figure set that must appear in the other (containment, not Jaccard:
  * one outlet's dateline "8月1日电" adds figures that another outlet's copy lacks).
@@ -56,8 +70,6 @@ export function isNearDuplicate(
   other: DedupCandidate,
 ): boolean {
   if (other.similarity < MIN_JACCARD || other.containment < NEAR_THRESHOLD) return false;
-  if (doc.publishedAt !== null && other.publishedAt !== null) {
-    if (Math.abs(doc.publishedAt - other.publishedAt) > WINDOW_MS) return false;
-  }
+  if (!withinWindow(doc.publishedAt, other.publishedAt)) return false;
   return figuresAgree(doc.figures, other.figures);
 }

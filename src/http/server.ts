@@ -126,6 +126,7 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
       const results: UpsertResult[] = [];
       const report = await ingestTargets(ctx.store, [path], {
         ...(req.query.source ? { source: req.query.source } : { source: 'uploads' }),
+        workers: 0, // one file: a worker thread would cost more than it saves
         onBatch: (r) => results.push(...r),
         // Key uploads by name: uploading a file again updates it instead of duplicating.
         rewrite: (doc) => ({
@@ -151,6 +152,7 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
       ...(body.source ? { source: body.source } : {}),
       ...(body.type ? { type: body.type } : {}),
       allowPrivate: ctx.allowPrivate,
+      workers: 0,
       onBatch: (r) => results.push(...r),
     });
     return ingestBody(report, results);

@@ -5,6 +5,7 @@
  * already stored unchanged (record hash) and completes the rest without duplicates.
  */
 import { analyzeDocument, type AnalyzedDocument } from '../analysis/analyzer.js';
+import { type AnalysisOutcome, type Analyzer, inlineAnalyzer, WorkerAnalyzer } from './analysis-pool.js';
 import { describeError } from '../core/errors.js';
 import { sha256Hex } from '../core/hash.js';
 import type { DocType, DocumentInput } from '../core/types.js';
@@ -52,11 +53,22 @@ export interface IngestOptions {
   onProblem?: (kind: 'error' | 'warning', p: ItemProblem) => void;
   /** Called after each committed batch (tests use it to simulate a crash mid-ingest). */
   onBatch?: (results: UpsertResult[]) => void;
+  /** Analysis worker threads (default: cores - 1; 0 analyzes on the calling thread). */
+  workers?: number;
   /** Adjust each document before analysis (uploads use it to key documents by upload name). */
   rewrite?: (doc: DocumentInput) => DocumentInput;
 }
 
 const MAX_LISTED = 1000;
+
+/** Worker threads when they start, the calling thread otherwise (never fail an ingest for it). */
+function safeWorkers(size?: number): Analyzer {
+  try {
+    return new WorkerAnalyzer(size);
+  } catch {
+    return inlineAnalyzer;
+  }
+}
 
 export async function ingestTargets(store: DocumentStore, targets: string[], opts: IngestOptions = {}): Promise<IngestReport> {
   const started = performance.now();
@@ -89,65 +101,87 @@ export async function ingestTargets(store: DocumentStore, targets: string[], opt
     maxFileBytes: opts.maxFileBytes ?? 200 * 1024 * 1024,
     now: () => Date.now(),
   };
-  const batchSize = opts.batchSize ?? 1000;
+  const batchSize = opts.batchSize ?? 2000;
+  const chunkSize = 250;
+  const analyzer: Analyzer =
+    (opts.workers ?? 1) > 0 ? safeWorkers(opts.workers) : inlineAnalyzer;
+  // Chunks sent to the analyzer, oldest first; at most MAX_IN_FLIGHT wait at once, so the
+  // reader stays ahead of the workers without buffering a whole file.
+  const MAX_IN_FLIGHT = 4;
+  const inFlight: { results: Promise<AnalysisOutcome[]>; locations: string[] }[] = [];
+  let chunk: DocumentInput[] = [];
+  let chunkLocations: string[] = [];
   let batch: AnalyzedDocument[] = [];
-  let batchKeys = new Set<string>();
   const flush = async () => {
     if (batch.length === 0) return;
     const results = await store.upsert(batch);
     for (const r of results) report[r.status]++;
     batch = [];
-    batchKeys = new Set();
     opts.onBatch?.(results);
   };
+  const takeOldest = async () => {
+    const head = inFlight.shift();
+    if (!head) return;
+    const outcomes = await head.results;
+    outcomes.forEach((o, i) => {
+      if (o.ok) batch.push(o.doc);
+      else problem('error', { location: head.locations[i] ?? '?', reason: `analysis failed: ${o.error}` });
+    });
+    if (batch.length >= batchSize) await flush();
+  };
+  const sendChunk = async () => {
+    if (chunk.length === 0) return;
+    inFlight.push({ results: analyzer.analyze(chunk), locations: chunkLocations });
+    chunk = [];
+    chunkLocations = [];
+    while (inFlight.length > MAX_IN_FLIGHT) await takeOldest();
+  };
+  const drain = async () => {
+    await sendChunk();
+    while (inFlight.length > 0) await takeOldest();
+    await flush();
+  };
 
-  for (let t = 0; t < targets.length; t++) {
-    const target = targets[t]!;
-    const connector = await connectorFor(target);
-    if (!connector) {
-      problem('error', { location: target, reason: 'no such file or folder, and not an http(s) URL' });
-      continue;
-    }
-    let done = 0;
-    let total = 0;
-    try {
-      for await (const ev of connector.read(target, ctx)) {
-        if (ev.kind === 'progress') {
-          done = ev.done;
-          total = ev.total;
-          opts.onProgress?.({
-            target,
-            targetIndex: t,
-            targets: targets.length,
-            done,
-            total,
-            stored: report.inserted + report.updated + report.unchanged,
-            failed: report.failed,
-          });
-          continue;
-        }
-        if (ev.kind === 'error' || ev.kind === 'warning') {
-          problem(ev.kind, { location: ev.location, reason: ev.reason });
-          continue;
-        }
-        try {
-          // Two records with the same key in one batch: commit the first before the second.
-          if (batchKeys.has(opts.rewrite ? opts.rewrite(ev.doc).key : ev.doc.key)) await flush();
-          const doc = opts.rewrite ? opts.rewrite(ev.doc) : ev.doc;
-          batch.push(analyzeDocument(doc));
-          batchKeys.add(doc.key);
-        } catch (err) {
-          problem('error', { location: ev.location, reason: `analysis failed: ${describeError(err)}` });
-        }
-        if (batch.length >= batchSize) await flush();
+  try {
+    for (let t = 0; t < targets.length; t++) {
+      const target = targets[t]!;
+      const connector = await connectorFor(target);
+      if (!connector) {
+        problem('error', { location: target, reason: 'no such file or folder, and not an http(s) URL' });
+        continue;
       }
-      await flush();
-    } catch (err) {
-      problem('error', { location: target, reason: describeError(err) });
-      await flush();
+      try {
+        for await (const ev of connector.read(target, ctx)) {
+          if (ev.kind === 'progress') {
+            opts.onProgress?.({
+              target,
+              targetIndex: t,
+              targets: targets.length,
+              done: ev.done,
+              total: ev.total,
+              stored: report.inserted + report.updated + report.unchanged,
+              failed: report.failed,
+            });
+            continue;
+          }
+          if (ev.kind === 'error' || ev.kind === 'warning') {
+            problem(ev.kind, { location: ev.location, reason: ev.reason });
+            continue;
+          }
+          chunk.push(opts.rewrite ? opts.rewrite(ev.doc) : ev.doc);
+          chunkLocations.push(ev.location);
+          if (chunk.length >= chunkSize) await sendChunk();
+        }
+        await drain();
+      } catch (err) {
+        problem('error', { location: target, reason: describeError(err) });
+        await drain();
+      }
     }
+    await drain();
+  } finally {
+    await analyzer.close();
   }
-  await flush();
   report.took_ms = Math.round(performance.now() - started);
   const stored = report.inserted + report.updated + report.unchanged;
   report.docs_per_s = report.took_ms > 0 ? Math.round((stored / report.took_ms) * 1000) : stored;

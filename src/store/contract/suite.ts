@@ -165,6 +165,24 @@ export function runStoreContract(name: string, factory: StoreFactory, skip?: str
       expect((await s.search(req('稀土'))).total).toBe(1);
     });
 
+    it('keeps a short template line repeated on other days apart, but joins a long verbatim repost', async () => {
+      const s = await open();
+      const DAY = 24 * HOUR;
+      const line = '富时中国A50指数期货跌1%';
+      const article = '北方稀土公告称，公司将上调镨钕氧化物挂牌价，并扩建高性能钕铁硼磁体产线。'.repeat(8);
+      const r = await s.upsert([
+        analyzeDocument(doc('t1', '', line, { publishedAt: T0 })),
+        analyzeDocument(doc('t2', '', line, { publishedAt: T0 + 2 * DAY })),
+        analyzeDocument(doc('t3', '', line, { publishedAt: T0 + 2 * DAY + HOUR, source: 'other' })),
+        analyzeDocument(doc('a1', '长文', article, { publishedAt: T0 })),
+        analyzeDocument(doc('a2', '长文', article, { publishedAt: T0 + 10 * DAY, source: 'other' })),
+      ]);
+      expect(r[1]!.clusterId).toBeNull();
+      expect(r[2]!.clusterId).not.toBeNull(); // same line, same day, another outlet
+      expect((await s.findByPublicId('t1'))[0]!.clusterId).toBeNull();
+      expect(r[4]!.clusterId).not.toBeNull();
+    });
+
     it('property: search agrees with a brute-force substring scan', async () => {
       const s = await open();
       const alphabet = '稀土永磁钕铁硼锂铜矿价，。 '.split('');

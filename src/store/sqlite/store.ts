@@ -12,7 +12,7 @@ import { LodestoneError } from '../../core/errors.js';
 import { sha256Hex } from '../../core/hash.js';
 import { type ClusterInfo, type DocType, isDocType, type Paragraph, type StoredDocument } from '../../core/types.js';
 import { containment, signatureFromBuffer, signatureToBuffer, similarity } from '../../dedup/minhash.js';
-import { isNearDuplicate } from '../../dedup/policy.js';
+import { isNearDuplicate, LONG_EXACT_SHINGLES, withinWindow } from '../../dedup/policy.js';
 import type { QueryNode } from '../../search/query/ast.js';
 import type {
   DocumentStore,
@@ -136,9 +136,14 @@ export class SqliteStore implements DocumentStore {
       tickerInsert: db.prepare('INSERT OR IGNORE INTO tickers (ticker, doc_id) VALUES (?, ?)'),
       tickerDelete: db.prepare('DELETE FROM tickers WHERE doc_id = ?'),
       tickerDocs: db.prepare<[string], number>('SELECT doc_id FROM tickers WHERE ticker = ?').pluck(),
-      exact: db.prepare<[string, number], { id: number; cluster_id: number | null }>(
-        "SELECT id, cluster_id FROM documents WHERE norm_hash = ? AND norm_hash <> '' AND id <> ? LIMIT 50",
+      exact: db.prepare<[string, number], { id: number; cluster_id: number | null; published_at: number | null }>(
+        "SELECT id, cluster_id, published_at FROM documents WHERE norm_hash = ? AND norm_hash <> '' AND id <> ? ORDER BY id DESC LIMIT 50",
       ),
+      canonicalPublished: db
+        .prepare<[number], number | null>(
+          'SELECT d.published_at FROM clusters c JOIN documents d ON d.id = c.canonical_id WHERE c.id = ?',
+        )
+        .pluck(),
       candidate: db.prepare<
         [number],
         { published_at: number | null; minhash: Buffer; shingles: number; figures: string; cluster_id: number | null }
@@ -262,8 +267,14 @@ export class SqliteStore implements DocumentStore {
   /** Find duplicates of a freshly written document and join, create or merge clusters. */
   private assignCluster(rowid: number, ad: AnalyzedDocument, rev: number): number | null {
     const a = ad.analysis;
+    const pub = ad.doc.publishedAt;
+    const longExact = a.shingles >= LONG_EXACT_SHINGLES;
     const matches = new Map<number, number | null>(); // doc id -> cluster id
-    if (a.normHash !== '') for (const r of this.st.exact.all(a.normHash, rowid)) matches.set(r.id, r.cluster_id);
+    if (a.normHash !== '') {
+      for (const r of this.st.exact.all(a.normHash, rowid)) {
+        if (longExact || withinWindow(pub, r.published_at)) matches.set(r.id, r.cluster_id);
+      }
+    }
     if (a.bandKeys.length > 0) {
       const shared = new Map<number, number>(); // candidate -> number of keys shared
       for (const k of a.bandKeys) {
@@ -288,6 +299,17 @@ export class SqliteStore implements DocumentStore {
         };
         if (isNearDuplicate(mine, other)) matches.set(id, c.cluster_id);
       }
+    }
+    // A cluster only takes members within the window of its canonical (earliest) member.
+    const allowed = new Map<number, boolean>();
+    for (const [id, c] of matches) {
+      if (c === null) continue;
+      let ok = allowed.get(c);
+      if (ok === undefined) {
+        ok = longExact || withinWindow(pub, this.st.canonicalPublished.get(c) ?? null);
+        allowed.set(c, ok);
+      }
+      if (!ok) matches.delete(id);
     }
     if (matches.size === 0) return null;
     const clusterIds = [...new Set([...matches.values()].filter((c): c is number => c !== null))].sort((x, y) => x - y);

@@ -1,0 +1,98 @@
+/**
+ * Analysis off the main thread: segmentation, fingerprints and hashing run in worker threads
+ * while the main thread reads input and writes SQLite, so an ingest uses both cores. The
+ * pool keeps batch order: results come back for the batch that was sent.
+ */
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { type Analysis, type AnalyzedDocument, analyzeDocument } from '../analysis/analyzer.js';
+import type { DocumentInput } from '../core/types.js';
+
+export type AnalysisOutcome = { ok: true; doc: AnalyzedDocument } | { ok: false; doc: DocumentInput; error: string };
+
+type WorkerReply = { id: number; out: ({ ok: true; analysis: Analysis } | { ok: false; error: string })[] };
+
+export interface Analyzer {
+  analyze(docs: DocumentInput[]): Promise<AnalysisOutcome[]>;
+  close(): Promise<void>;
+}
+
+/** Same thread: for small inputs and as the fallback when workers cannot start. */
+export const inlineAnalyzer: Analyzer = {
+  async analyze(docs) {
+    return docs.map((doc) => {
+      try {
+        return { ok: true, doc: analyzeDocument(doc) };
+      } catch (err) {
+        return { ok: false, doc, error: err instanceof Error ? err.message : String(err) };
+      }
+    });
+  },
+  async close() {},
+};
+
+export class WorkerAnalyzer implements Analyzer {
+  private readonly workers: Worker[] = [];
+  private readonly pending = new Map<number, { resolve: (r: WorkerReply) => void; reject: (e: Error) => void }>();
+  private next = 0;
+  private turn = 0;
+  private broken = false;
+  private closing = false;
+
+  /** False once a worker failed and analysis fell back to the calling thread. */
+  get usingWorkers(): boolean {
+    return !this.broken;
+  }
+
+  constructor(size = Math.max(1, availableParallelism() - 1)) {
+    // Under tsx (tests, benchmarks) the worker is TypeScript and needs the same loader.
+    const isTs = import.meta.url.endsWith('.ts');
+    for (let i = 0; i < size; i++) {
+      const w = isTs
+        ? new Worker(new URL('./worker-tsx.mjs', import.meta.url), {
+            workerData: { entry: new URL('./analysis-worker.ts', import.meta.url).href },
+          })
+        : new Worker(new URL('./analysis-worker.js', import.meta.url));
+      w.on('message', (reply: WorkerReply) => {
+        const p = this.pending.get(reply.id);
+        this.pending.delete(reply.id);
+        p?.resolve(reply);
+      });
+      const fail = (err: Error) => {
+        for (const p of this.pending.values()) p.reject(err);
+        this.pending.clear();
+      };
+      w.on('error', fail);
+      w.on('exit', (code) => {
+        if (!this.closing) fail(new Error(`analysis worker exited with code ${code}`));
+      });
+      this.workers.push(w);
+    }
+  }
+
+  async analyze(docs: DocumentInput[]): Promise<AnalysisOutcome[]> {
+    if (this.broken) return inlineAnalyzer.analyze(docs);
+    const id = this.next++;
+    const worker = this.workers[this.turn++ % this.workers.length]!;
+    let reply: WorkerReply;
+    try {
+      reply = await new Promise<WorkerReply>((resolve, reject) => {
+        this.pending.set(id, { resolve, reject });
+        worker.postMessage({ id, docs });
+      });
+    } catch {
+      // A worker that cannot start or crashed: analyze here instead, never fail the ingest.
+      this.broken = true;
+      return inlineAnalyzer.analyze(docs);
+    }
+    return reply.out.map((r, i) => {
+      const doc = docs[i]!;
+      return r.ok ? { ok: true, doc: { doc, analysis: r.analysis } } : { ok: false, doc, error: r.error };
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}
