@@ -26,6 +26,13 @@ const say = (s = '') => {
 
 async function ingestCorpus(name: string, files: string[]): Promise<{ store: SqliteStore; dir: string }> {
   const dir = outDir(name);
+  if (process.env.LODESTONE_BENCH_REUSE === '1' && existsSync(join(dir, 'lodestone.db'))) {
+    // Query-only run over a database ingested earlier (e.g. by `lodestone ingest`, timed there).
+    const store = SqliteStore.open(dir);
+    say(`### ${name}: reusing the existing database (${(await store.stats()).documents.toLocaleString('en')} documents, ${mb(dirSize(dir))})`);
+    say('');
+    return { store, dir };
+  }
   rmSync(dir, { recursive: true, force: true });
   const store = SqliteStore.open(dir);
   const t = performance.now();
