@@ -76,7 +76,7 @@ async function runSearch(push = true) {
     }
     for (const h of res.hits) {
       const title = el('a', { href: `/documents/${encodeURIComponent(h.id)}?q=${encodeURIComponent(q)}#p${h.paragraph}` });
-      title.append(marked(h.title || '(untitled)', h.title_highlights));
+      title.append(marked(h.display_title || '(untitled)', h.title_highlights));
       const item = el('article', { class: 'hit' },
         el('h2', {}, title),
         el('div', { class: 'meta' }, el('span', { class: 'badge' }, h.type), `${h.source} · ${when(h.published_at)}`),

@@ -8,7 +8,7 @@ const pk = lock.packages;
 let added = 0;
 const OS = ['android', 'darwin', 'win32', 'freebsd', 'linux', 'openbsd', 'sunos', 'aix', 'netbsd'];
 const CPU = ['arm64', 'x64', 'ia32', 'arm', 'riscv64', 's390x', 'ppc64', 'loong64'];
-for (const [path, meta] of Object.entries(pk)) {
+for (const [, meta] of Object.entries(pk)) {
   for (const [name, ver] of Object.entries(meta.optionalDependencies ?? {})) {
     const key = `node_modules/${name}`;
     if (pk[key]) continue;

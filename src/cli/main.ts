@@ -184,7 +184,7 @@ async function cmdSearch(args: string[], out: Out): Promise<number> {
     out.log(`${res.total.toLocaleString('en')} results (${res.took_ms} ms) for ${res.query}`);
     res.hits.forEach((h, i) => {
       out.log('');
-      out.log(`${res.offset + i + 1}. ${mark(h.title || '(untitled)', h.title_highlights, bold)}`);
+      out.log(`${res.offset + i + 1}. ${mark(h.display_title || '(untitled)', h.title_highlights, bold)}`);
       const when = h.published_at ? `${h.published_at.replace('T', ' ').slice(0, 16)} UTC` : 'undated';
       const also = h.cluster ? `  · also in ${h.cluster.others.length} more: ${[...new Set(h.cluster.others.map((o) => o.source))].join(', ')}` : '';
       out.log(`   ${h.source} · ${when} · ${h.type} · id ${h.id}${also}`);

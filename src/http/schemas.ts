@@ -47,6 +47,7 @@ const ClusterOther = z.object({
 export const SearchHit = z.object({
   id: z.string(),
   title: z.string(),
+  display_title: z.string(),
   source: z.string(),
   url: z.string().nullable(),
   published_at: z.string().nullable(),

@@ -189,6 +189,9 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
 
 export async function startServer(ctx: AppContext, opts: { port: number; host: string }): Promise<RunningServer> {
   const app = await buildServer(ctx);
+  // Warm up before taking traffic: the in-memory columns and the segmenter's dictionary
+  // load on first use, which would otherwise land on the first user's query.
+  await searchDocuments(ctx.store, { q: '稀土出口管制', limit: 1, facets: false });
   await app.listen({ port: opts.port, host: opts.host });
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : opts.port;

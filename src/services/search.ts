@@ -41,6 +41,8 @@ export interface ClusterOther {
 export interface SearchHit {
   id: string;
   title: string;
+  /** `title`, or for untitled items (many flashes) a duplicate's title or the opening words. */
+  display_title: string;
   source: string;
   url: string | null;
   published_at: string | null;
@@ -149,9 +151,11 @@ export async function searchDocuments(store: DocumentStore, p: SearchParams): Pr
         };
       }
     }
+    const display = displayTitle(d, cluster?.others ?? []);
     const hit: SearchHit = {
       id: d.id,
       title: d.title,
+      display_title: display,
       source: d.source,
       url: d.url,
       published_at: toIso(d.publishedAt),
@@ -160,7 +164,7 @@ export async function searchDocuments(store: DocumentStore, p: SearchParams): Pr
       score: Math.round(h.score * 1e4) / 1e4,
       snippet: snip.text,
       highlights: snip.highlights,
-      title_highlights: findMatches(d.title, leaves, true),
+      title_highlights: findMatches(display, leaves, true),
       paragraph: snip.paragraph,
       cluster,
     };
@@ -231,6 +235,20 @@ async function explain(
     computed: round(computed),
     index_score: round(indexScore),
   };
+}
+
+/** Title to show: the document's own, a duplicate's, or the opening of the first paragraph. */
+export function displayTitle(d: StoredDocument, others: { title: string }[]): string {
+  if (d.title.trim() !== '') return d.title;
+  const fromCluster = others.find((o) => o.title.trim() !== '');
+  if (fromCluster) return fromCluster.title;
+  const first = d.paragraphs[0]?.text ?? '';
+  const bracket = /^【([^】]{2,80})】/.exec(first);
+  if (bracket) return bracket[1]!;
+  // Skip an outlet dateline ("财联社8月18日电，") and cut at the first sentence end.
+  const body = first.replace(/^[^，,。]{0,16}?\d{1,2}月\d{1,2}日(?:电|讯|消息)[，,：:]?/, '');
+  const sentence = /^(.{4,60}?)[。！？!?；;]/.exec(body)?.[1] ?? body;
+  return sentence.length > 60 ? `${sentence.slice(0, 60)}…` : sentence;
 }
 
 function round(x: number): number {
