@@ -1,4 +1,6 @@
 import { writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
@@ -6,7 +8,7 @@ import { searchDocuments } from '../src/services/search.js';
 import { ingestTargets } from '../src/services/ingest.js';
 import { DB_FILE, SqliteStore } from '../src/store/sqlite/store.js';
 import { spawnCli } from './helpers/cli.js';
-import { tempDir, writeFixtureFolder } from './helpers/fixtures.js';
+import { rssFeed, tempDir, writeFixtureFolder } from './helpers/fixtures.js';
 
 describe('ingest a folder of every kind, with bad items', () => {
   it('stores the good items, reports each bad one with its location, and re-runs idempotently', async () => {
@@ -43,6 +45,39 @@ describe('ingest a folder of every kind, with bad items', () => {
     expect(feedHit.source).toBe('示例稀土源');
     expect(feedHit.snippet).not.toMatch(/<script|onclick|javascript:/);
     await store.close();
+  });
+});
+
+describe('bad sources do not stop a batch', () => {
+  it('reports a hanging URL, an HTML page given as a feed file and an oversized file, and stores the rest', async () => {
+    const server = createServer((req, res) => {
+      if (req.url === '/hang') return; // never answers
+      res.writeHead(200, { 'content-type': 'application/rss+xml' }).end(rssFeed(1));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const dir = tempDir();
+      writeFileSync(join(dir, 'page.xml'), '<html><body><p>not a feed</p></body></html>');
+      writeFileSync(join(dir, 'huge.txt'), '稀土'.repeat(5000));
+      writeFileSync(join(dir, 'ok.txt'), '稀土价格企稳。');
+      const store = SqliteStore.open(tempDir());
+      const report = await ingestTargets(store, [`${base}/hang`, join(dir, 'page.xml'), join(dir, 'huge.txt'), `${base}/feed`, join(dir, 'ok.txt')], {
+        allowPrivate: true,
+        fetch: { timeoutMs: 500 },
+        maxFileBytes: 10_000,
+      });
+      expect(report.errors.map((e) => e.reason)).toEqual([
+        expect.stringMatching(/timed out/),
+        expect.stringMatching(/not an RSS, Atom or JSON feed/),
+        expect.stringMatching(/over the 10000-byte cap/),
+      ]);
+      expect(report.inserted).toBe(2);
+      await store.close();
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
   });
 });
 

@@ -10,6 +10,7 @@ import { describeError } from '../core/errors.js';
 import { sha256Hex } from '../core/hash.js';
 import type { DocType, DocumentInput } from '../core/types.js';
 import type { ConnectorContext } from '../sources/connector.js';
+import type { FetchOptions } from '../sources/fetch.js';
 import { recordToDocument } from '../sources/record.js';
 import { connectorFor } from '../sources/registry.js';
 import type { DocumentStore, UpsertResult } from '../store/ports.js';
@@ -47,6 +48,8 @@ export interface IngestOptions {
   source?: string;
   type?: DocType;
   allowPrivate?: boolean;
+  /** Fetch limits for URLs (timeouts, size cap, redirects); defaults in sources/fetch.ts. */
+  fetch?: Partial<Omit<FetchOptions, 'allowPrivate'>>;
   batchSize?: number;
   maxFileBytes?: number;
   onProgress?: (p: IngestProgress) => void;
@@ -97,7 +100,7 @@ export async function ingestTargets(store: DocumentStore, targets: string[], opt
   const ctx: ConnectorContext = {
     ...(opts.source ? { source: opts.source } : {}),
     ...(opts.type ? { type: opts.type } : {}),
-    fetch: { allowPrivate: opts.allowPrivate ?? false },
+    fetch: { ...opts.fetch, allowPrivate: opts.allowPrivate ?? false },
     maxFileBytes: opts.maxFileBytes ?? 200 * 1024 * 1024,
     now: () => Date.now(),
   };
