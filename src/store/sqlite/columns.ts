@@ -129,6 +129,24 @@ export class DocColumns {
     this.cluster[rowid] = cluster ?? 0;
   }
 
+  /**
+   * Smallest and largest rowid of live documents published in [from, to), or null when
+   * none is. A linear scan of one typed array: ~1 ms per million documents.
+   */
+  rowidRange(from = Number.NEGATIVE_INFINITY, to = Number.POSITIVE_INFINITY): { lo: number; hi: number } | null {
+    let lo = 0;
+    let hi = 0;
+    const pub = this.published;
+    for (let id = 1; id <= this.maxRowid; id++) {
+      const p = pub[id]!;
+      if (p >= from && p < to && this.alive[id] === 1) {
+        if (lo === 0) lo = id;
+        hi = id;
+      }
+    }
+    return lo === 0 ? null : { lo, hi };
+  }
+
   /** Source codes matching a user-given name (case-insensitive, exact). */
   sourceCodes(name: string): number[] {
     return this.sourcesFolded.get(name.trim().toLowerCase()) ?? [];

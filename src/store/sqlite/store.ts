@@ -382,14 +382,23 @@ export class SqliteStore implements DocumentStore {
     return out;
   }
 
-  /** Rowids (ascending) and negated bm25 scores of the documents matching an FTS5 expression. */
-  private ftsMatch(expr: string, withScores: boolean): { ids: Int32Array; scores: Float64Array | null } {
+  /**
+   * Rowids (ascending) and negated bm25 scores of the documents matching an FTS5 expression,
+   * optionally only within [range.lo, range.hi] (FTS5 seeks its doclists to the range).
+   */
+  private ftsMatch(
+    expr: string,
+    withScores: boolean,
+    range?: { lo: number; hi: number },
+  ): { ids: Int32Array; scores: Float64Array | null } {
+    const where = range ? 'fts MATCH ? AND rowid BETWEEN ? AND ?' : 'fts MATCH ?';
+    const args: (string | number)[] = range ? [expr, range.lo, range.hi] : [expr];
     try {
       if (withScores) {
         const rows = this.db
-          .prepare(`SELECT rowid, bm25(fts, ${TITLE_WEIGHT}, ${BODY_WEIGHT}) FROM fts WHERE fts MATCH ?`)
+          .prepare(`SELECT rowid, bm25(fts, ${TITLE_WEIGHT}, ${BODY_WEIGHT}) FROM fts WHERE ${where}`)
           .raw(true)
-          .all(expr) as [number, number][];
+          .all(...args) as [number, number][];
         const ids = new Int32Array(rows.length);
         const scores = new Float64Array(rows.length);
         for (let i = 0; i < rows.length; i++) {
@@ -398,7 +407,7 @@ export class SqliteStore implements DocumentStore {
         }
         return { ids, scores };
       }
-      const ids = this.db.prepare('SELECT rowid FROM fts WHERE fts MATCH ?').pluck().all(expr) as number[];
+      const ids = this.db.prepare(`SELECT rowid FROM fts WHERE ${where}`).pluck().all(...args) as number[];
       return { ids: Int32Array.from(ids), scores: null };
     } catch (err) {
       throw new LodestoneError('query_syntax', `The full-text index rejected the query: ${(err as Error).message}`, {
@@ -473,12 +482,19 @@ export class SqliteStore implements DocumentStore {
       else pos.push(e);
     }
     const hasText = pos.length > 0;
+    const f = req.filters;
     const byScore = hasText && req.sort === 'relevance';
     let ids: Int32Array;
     let scores: Float64Array | null = null;
     if (hasText) {
       const expr = pos.join(' AND ') + neg.map((n) => ` NOT (${n})`).join('');
-      ({ ids, scores } = this.ftsMatch(expr, byScore));
+      // With a date range, only rowids from the first to the last document inside the range
+      // can match. Feeds are mostly ingested in publication order, so this narrows the
+      // full-text scan (and the scoring) to the range's stretch of the index; the columns
+      // below still check every date exactly.
+      const range = f.from !== undefined || f.to !== undefined ? cols.rowidRange(f.from, f.to) : undefined;
+      if (range === null) ids = new Int32Array(0);
+      else ({ ids, scores } = this.ftsMatch(expr, byScore, range));
     } else {
       const excluded = neg.length > 0 ? this.ftsSet(neg.map((n) => `(${n})`).join(' OR ')) : null;
       const all: number[] = [];
@@ -486,7 +502,6 @@ export class SqliteStore implements DocumentStore {
       ids = Int32Array.from(all);
     }
     const preds = rest.map((n) => this.predicate(n));
-    const f = req.filters;
     const from = f.from ?? Number.NEGATIVE_INFINITY;
     const to = f.to ?? Number.POSITIVE_INFINITY;
     const dated = f.from !== undefined || f.to !== undefined;
