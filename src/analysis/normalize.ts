@@ -51,7 +51,7 @@ const ASCII: Folded[] = [];
 for (let i = 0; i < 128; i++) {
   const ch = String.fromCharCode(i);
   const isWord = (i >= 48 && i <= 57) || (i >= 97 && i <= 122);
-  ASCII.push({ s: isWord ? ch : ch, c: isWord ? CharClass.Word : CharClass.Sep });
+  ASCII.push({ s: ch, c: isWord ? CharClass.Word : CharClass.Sep });
 }
 
 /** Per BMP code unit: 0 = not known yet, 1 = folds to itself, 2 = folds to something else. */
@@ -91,29 +91,4 @@ export function foldText(text: string): string {
 /** True when the BMP code unit folds to itself (fast check for hot loops). */
 export function foldsToItself(c: number): boolean {
   return isIdentity(c);
-}
-
-/**
- * The folded text plus, for each UTF-16 unit of the folded text, the offset of the
- * original character it came from (and one extra entry holding text.length).
- */
-export interface FoldedText {
-  folded: string;
-  origin: Int32Array;
-}
-
-export function foldWithOffsets(text: string): FoldedText {
-  const parts: string[] = [];
-  const origin: number[] = [];
-  let i = 0;
-  while (i < text.length) {
-    const cp = text.codePointAt(i)!;
-    const width = cp > 0xffff ? 2 : 1;
-    const f = foldCodePoint(cp);
-    parts.push(f.s);
-    for (let k = 0; k < f.s.length; k++) origin.push(i);
-    i += width;
-  }
-  origin.push(text.length);
-  return { folded: parts.join(''), origin: Int32Array.from(origin) };
 }

@@ -62,7 +62,8 @@ export interface SearchHit {
 
 export interface Explanation {
   formula: string;
-  fts_expression: string;
+  /** The parsed query, as the engine understood it. */
+  parsed_query: string;
   documents: number;
   avg_tokens: number;
   doc_tokens: number;
@@ -227,7 +228,7 @@ async function explain(
   }
   return {
     formula: `BM25 (k1=${K1}, b=${B}); weighted_tf = ${TITLE_WEIGHT}*tf_title + ${BODY_WEIGHT}*tf_body; contribution = idf*weighted_tf*(k1+1)/(weighted_tf + k1*(1-b+b*doc_tokens/avg_tokens))`,
-    fts_expression: printQuery(query),
+    parsed_query: printQuery(query),
     documents: stats.documents,
     avg_tokens: round(stats.avgTokens),
     doc_tokens: docTokens,

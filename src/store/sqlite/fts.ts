@@ -46,17 +46,3 @@ export function compileFts(node: QueryNode): string | null {
     }
   }
 }
-
-/** True when the subtree holds no text leaf (pure filters). */
-export function isFilterOnly(node: QueryNode): boolean {
-  switch (node.kind) {
-    case 'text':
-      return false;
-    case 'filter':
-      return true;
-    case 'not':
-      return isFilterOnly(node.child);
-    default:
-      return node.children.every(isFilterOnly);
-  }
-}
