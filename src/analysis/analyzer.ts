@@ -68,7 +68,8 @@ export function analyzeDocument(doc: DocumentInput): AnalyzedDocument {
   );
   const folded = foldText(body.length > 0 ? body : doc.title);
   const norm = normalizeForFingerprint(folded, true);
-  const fp = fingerprintText(doc.title, body);
+  // The body is folded once, for the exact-duplicate key, the figures and the fingerprint.
+  const fp = fingerprintText(foldText(doc.title), body.length > 0 ? folded : '', true);
   const sig = minhash(fp);
   const keys = fp.length >= 12 ? bandKeys(sig) : [];
   const lead = leadKey(fp);

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { bandKeys, containment, exactJaccard, fingerprintText, K, minhash, similarity } from './minhash.js';
+import { foldText } from '../analysis/normalize.js';
 import { figures, isNearDuplicate } from './policy.js';
 
 const words = '稀土 永磁 出口 管制 价格 上涨 公司 公告 市场 需求 供应 美元 季度 增长 电池 锂矿'.split(' ');
@@ -54,6 +55,9 @@ describe('MinHash', () => {
     const a = fingerprintText('美联储维持利率不变', '【美联储维持利率不变】财联社5月14日电，美联储宣布维持利率不变。');
     const b = fingerprintText('美联储维持利率不变', '美联储宣布维持利率不变。');
     expect(a).toBe(b);
+    // The analyzer passes text it has already folded; the result must not change.
+    const body = '【美联储维持利率不变】财联社5月14日电，美联储宣布维持利率不变。';
+    expect(fingerprintText(foldText('美联储维持利率不变'), foldText(body), true)).toBe(a);
   });
 });
 

@@ -33,11 +33,11 @@ export function normalizeForFingerprint(text: string, alreadyFolded = false): st
  * furniture — a leading 【headline】 (财联社 repeats its title so) and a dateline such as
  * "财联社5月14日电，" — so copies from different outlets line up from the first character.
  */
-export function fingerprintText(title: string, body: string): string {
+export function fingerprintText(title: string, body: string, alreadyFolded = false): string {
   const stripped = body
     .replace(/^\s*【[^】]{0,120}】/, '')
     .replace(/^[^，,。\n]{0,16}?\d{1,2}月\d{1,2}日(?:电|讯|消息|晚间|早间)?[，,：:\s]?/, '');
-  return normalizeForFingerprint(`${title}${stripped}`);
+  return normalizeForFingerprint(`${title}${stripped}`, alreadyFolded);
 }
 
 /** Characters of normalized text that make up the lead key. */

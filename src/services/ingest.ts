@@ -64,6 +64,21 @@ export interface IngestOptions {
 
 const MAX_LISTED = 1000;
 
+function emptyReport(targets: number): IngestReport {
+  return {
+    targets,
+    inserted: 0,
+    updated: 0,
+    unchanged: 0,
+    failed: 0,
+    warnings: 0,
+    errors: [],
+    warningList: [],
+    took_ms: 0,
+    docs_per_s: 0,
+  };
+}
+
 /** Worker threads when they start, the calling thread otherwise (never fail an ingest for it). */
 function safeWorkers(size?: number): Analyzer {
   try {
@@ -75,18 +90,7 @@ function safeWorkers(size?: number): Analyzer {
 
 export async function ingestTargets(store: DocumentStore, targets: string[], opts: IngestOptions = {}): Promise<IngestReport> {
   const started = performance.now();
-  const report: IngestReport = {
-    targets: targets.length,
-    inserted: 0,
-    updated: 0,
-    unchanged: 0,
-    failed: 0,
-    warnings: 0,
-    errors: [],
-    warningList: [],
-    took_ms: 0,
-    docs_per_s: 0,
-  };
+  const report = emptyReport(targets.length);
   const problem = (kind: 'error' | 'warning', p: ItemProblem) => {
     if (kind === 'error') {
       report.failed++;
@@ -198,18 +202,7 @@ export async function ingestRecords(
   opts: { source?: string; type?: DocType } = {},
 ): Promise<{ report: IngestReport; results: UpsertResult[] }> {
   const started = performance.now();
-  const report: IngestReport = {
-    targets: 1,
-    inserted: 0,
-    updated: 0,
-    unchanged: 0,
-    failed: 0,
-    warnings: 0,
-    errors: [],
-    warningList: [],
-    took_ms: 0,
-    docs_per_s: 0,
-  };
+  const report = emptyReport(1);
   const batch: AnalyzedDocument[] = [];
   const seen = new Set<string>();
   const fetchedAt = Date.now();
