@@ -57,26 +57,34 @@ interface QueryClass {
 async function latency(store: SqliteStore, classes: QueryClass[], label: string): Promise<void> {
   say(`### ${label}: query latency (search service, top-10, exact totals, collapse on)`);
   say('');
-  say('| class | example | matches | p50 ms | p95 ms | p99 ms |');
-  say('| --- | --- | --- | --- | --- | --- |');
+  say('| class | example | matches | cold max ms | p50 ms | p95 ms | p99 ms |');
+  say('| --- | --- | --- | --- | --- | --- | --- |');
   // Warm up as a server does at start: the in-memory columns and the segmenter's dictionary.
   await searchDocuments(store, { q: '稀土出口管制' });
   for (const c of classes) {
     const times: number[] = [];
     let matches = 0;
+    // The first run of each distinct query may pay one-time costs (hot-term promotion,
+    // store/sqlite/hot.ts): reported as "cold max", then three measured rounds.
+    let first = 0;
+    for (const key of new Set(c.params.map((p) => JSON.stringify(p)))) {
+      const t0 = performance.now();
+      const r = await searchDocuments(store, { limit: 10, ...(JSON.parse(key) as SearchParams) });
+      first = Math.max(first, performance.now() - t0);
+      if (key === JSON.stringify(c.params[0])) matches = r.total; // the example's total
+    }
     for (let round = 0; round < 3; round++) {
       for (const p of c.params) {
         const t = performance.now();
-        const r = await searchDocuments(store, { limit: 10, ...p });
+        await searchDocuments(store, { limit: 10, ...p });
         times.push(performance.now() - t);
-        matches = r.total;
       }
     }
     times.sort((a, b) => a - b);
     const ex = c.params[0]!;
     const desc = `\`${ex.q}\`${ex.sort === 'newest' ? ' newest' : ''}${ex.from ? ` ${ex.from}..${ex.to}` : ''}${ex.type ? ` type=${ex.type}` : ''}${ex.source ? ` source=${ex.source}` : ''}`;
     say(
-      `| ${c.name} | ${desc} | ${matches.toLocaleString('en')} | ${percentile(times, 0.5).toFixed(1)} | ${percentile(times, 0.95).toFixed(1)} | ${percentile(times, 0.99).toFixed(1)} |`,
+      `| ${c.name} | ${desc} | ${matches.toLocaleString('en')} | ${first.toFixed(0)} | ${percentile(times, 0.5).toFixed(1)} | ${percentile(times, 0.95).toFixed(1)} | ${percentile(times, 0.99).toFixed(1)} |`,
     );
   }
   say('');

@@ -52,4 +52,22 @@ export const MIGRATIONS: string[] = [
   CREATE INDEX tombstones_rev ON tombstones(rev);
   CREATE VIRTUAL TABLE fts USING fts5(title, body, content='', contentless_delete=1, tokenize='ascii', detail=full);
   `,
+  // 2: hot-term posting lists (hot.ts) and the FTS5 instance view they are built from;
+  // FTS5 keeps up to 32 MB of pending terms in memory before writing a segment.
+  `
+  CREATE TABLE hot_terms (term TEXT PRIMARY KEY, df INTEGER NOT NULL, promoted_at INTEGER NOT NULL);
+  CREATE TABLE hot_postings (
+    id INTEGER PRIMARY KEY,
+    term TEXT NOT NULL,
+    level INTEGER NOT NULL,
+    first_doc INTEGER NOT NULL,
+    last_doc INTEGER NOT NULL,
+    n INTEGER NOT NULL,
+    docs BLOB NOT NULL,
+    pos BLOB NOT NULL
+  );
+  CREATE INDEX hot_postings_term ON hot_postings(term, first_doc);
+  CREATE VIRTUAL TABLE fts_instances USING fts5vocab(fts, instance);
+  INSERT INTO fts(fts, rank) VALUES('hashsize', 33554432);
+  `,
 ];

@@ -1,46 +1,70 @@
 /**
- * Query execution for the SQLite store: FTS5 answers which rows match a text expression
- * (and their BM25 when sorting by relevance); filters, facets, cluster collapse, exact
- * totals and top-k run over the in-memory columns (columns.ts).
+ * Query execution for the SQLite store. Every text leaf of the query (a term, a phrase, a
+ * prefix) becomes a sorted set of rowids with BM25 scores: from the hot-term posting lists
+ * when all its terms are hot (hot.ts), otherwise from FTS5 (rare terms: the cost follows
+ * the number of matches). Leaves combine by merge-joins (AND sums scores, OR unions them,
+ * NOT subtracts); filters, facets, cluster collapse, exact totals and top-k run over the
+ * in-memory columns (columns.ts).
+ *
+ * Scores are FTS5's bm25() exactly, whichever path a leaf took: k1 = 1.2, b = 0.75, a term
+ * in the title weighs TITLE_WEIGHT, in the body BODY_WEIGHT, document length is all tokens,
+ * idf = ln((N - df + 0.5) / (df + 0.5)) floored at 1e-6, and a query's score is the sum
+ * over its leaves that occur in the document.
  */
 import type Database from 'better-sqlite3';
 import { normalizeTicker } from '../../analysis/entities.js';
 import { LodestoneError } from '../../core/errors.js';
-import type { QueryNode } from '../../search/query/ast.js';
+import type { QueryNode, TextNode } from '../../search/query/ast.js';
 import type { FacetCount, Facets, RawHit, RawSearchResult, SearchRequest } from '../ports.js';
 import type { DocColumns } from './columns.js';
-import { compileFts } from './fts.js';
+import { ftsPhrase } from './fts.js';
+import type { HotIndex } from './hot.js';
+import { type Postings, positionsOf } from './postings.js';
 import { TopK } from './topk.js';
 
 /** BM25 column weights: a term in the title counts three times a term in the body. */
 export const TITLE_WEIGHT = 3;
 export const BODY_WEIGHT = 1;
+export const K1 = 1.2;
+export const B = 0.75;
+
+/** Rowids ascending; scores parallel (null when the caller did not ask for scores). */
+interface DocSet {
+  ids: Int32Array;
+  scores: Float64Array | null;
+}
+
+interface Range {
+  lo: number;
+  hi: number;
+}
+
+const EMPTY: DocSet = { ids: new Int32Array(0), scores: null };
 
 export class SqliteSearcher {
   private readonly tickerDocs: Database.Statement<[string], number>;
+  // Scratch for cluster collapse, indexed by cluster id and reused across queries.
+  private bestId = new Int32Array(0);
+  private bestP = new Float64Array(0);
+  private bestS = new Float64Array(0);
+  private bestN = new Int32Array(0);
 
   constructor(
     private readonly db: Database.Database,
     private readonly columns: DocColumns,
+    private readonly hot: HotIndex,
   ) {
     this.tickerDocs = db.prepare<[string], number>('SELECT doc_id FROM tickers WHERE ticker = ?').pluck();
   }
 
-  /**
-   * Rowids (ascending) and negated bm25 scores of the documents matching an FTS5 expression,
-   * optionally only within [range.lo, range.hi] (FTS5 seeks its doclists to the range).
-   */
-  private ftsMatch(
-    expr: string,
-    withScores: boolean,
-    range?: { lo: number; hi: number },
-  ): { ids: Int32Array; scores: Float64Array | null } {
+  /** Rowids and scores of the documents matching an FTS5 expression (optionally within a rowid range). */
+  private ftsMatch(expr: string, withScores: boolean, range?: Range): DocSet {
     const where = range ? 'fts MATCH ? AND rowid BETWEEN ? AND ?' : 'fts MATCH ?';
     const args: (string | number)[] = range ? [expr, range.lo, range.hi] : [expr];
     try {
       if (withScores) {
         const rows = this.db
-          .prepare(`SELECT rowid, bm25(fts, ${TITLE_WEIGHT}, ${BODY_WEIGHT}) FROM fts WHERE ${where}`)
+          .prepare(`SELECT rowid, bm25(fts, ${TITLE_WEIGHT}, ${BODY_WEIGHT}) FROM fts WHERE ${where} ORDER BY rowid`)
           .raw(true)
           .all(...args) as [number, number][];
         const ids = new Int32Array(rows.length);
@@ -51,7 +75,10 @@ export class SqliteSearcher {
         }
         return { ids, scores };
       }
-      const ids = this.db.prepare(`SELECT rowid FROM fts WHERE ${where}`).pluck().all(...args) as number[];
+      const ids = this.db
+        .prepare(`SELECT rowid FROM fts WHERE ${where} ORDER BY rowid`)
+        .pluck()
+        .all(...args) as number[];
       return { ids: Int32Array.from(ids), scores: null };
     } catch (err) {
       throw new LodestoneError('query_syntax', `The full-text index rejected the query: ${(err as Error).message}`, {
@@ -60,11 +87,106 @@ export class SqliteSearcher {
     }
   }
 
-  private ftsSet(expr: string): Set<number> {
-    return new Set(this.ftsMatch(expr, false).ids);
+  /**
+   * The documents matching one text leaf. Terms and phrases are matched over posting lists
+   * (hot lists, or occurrences read from FTS5 for rare terms); prefix queries, and every
+   * leaf when hot lists are disabled, go to FTS5 MATCH.
+   */
+  private leaf(node: TextNode, withScores: boolean, range?: Range): DocSet {
+    if (node.terms.length === 0) return EMPTY;
+    if (node.prefix || this.hot.threshold <= 0) {
+      this.hot.refresh();
+      if (node.prefix || !node.terms.every((t) => this.hot.has(t))) return this.ftsMatch(ftsPhrase(node), withScores, range);
+    }
+    return this.postingsLeaf(node, withScores, range);
   }
 
-  /** A predicate over rowids for any subtree (text subtrees run as their own FTS query). */
+  /** Phrase matching and BM25 over decoded postings. */
+  private postingsLeaf(node: TextNode, withScores: boolean, range?: Range): DocSet {
+    const cols = this.columns;
+    const titleOnly = node.field === 'title';
+    const withPositions = node.terms.length > 1;
+    const lists = node.terms.map((t) =>
+      this.hot.threshold > 0 ? this.hot.postings(t, withPositions) : this.hot.load(t, withPositions),
+    );
+    // Matching documents with their weighted frequency (title hits count TITLE_WEIGHT).
+    const n0 = lists[0]!.n;
+    const ids = new Int32Array(n0);
+    const freq = new Float64Array(n0);
+    let m = 0;
+    let df = 0;
+    const lo = range?.lo ?? 0;
+    const hi = range?.hi ?? 0x7fffffff;
+    const alive = cols.alive;
+    const keep = (doc: number, w: number) => {
+      if (alive[doc] !== 1) return;
+      df++;
+      if (doc < lo || doc > hi) return;
+      ids[m] = doc;
+      freq[m] = w;
+      m++;
+    };
+    if (lists.length === 1) {
+      const p = lists[0]!;
+      for (let k = 0; k < p.n; k++) {
+        const w = titleOnly ? TITLE_WEIGHT * p.tfTitle[k]! : TITLE_WEIGHT * p.tfTitle[k]! + BODY_WEIGHT * p.tfBody[k]!;
+        if (w > 0) keep(p.docs[k]!, w);
+      }
+    } else {
+      phraseMatches(lists, titleOnly, keep);
+    }
+    const outIds = ids.slice(0, m);
+    if (!withScores) return { ids: outIds, scores: null };
+    const scores = new Float64Array(m);
+    const { live, avgTokens } = cols.liveStats();
+    let idf = Math.log((live - df + 0.5) / (df + 0.5));
+    if (idf <= 0) idf = 1e-6;
+    const ntok = cols.ntokens;
+    const c1 = K1 * (1 - B);
+    const c2 = (K1 * B) / Math.max(avgTokens, 1e-9);
+    for (let i = 0; i < m; i++) {
+      const w = freq[i]!;
+      scores[i] = (idf * w * (K1 + 1)) / (w + c1 + c2 * ntok[outIds[i]!]!);
+    }
+    return { ids: outIds, scores };
+  }
+
+  /** A set for a subtree made only of text (and NOT inside AND), or null when it holds filters. */
+  private textSet(node: QueryNode, withScores: boolean, range?: Range): DocSet | null {
+    switch (node.kind) {
+      case 'text':
+        return this.leaf(node, withScores, range);
+      case 'filter':
+      case 'not':
+        return null;
+      case 'or': {
+        let acc: DocSet | null = null;
+        for (const c of node.children) {
+          const s = this.textSet(c, withScores, range);
+          if (s === null) return null;
+          acc = acc === null ? s : union(acc, s);
+        }
+        return acc ?? EMPTY;
+      }
+      case 'and': {
+        const pos: DocSet[] = [];
+        const neg: DocSet[] = [];
+        for (const c of node.children) {
+          const s = c.kind === 'not' ? this.textSet(c.child, false, range) : this.textSet(c, withScores, range);
+          if (s === null) return null;
+          (c.kind === 'not' ? neg : pos).push(s);
+        }
+        if (pos.length === 0) return null;
+        pos.sort((x, y) => x.ids.length - y.ids.length);
+        let acc = pos[0]!;
+        for (const s of pos.slice(1)) acc = intersect(acc, s);
+        for (const s of neg) acc = subtract(acc, s);
+        return acc;
+      }
+    }
+  }
+
+  /** A membership test over rowids for any subtree. */
   private predicate(node: QueryNode): (id: number) => boolean {
     const cols = this.columns;
     switch (node.kind) {
@@ -89,18 +211,16 @@ export class SqliteSearcher {
         const p = this.predicate(node.child);
         return (id) => !p(id);
       }
-      case 'text': {
-        const s = this.ftsSet(compileFts(node)!);
-        return (id) => s.has(id);
-      }
+      case 'text':
       case 'and':
       case 'or': {
-        const expr = compileFts(node);
-        if (expr !== null) {
-          const s = this.ftsSet(expr);
-          return (id) => s.has(id);
+        const s = this.textSet(node, false);
+        if (s !== null) {
+          const bits = new Uint8Array(cols.maxRowid + 1);
+          for (let i = 0; i < s.ids.length; i++) bits[s.ids[i]!] = 1;
+          return (id) => bits[id] === 1;
         }
-        const ps = node.children.map((c) => this.predicate(c));
+        const ps = (node as { children: QueryNode[] }).children.map((c) => this.predicate(c));
         return node.kind === 'and' ? (id) => ps.every((p) => p(id)) : (id) => ps.some((p) => p(id));
       }
     }
@@ -109,42 +229,51 @@ export class SqliteSearcher {
   search(req: SearchRequest): RawSearchResult {
     const cols = this.columns;
     cols.refresh();
-    // Split the top-level conjunction: text conjuncts go to FTS5 in one expression, the rest
-    // become predicates over the in-memory columns.
-    const conj = req.query === null ? [] : req.query.kind === 'and' ? req.query.children : [req.query];
-    const pos: string[] = [];
-    const neg: string[] = [];
-    const rest: QueryNode[] = [];
-    for (const c of conj) {
-      const e = c.kind === 'not' ? compileFts(c.child) : compileFts(c);
-      if (e === null) rest.push(c);
-      else if (c.kind === 'not') neg.push(e);
-      else pos.push(e);
-    }
-    const hasText = pos.length > 0;
     const f = req.filters;
-    const byScore = hasText && req.sort === 'relevance';
+    // With a date range, only rowids from the first to the last document inside the range
+    // can match. Feeds are mostly ingested in publication order, so this narrows the scan to
+    // the range's stretch of the index; the columns below still check every date exactly.
+    const dated = f.from !== undefined || f.to !== undefined;
+    const range = dated ? cols.rowidRange(f.from, f.to) : undefined;
+    // Split the top-level conjunction: text conjuncts become sets, the rest predicates.
+    const conj = req.query === null ? [] : req.query.kind === 'and' ? req.query.children : [req.query];
+    const byScoreWanted = req.sort === 'relevance';
+    const pos: DocSet[] = [];
+    const neg: DocSet[] = [];
+    const rest: QueryNode[] = [];
+    if (range !== null) {
+      for (const c of conj) {
+        const s = c.kind === 'not' ? this.textSet(c.child, false, range) : this.textSet(c, byScoreWanted, range);
+        if (s === null) rest.push(c);
+        else (c.kind === 'not' ? neg : pos).push(s);
+      }
+    }
+    const hasText = pos.length > 0 || conj.some((c) => c.kind !== 'filter' && c.kind !== 'not');
+    const byScore = hasText && byScoreWanted;
     let ids: Int32Array;
     let scores: Float64Array | null = null;
-    if (hasText) {
-      const expr = pos.join(' AND ') + neg.map((n) => ` NOT (${n})`).join('');
-      // With a date range, only rowids from the first to the last document inside the range
-      // can match. Feeds are mostly ingested in publication order, so this narrows the
-      // full-text scan (and the scoring) to the range's stretch of the index; the columns
-      // below still check every date exactly.
-      const range = f.from !== undefined || f.to !== undefined ? cols.rowidRange(f.from, f.to) : undefined;
-      if (range === null) ids = new Int32Array(0);
-      else ({ ids, scores } = this.ftsMatch(expr, byScore, range));
+    if (range === null) {
+      ids = new Int32Array(0);
+    } else if (pos.length > 0) {
+      pos.sort((x, y) => x.ids.length - y.ids.length);
+      let acc = pos[0]!;
+      for (const s of pos.slice(1)) acc = intersect(acc, s);
+      for (const s of neg) acc = subtract(acc, s);
+      ids = acc.ids;
+      scores = acc.scores;
     } else {
-      const excluded = neg.length > 0 ? this.ftsSet(neg.map((n) => `(${n})`).join(' OR ')) : null;
-      const all: number[] = [];
-      for (let id = 1; id <= cols.maxRowid; id++) if (cols.alive[id] === 1 && !excluded?.has(id)) all.push(id);
-      ids = Int32Array.from(all);
+      const lo = range?.lo ?? 1;
+      const hi = range?.hi ?? cols.maxRowid;
+      const all = new Int32Array(Math.max(0, hi - lo + 1));
+      let m = 0;
+      for (let id = lo; id <= hi; id++) if (cols.alive[id] === 1) all[m++] = id;
+      let acc: DocSet = { ids: all.subarray(0, m), scores: null };
+      for (const s of neg) acc = subtract(acc, s);
+      ids = acc.ids;
     }
     const preds = rest.map((n) => this.predicate(n));
     const from = f.from ?? Number.NEGATIVE_INFINITY;
     const to = f.to ?? Number.POSITIVE_INFINITY;
-    const dated = f.from !== undefined || f.to !== undefined;
     const typeCodes = codeSet(f.types, (v) => cols.types.find(v.toLowerCase()));
     const langCodes = codeSet(f.langs, (v) => cols.langs.find(v.toLowerCase()));
     const sourceCodes = f.sources ? new Set(f.sources.flatMap((s) => cols.sourceCodes(s))) : null;
@@ -152,30 +281,46 @@ export class SqliteSearcher {
     const k = req.offset + req.limit;
     const top = new TopK(k);
     const facetOn = req.facets;
-    const typeCount = new Map<number, number>();
-    const langCount = new Map<number, number>();
-    const sourceCount = new Map<number, number>();
+    const typeCount = new Int32Array(cols.types.values.length);
+    const langCount = new Int32Array(cols.langs.values.length);
+    const sourceCount = new Int32Array(cols.sources.values.length);
     const monthCount = new Map<number, number>();
-    const bump = (m: Map<number, number>, key: number) => m.set(key, (m.get(key) ?? 0) + 1);
-    // Cluster collapse: best member per cluster, and how many members matched.
-    const best = new Map<number, { id: number; p: number; s: number; n: number }>();
+    let lastMonth = -1;
+    let lastMonthCount = 0;
+    this.ensureScratch(cols.maxCluster + 1);
+    const bestId = this.bestId;
+    const bestP = this.bestP;
+    const bestS = this.bestS;
+    const bestN = this.bestN;
+    const touched: number[] = [];
     let total = 0;
 
     const emit = (id: number, p: number, s: number) => {
       total++;
       top.push(id, p, s);
       if (facetOn) {
-        bump(typeCount, cols.type[id]!);
-        bump(langCount, cols.lang[id]!);
-        bump(sourceCount, cols.source[id]!);
-        bump(monthCount, cols.month[id]!);
+        typeCount[cols.type[id]!]!++;
+        langCount[cols.lang[id]!]!++;
+        sourceCount[cols.source[id]!]!++;
+        const mo = cols.month[id]!;
+        // Matches come in rowid order, which mostly follows time: count runs of one month.
+        if (mo === lastMonth) lastMonthCount++;
+        else {
+          if (lastMonth >= 0) monthCount.set(lastMonth, (monthCount.get(lastMonth) ?? 0) + lastMonthCount);
+          lastMonth = mo;
+          lastMonthCount = 1;
+        }
       }
     };
 
+    const alive = cols.alive;
+    const published = cols.published;
+    const cluster = cols.cluster;
+    const collapse = req.collapse;
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i]!;
-      if (cols.alive[id] !== 1) continue;
-      const pub = cols.published[id]!;
+      if (alive[id] !== 1) continue;
+      const pub = published[id]!;
       if (dated && !(pub >= from && pub < to)) continue;
       if (typeCodes && !typeCodes.has(cols.type[id]!)) continue;
       if (langCodes && !langCodes.has(cols.lang[id]!)) continue;
@@ -191,23 +336,28 @@ export class SqliteSearcher {
       const pubKey = Number.isNaN(pub) ? Number.NEGATIVE_INFINITY : pub;
       const p = byScore ? scores![i]! : pubKey;
       const s = byScore ? pubKey : id;
-      const cl = cols.cluster[id]!;
-      if (req.collapse && cl !== 0) {
-        const b = best.get(cl);
-        if (b === undefined) best.set(cl, { id, p, s, n: 1 });
-        else {
-          b.n++;
-          if (p > b.p || (p === b.p && s > b.s)) {
-            b.id = id;
-            b.p = p;
-            b.s = s;
+      const cl = cluster[id]!;
+      if (collapse && cl !== 0) {
+        if (bestN[cl] === 0) {
+          touched.push(cl);
+          bestId[cl] = id;
+          bestP[cl] = p;
+          bestS[cl] = s;
+          bestN[cl] = 1;
+        } else {
+          bestN[cl]!++;
+          if (p > bestP[cl]! || (p === bestP[cl]! && s > bestS[cl]!)) {
+            bestId[cl] = id;
+            bestP[cl] = p;
+            bestS[cl] = s;
           }
         }
         continue;
       }
       emit(id, p, s);
     }
-    for (const b of best.values()) emit(b.id, b.p, b.s);
+    for (const cl of touched) emit(bestId[cl]!, bestP[cl]!, bestS[cl]!);
+    if (lastMonth >= 0) monthCount.set(lastMonth, (monthCount.get(lastMonth) ?? 0) + lastMonthCount);
 
     const page = top.sorted().slice(req.offset);
     const hits: RawHit[] = page.map((h) => {
@@ -216,9 +366,10 @@ export class SqliteSearcher {
         rowid: h.id,
         score: byScore ? h.primary : 0,
         clusterId: cl === 0 ? null : cl,
-        collapsed: cl !== 0 && req.collapse ? (best.get(cl)?.n ?? 1) : 1,
+        collapsed: cl !== 0 && collapse ? Math.max(1, bestN[cl]!) : 1,
       };
     });
+    for (const cl of touched) bestN[cl] = 0;
     let facets: Facets | null = null;
     if (facetOn) {
       facets = {
@@ -226,19 +377,189 @@ export class SqliteSearcher {
         source: facetList(sourceCount, (c) => cols.sources.values[c]!).slice(0, 50),
         lang: facetList(langCount, (c) => cols.langs.values[c]!),
         month: [...monthCount.entries()]
-          .filter(([m]) => m !== 0)
+          .filter(([mo]) => mo !== 0)
           .sort((x, y) => y[0] - x[0])
-          .map(([m, count]) => ({ value: `${Math.floor(m / 100)}-${String(m % 100).padStart(2, '0')}`, count })),
+          .map(([mo, count]) => ({ value: `${Math.floor(mo / 100)}-${String(mo % 100).padStart(2, '0')}`, count })),
       };
     }
     return { total, hits, facets };
   }
 
-  documentFrequency(leaf: QueryNode): number {
-    const expr = compileFts(leaf);
-    if (expr === null) return 0;
-    return this.ftsMatch(expr, false).ids.length;
+  private ensureScratch(n: number): void {
+    if (this.bestN.length >= n) return;
+    const cap = Math.max(n, this.bestN.length * 2, 1024);
+    this.bestId = new Int32Array(cap);
+    this.bestP = new Float64Array(cap);
+    this.bestS = new Float64Array(cap);
+    this.bestN = new Int32Array(cap);
   }
+
+  /** Live documents matching one leaf (the df of explain). */
+  documentFrequency(leaf: QueryNode): number {
+    this.columns.refresh();
+    const s = this.textSet(leaf, false);
+    if (s === null) return 0;
+    let n = 0;
+    for (let i = 0; i < s.ids.length; i++) if (this.columns.alive[s.ids[i]!] === 1) n++;
+    return n;
+  }
+}
+
+/**
+ * Documents where the terms occur at consecutive positions within one column, with the
+ * phrase's weighted frequency (occurrences in the title weigh TITLE_WEIGHT). The shortest
+ * list drives; positions are decoded only for documents that hold every term.
+ */
+function phraseMatches(lists: Postings[], titleOnly: boolean, keep: (doc: number, w: number) => void): void {
+  const k = lists.length;
+  let driver = 0;
+  for (let j = 1; j < k; j++) if (lists[j]!.n < lists[driver]!.n) driver = j;
+  const cur = new Int32Array(k);
+  let bufs = lists.map(() => new Int32Array(64));
+  const ptr = new Int32Array(k);
+  const end = new Int32Array(k);
+  const d = lists[driver]!;
+  outer: for (let a = 0; a < d.n; a++) {
+    const doc = d.docs[a]!;
+    for (let j = 0; j < k; j++) {
+      if (j === driver) {
+        cur[j] = a;
+        continue;
+      }
+      const c = advance(lists[j]!.docs, cur[j]!, doc);
+      cur[j] = c;
+      if (c >= lists[j]!.n) break outer;
+      if (lists[j]!.docs[c] !== doc) continue outer;
+    }
+    for (let j = 0; j < k; j++) {
+      const l = lists[j]!;
+      const need = l.tfTitle[cur[j]!]! + l.tfBody[cur[j]!]!;
+      if (bufs[j]!.length < need) bufs = bufs.map((b, i) => (i === j ? new Int32Array(need * 2) : b));
+      positionsOf(l, cur[j]!, bufs[j]!);
+    }
+    let w = 0;
+    for (let col = 0; col < (titleOnly ? 1 : 2); col++) {
+      // This column's positions of term j: bufs[j][ptr[j] .. end[j]).
+      let empty = false;
+      for (let j = 0; j < k; j++) {
+        const l = lists[j]!;
+        const tt = l.tfTitle[cur[j]!]!;
+        ptr[j] = col === 0 ? 0 : tt;
+        end[j] = col === 0 ? tt : tt + l.tfBody[cur[j]!]!;
+        if (ptr[j] === end[j]) empty = true;
+      }
+      if (empty) continue;
+      let occ = 0;
+      const e0 = end[0]!;
+      const b0 = bufs[0]!;
+      scan: for (let i = ptr[0]!; i < e0; i++) {
+        const p = b0[i]!;
+        for (let j = 1; j < k; j++) {
+          const b = bufs[j]!;
+          const ej = end[j]!;
+          const want = p + j;
+          let q = ptr[j]!;
+          while (q < ej && b[q]! < want) q++;
+          ptr[j] = q;
+          if (q >= ej) break scan; // no later occurrence can complete the phrase
+          if (b[q] !== want) continue scan;
+        }
+        occ++;
+      }
+      w += (col === 0 ? TITLE_WEIGHT : BODY_WEIGHT) * occ;
+    }
+    if (w > 0) keep(doc, w);
+  }
+}
+
+/** First index >= from whose value is >= target (galloping search over ascending values). */
+function advance(a: Int32Array, from: number, target: number): number {
+  const n = a.length;
+  if (from >= n || a[from]! >= target) return from;
+  let step = 1;
+  let lo = from;
+  while (lo + step < n && a[lo + step]! < target) {
+    lo += step;
+    step *= 2;
+  }
+  let hi = Math.min(lo + step, n);
+  // a[lo] < target; a[hi] >= target or hi === n
+  while (lo + 1 < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid]! < target) lo = mid;
+    else hi = mid;
+  }
+  return hi;
+}
+
+function intersect(a: DocSet, b: DocSet): DocSet {
+  const n = Math.min(a.ids.length, b.ids.length);
+  const ids = new Int32Array(n);
+  const withScores = a.scores !== null && b.scores !== null;
+  const scores = withScores ? new Float64Array(n) : null;
+  let i = 0;
+  let j = 0;
+  let m = 0;
+  while (i < a.ids.length && j < b.ids.length) {
+    const x = a.ids[i]!;
+    const y = b.ids[j]!;
+    if (x < y) i++;
+    else if (x > y) j++;
+    else {
+      ids[m] = x;
+      if (scores) scores[m] = a.scores![i]! + b.scores![j]!;
+      m++;
+      i++;
+      j++;
+    }
+  }
+  return { ids: ids.subarray(0, m), scores: scores ? scores.subarray(0, m) : null };
+}
+
+function union(a: DocSet, b: DocSet): DocSet {
+  const n = a.ids.length + b.ids.length;
+  const ids = new Int32Array(n);
+  const withScores = a.scores !== null && b.scores !== null;
+  const scores = withScores ? new Float64Array(n) : null;
+  let i = 0;
+  let j = 0;
+  let m = 0;
+  while (i < a.ids.length || j < b.ids.length) {
+    const x = i < a.ids.length ? a.ids[i]! : 0x7fffffff;
+    const y = j < b.ids.length ? b.ids[j]! : 0x7fffffff;
+    if (x < y) {
+      ids[m] = x;
+      if (scores) scores[m] = a.scores![i]!;
+      i++;
+    } else if (y < x) {
+      ids[m] = y;
+      if (scores) scores[m] = b.scores![j]!;
+      j++;
+    } else {
+      ids[m] = x;
+      if (scores) scores[m] = a.scores![i]! + b.scores![j]!;
+      i++;
+      j++;
+    }
+    m++;
+  }
+  return { ids: ids.subarray(0, m), scores: scores ? scores.subarray(0, m) : null };
+}
+
+function subtract(a: DocSet, b: DocSet): DocSet {
+  const ids = new Int32Array(a.ids.length);
+  const scores = a.scores ? new Float64Array(a.ids.length) : null;
+  let j = 0;
+  let m = 0;
+  for (let i = 0; i < a.ids.length; i++) {
+    const x = a.ids[i]!;
+    while (j < b.ids.length && b.ids[j]! < x) j++;
+    if (j < b.ids.length && b.ids[j] === x) continue;
+    ids[m] = x;
+    if (scores) scores[m] = a.scores![i]!;
+    m++;
+  }
+  return { ids: ids.subarray(0, m), scores: scores ? scores.subarray(0, m) : null };
 }
 
 function codeSet(values: string[] | undefined, find: (v: string) => number | undefined): Set<number> | null {
@@ -251,9 +572,8 @@ function codeSet(values: string[] | undefined, find: (v: string) => number | und
   return out;
 }
 
-function facetList(m: Map<number, number>, name: (code: number) => string): FacetCount[] {
-  return [...m.entries()]
-    .map(([c, count]) => ({ value: name(c), count }))
-    .sort((x, y) => y.count - x.count || x.value.localeCompare(y.value));
+function facetList(counts: Int32Array, name: (code: number) => string): FacetCount[] {
+  const out: FacetCount[] = [];
+  for (let c = 0; c < counts.length; c++) if (counts[c]! > 0) out.push({ value: name(c), count: counts[c]! });
+  return out.sort((x, y) => y.count - x.count || x.value.localeCompare(y.value));
 }
-

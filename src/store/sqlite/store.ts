@@ -22,6 +22,7 @@ import type {
   UpsertResult,
 } from '../ports.js';
 import { DocColumns } from './columns.js';
+import { type HotBatch, HotIndex } from './hot.js';
 import { MIGRATIONS } from './migrations.js';
 import { SqliteSearcher } from './search.js';
 
@@ -68,7 +69,14 @@ export function generatedId(key: string): string {
 
 export interface SqliteStoreOptions {
   readonly?: boolean;
+  /**
+   * A query leaf answered by FTS5 with at least this many matches promotes its terms to
+   * hot posting lists (hot.ts). 0 disables promotion. Default HOT_THRESHOLD.
+   */
+  hotThreshold?: number;
 }
+
+export const HOT_THRESHOLD = 2000;
 
 export class SqliteStore implements DocumentStore {
   readonly backend = 'sqlite';
@@ -76,12 +84,14 @@ export class SqliteStore implements DocumentStore {
   private readonly columns: DocColumns;
   private readonly st: ReturnType<SqliteStore['prepare']>;
   private readonly searcher: SqliteSearcher;
+  private readonly hot: HotIndex;
 
-  private constructor(db: Database.Database) {
+  private constructor(db: Database.Database, options: SqliteStoreOptions) {
     this.db = db;
     this.columns = new DocColumns(db);
     this.st = this.prepare();
-    this.searcher = new SqliteSearcher(db, this.columns);
+    this.hot = new HotIndex(db, options.hotThreshold ?? HOT_THRESHOLD, !(options.readonly ?? false));
+    this.searcher = new SqliteSearcher(db, this.columns, this.hot);
   }
 
   /** Open (creating if needed) the database in `dir`, applying pending migrations. */
@@ -94,7 +104,7 @@ export class SqliteStore implements DocumentStore {
     db.pragma('cache_size = -65536');
     db.pragma('temp_store = MEMORY');
     migrate(db);
-    return new SqliteStore(db);
+    return new SqliteStore(db, options);
   }
 
   private prepare() {
@@ -110,15 +120,6 @@ export class SqliteStore implements DocumentStore {
          VALUES (@public_id, @key, @external_id, @title, @source, @url, @published_at, @fetched_at, @ingested_at,
            @type, @lang, @script, @paragraphs, @pages, @metadata, @tickers, @content_hash, @record_hash, @norm_hash,
            @original_hash, @ntokens, @minhash, @shingles, @dedup_keys, @figures, NULL, @rev)`,
-      ),
-      update: db.prepare(
-        `UPDATE documents SET public_id=@public_id, external_id=@external_id, title=@title, source=@source, url=@url,
-           published_at=@published_at, fetched_at=@fetched_at, ingested_at=@ingested_at, type=@type, lang=@lang,
-           script=@script, paragraphs=@paragraphs, pages=@pages, metadata=@metadata, tickers=@tickers,
-           content_hash=@content_hash, record_hash=@record_hash, norm_hash=@norm_hash, original_hash=@original_hash,
-           ntokens=@ntokens, minhash=@minhash, shingles=@shingles, dedup_keys=@dedup_keys, figures=@figures,
-           cluster_id=NULL, rev=@rev
-         WHERE id=@id`,
       ),
       ftsInsert: db.prepare('INSERT INTO fts (rowid, title, body) VALUES (?, ?, ?)'),
       ftsDelete: db.prepare('DELETE FROM fts WHERE rowid = ?'),
@@ -181,19 +182,25 @@ export class SqliteStore implements DocumentStore {
   }
 
   upsertSync(batch: AnalyzedDocument[]): UpsertResult[] {
+    // IMMEDIATE: the write lock is taken before the hot-term set is read, so a promotion
+    // by another connection cannot slip in between and miss this batch's documents.
     const run = this.db.transaction((items: AnalyzedDocument[]) => {
       const rev = this.nextRev();
       const now = Date.now();
+      const hot = this.hot.beginBatch();
       const results: UpsertResult[] = [];
-      for (const ad of items) results.push(this.upsertOne(ad, rev, now));
+      for (const ad of items) results.push(this.upsertOne(ad, rev, now, hot));
+      hot?.finish();
       return results;
     });
-    const results = run(batch);
+    const results = run.immediate(batch);
     this.columns.markDirty();
+    const frequent = this.hot.frequentTerms(batch.map((b) => b.analysis));
+    if (frequent.length > 0) this.hot.promote(frequent);
     return results;
   }
 
-  private upsertOne(ad: AnalyzedDocument, rev: number, now: number): UpsertResult {
+  private upsertOne(ad: AnalyzedDocument, rev: number, now: number, hot: HotBatch | null): UpsertResult {
     const { doc, analysis: a } = ad;
     const existing = this.st.byKey.get(doc.key);
     if (existing && existing.record_hash === a.recordHash) {
@@ -235,16 +242,17 @@ export class SqliteStore implements DocumentStore {
       figures: JSON.stringify(a.figures),
       rev,
     };
-    let rowid: number;
     if (existing) {
-      rowid = existing.id;
-      if (existing.cluster_id !== null) this.detach(rowid, existing.cluster_id, rev);
-      this.deleteIndexEntries(rowid);
-      this.st.update.run({ ...row, id: rowid });
-    } else {
-      rowid = Number(this.st.insert.run(row).lastInsertRowid);
+      // Changed content gets a new rowid: what is indexed under a rowid never changes, so
+      // hot posting lists only ever grow (the old rowid is tombstoned like a delete).
+      if (existing.cluster_id !== null) this.detach(existing.id, existing.cluster_id, rev);
+      this.deleteIndexEntries(existing.id);
+      this.st.deleteDoc.run(existing.id);
+      this.st.tombstone.run(existing.id, rev);
     }
+    const rowid = Number(this.st.insert.run(row).lastInsertRowid);
     this.st.ftsInsert.run(rowid, a.titleTerms, a.bodyTerms);
+    hot?.add(rowid, a.titleTerms, a.bodyTerms);
     for (const k of a.bandKeys) this.st.lshInsert.run(k, rowid);
     for (const t of a.tickers) this.st.tickerInsert.run(t, rowid);
     const clusterId = this.assignCluster(rowid, ad, rev);
