@@ -162,4 +162,27 @@ describe('hot-term lists answer exactly like FTS5', () => {
     await server.close();
     await cli.close();
   });
+
+  it('a bulk batch promotes its frequent terms before any search, and they answer like FTS5', async () => {
+    const hot = SqliteStore.open(tempDir('lodestone-bulk-'));
+    const plain = SqliteStore.open(tempDir('lodestone-bulk-fts-'), { hotThreshold: 0 });
+    const docs = [];
+    for (let i = 0; i < 300; i++) {
+      const body = `${i % 3 === 0 ? '北方稀土公告' : i % 3 === 1 ? '稀土永磁价格' : '铜矿产量'}${i % 20 === 0 ? '，铝土矿' : ''} ${i}`;
+      docs.push(analyzeDocument(doc(`b${i}`, `快讯 ${i}`, body)));
+    }
+    await hot.upsert(docs);
+    await plain.upsert(docs);
+    const hotTerms = hot.db.prepare('SELECT term FROM hot_terms ORDER BY term').pluck().all() as string[];
+    expect(hotTerms).toEqual(expect.arrayContaining(['稀土', '快讯']));
+    expect(hotTerms).toContain('铜矿'); // in a third of the documents
+    expect(hotTerms).not.toContain('铝土'); // in a twentieth: promoted only when a search finds it often
+    for (const q of ['稀土', '"北方稀土"', '快讯 -稀土', '铝土']) {
+      const a = await plain.search(req(q));
+      const b = await hot.search(req(q));
+      expect(b.total, q).toBe(a.total);
+    }
+    await hot.close();
+    await plain.close();
+  });
 });

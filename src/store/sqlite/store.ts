@@ -90,7 +90,9 @@ export class SqliteStore implements DocumentStore {
     this.db = db;
     this.columns = new DocColumns(db);
     this.st = this.prepare();
-    this.hot = new HotIndex(db, options.hotThreshold ?? HOT_THRESHOLD, !(options.readonly ?? false));
+    // A read-only store cannot promote: it reads existing hot lists and asks FTS5 for the rest.
+    const readonly = options.readonly ?? false;
+    this.hot = new HotIndex(db, readonly ? 0 : (options.hotThreshold ?? HOT_THRESHOLD), !readonly);
     this.searcher = new SqliteSearcher(db, this.columns, this.hot);
   }
 
@@ -505,6 +507,12 @@ function migrate(db: Database.Database): void {
     throw new LodestoneError(
       'invalid_input',
       `This database has schema version ${current}, newer than this Lodestone (${MIGRATIONS.length}). Upgrade Lodestone.`,
+    );
+  }
+  if (current < MIGRATIONS.length && db.readonly) {
+    throw new LodestoneError(
+      'invalid_input',
+      `This database has schema version ${current} and needs an upgrade to ${MIGRATIONS.length}; open it once without read-only mode.`,
     );
   }
   for (let v = current; v < MIGRATIONS.length; v++) {
