@@ -77,6 +77,8 @@ describe('hot-term lists answer exactly like FTS5', () => {
     '锂',
     '价格 type:news',
     '(稀土 OR 永磁) source:wire',
+    '稀土 OR source:wire',
+    'type:news -稀土',
   ];
   const req = (q: string, over: Partial<SearchRequest> = {}): SearchRequest => ({
     query: parseQuery(q),

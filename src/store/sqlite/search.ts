@@ -248,8 +248,6 @@ export class SqliteSearcher {
         else (c.kind === 'not' ? neg : pos).push(s);
       }
     }
-    const hasText = pos.length > 0 || conj.some((c) => c.kind !== 'filter' && c.kind !== 'not');
-    const byScore = hasText && byScoreWanted;
     let ids: Int32Array;
     let scores: Float64Array | null = null;
     if (range === null) {
@@ -271,6 +269,9 @@ export class SqliteSearcher {
       for (const s of neg) acc = subtract(acc, s);
       ids = acc.ids;
     }
+    // Relevance needs scored text conjuncts; otherwise (filters only, or text mixed with
+    // filters under OR) results come newest first.
+    const byScore = byScoreWanted && scores !== null;
     const preds = rest.map((n) => this.predicate(n));
     const from = f.from ?? Number.NEGATIVE_INFINITY;
     const to = f.to ?? Number.POSITIVE_INFINITY;
