@@ -1,6 +1,8 @@
 /** The OpenAPI 3.1 document, generated from the zod schemas in schemas.ts. */
 import { z } from 'zod';
 import {
+  DeletedSource,
+  SourceList,
   DocumentView,
   ErrorBody,
   IngestResult,
@@ -50,7 +52,10 @@ export function openApiDocument(): Record<string, unknown> {
       '/api/documents/{id}': {
         get: {
           summary: 'One document with numbered paragraphs and its duplicate cluster',
-          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+          parameters: [
+            { name: 'id', in: 'path', required: true, schema: { type: 'string' } },
+            { name: 'q', in: 'query', required: false, schema: { type: 'string' }, description: 'highlight this query' },
+          ],
           responses: { 200: { description: 'Document', content: json(DocumentView) }, 404: error, 409: error },
         },
       },
@@ -67,6 +72,16 @@ export function openApiDocument(): Record<string, unknown> {
           summary: 'Ingest a feed or web page URL',
           requestBody: { required: true, content: json(IngestUrl, 'input') },
           responses: { 200: { description: 'Ingest result', content: json(IngestResult) }, 400: error },
+        },
+      },
+      '/api/sources': {
+        get: { summary: 'Sources with document counts, last fetch and error', responses: { 200: { description: 'Sources', content: json(SourceList) } } },
+      },
+      '/api/sources/{name}': {
+        delete: {
+          summary: 'Delete a source and all its documents',
+          parameters: [{ name: 'name', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: { 200: { description: 'Deleted', content: json(DeletedSource) } },
         },
       },
       '/api/clusters': { get: { summary: 'Duplicate clusters', responses: { 200: { description: 'Clusters' } } } },

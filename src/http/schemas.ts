@@ -117,6 +117,8 @@ export const DocumentView = z.object({
   cluster: z
     .object({ id: z.number(), size: z.number(), canonical: z.string(), members: z.array(ClusterOther) })
     .nullable(),
+  /** With ?q=: where the query's terms occur, [start, end) offsets in the title and each paragraph. */
+  highlights: z.object({ title: z.array(Range), paragraphs: z.array(z.array(Range)) }).optional(),
 });
 
 export const IngestResult = z.object({
@@ -138,3 +140,19 @@ export const IngestUrl = z.object({
   source: z.string().optional(),
   type: z.enum(DOC_TYPES).optional(),
 });
+
+export const SourceList = z.object({
+  sources: z.array(
+    z.object({
+      name: z.string(),
+      documents: z.number(),
+      last_ingested_at: z.string().nullable(),
+      /** The URL last fetched for this source, when it was added as a URL. */
+      url: z.string().nullable(),
+      last_fetch_at: z.string().nullable(),
+      last_error: z.string().nullable(),
+    }),
+  ),
+});
+
+export const DeletedSource = z.object({ deleted: z.number() });

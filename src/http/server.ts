@@ -3,25 +3,23 @@
  * Errors map to status codes in one place (the LodestoneError catalog). Binds to 127.0.0.1
  * unless told otherwise.
  */
-import { mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { basename, dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { basename, join } from 'node:path';
+import fastifyCompress from '@fastify/compress';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { ZodError } from 'zod';
 import { describeError, LodestoneError } from '../core/errors.js';
 import { sha256Hex } from '../core/hash.js';
+import { toIso } from '../core/time.js';
 import type { AppContext } from '../services/context.js';
-import { clusterView, documentView, resolveDocument } from '../services/documents.js';
+import { clusterView, documentHighlights, documentView, resolveDocument } from '../services/documents.js';
 import { type IngestReport, ingestRecords, ingestTargets } from '../services/ingest.js';
 import { searchDocuments } from '../services/search.js';
 import type { UpsertResult } from '../store/ports.js';
 import { openApiDocument } from './openapi.js';
 import { IngestUrl, PostDocuments, SearchQuery } from './schemas.js';
-
-const here = dirname(fileURLToPath(import.meta.url));
-/** Static files of the plain search page (works from src/http and dist/http). */
-export const PUBLIC_DIR = join(here, '..', '..', 'public');
+import { registerWebApp } from './static.js';
 
 export const CSP =
   "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
@@ -48,6 +46,8 @@ function ingestBody(report: IngestReport, results: UpsertResult[]) {
 
 export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
   const app = Fastify({ logger: false, bodyLimit: 32 * 1024 * 1024 });
+  // Compressed responses (static files and JSON) when the client accepts them.
+  await app.register(fastifyCompress, { threshold: 1024 });
   app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer', bodyLimit: MAX_UPLOAD_BYTES }, (_req, body, done) =>
     done(null, body),
   );
@@ -98,9 +98,12 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
     });
   });
 
-  app.get<{ Params: { id: string } }>('/api/documents/:id', async (req) =>
-    documentView(ctx.store, await resolveDocument(ctx.store, req.params.id)),
-  );
+  app.get<{ Params: { id: string }; Querystring: { q?: string } }>('/api/documents/:id', async (req) => {
+    const d = await resolveDocument(ctx.store, req.params.id);
+    const view = await documentView(ctx.store, d);
+    const q = typeof req.query.q === 'string' ? req.query.q.slice(0, 2000) : '';
+    return q.trim() === '' ? view : { ...view, highlights: documentHighlights(d, q) };
+  });
 
   app.post('/api/documents', async (req) => {
     const body = PostDocuments.parse(req.body);
@@ -155,8 +158,31 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
       workers: 0,
       onBatch: (r) => results.push(...r),
     });
+    const stored = report.inserted + report.updated + report.unchanged;
+    await ctx.store.recordFetch({
+      url: body.url,
+      source: body.source ?? '',
+      at: Date.now(),
+      items: stored,
+      error: report.failed > 0 && stored === 0 ? (report.errors[0]?.reason ?? 'failed') : null,
+    });
     return ingestBody(report, results);
   });
+
+  app.get('/api/sources', async () => ({
+    sources: (await ctx.store.listSources()).map((s) => ({
+      name: s.name,
+      documents: s.documents,
+      last_ingested_at: toIso(s.lastIngestedAt),
+      url: s.url,
+      last_fetch_at: toIso(s.lastFetchAt),
+      last_error: s.lastError,
+    })),
+  }));
+
+  app.delete<{ Params: { name: string } }>('/api/sources/:name', async (req) => ({
+    deleted: await ctx.store.deleteSource(req.params.name),
+  }));
 
   app.get<{ Querystring: { min_size?: string } }>('/api/clusters', async (req) => {
     const min = Number(req.query.min_size ?? '2');
@@ -166,24 +192,7 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
 
   app.get('/api/stats', async () => ctx.store.stats());
 
-  // The plain search page (the full web app replaces it later). Static, no inline script.
-  const statics: Record<string, { type: string; file: string }> = {
-    '/': { type: 'text/html; charset=utf-8', file: 'index.html' },
-    '/search': { type: 'text/html; charset=utf-8', file: 'index.html' },
-    '/app.js': { type: 'text/javascript; charset=utf-8', file: 'app.js' },
-    '/app.css': { type: 'text/css; charset=utf-8', file: 'app.css' },
-  };
-  for (const [route, s] of Object.entries(statics)) {
-    app.get(route, async (_req, reply) => {
-      const body = await readFile(join(PUBLIC_DIR, s.file));
-      reply.header('cache-control', 'no-cache').type(s.type);
-      return reply.send(body);
-    });
-  }
-  app.get('/documents/:id', async (_req, reply) => {
-    reply.header('cache-control', 'no-cache').type('text/html; charset=utf-8');
-    return reply.send(await readFile(join(PUBLIC_DIR, 'index.html')));
-  });
+  await registerWebApp(app);
   return app;
 }
 

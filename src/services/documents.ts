@@ -1,4 +1,7 @@
 /** Reading documents and clusters by public id; the presenter shape shared by CLI and HTTP. */
+import { findMatches, type Range } from '../search/highlight.js';
+import { positiveTextLeaves, type TextNode } from '../search/query/ast.js';
+import { parseQuery } from '../search/query/parse.js';
 import { LodestoneError } from '../core/errors.js';
 import { toIso } from '../core/time.js';
 import type { ClusterInfo, StoredDocument } from '../core/types.js';
@@ -83,5 +86,23 @@ export async function documentView(store: DocumentStore, d: StoredDocument): Pro
     content_hash: d.contentHash,
     paragraphs: d.paragraphs.map((p) => (p.page !== undefined ? { n: p.n, text: p.text, page: p.page } : { n: p.n, text: p.text })),
     cluster: cluster ? clusterView(cluster) : null,
+  };
+}
+
+/**
+ * Where a query's terms occur in a document (for highlighting when a reader arrives from a
+ * search): [start, end) UTF-16 offsets in the title and in each paragraph. A query that
+ * does not parse highlights nothing rather than failing the document.
+ */
+export function documentHighlights(d: StoredDocument, q: string): { title: Range[]; paragraphs: Range[][] } {
+  let leaves: TextNode[];
+  try {
+    leaves = positiveTextLeaves(parseQuery(q));
+  } catch {
+    leaves = [];
+  }
+  return {
+    title: findMatches(d.title, leaves, true),
+    paragraphs: d.paragraphs.map((p) => findMatches(p.text, leaves, false)),
   };
 }

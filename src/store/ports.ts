@@ -73,6 +73,26 @@ export interface StoreStats {
   schemaVersion: number;
 }
 
+export interface FetchRecord {
+  url: string;
+  /** Source name the documents were stored under ('' when it came from each document). */
+  source: string;
+  at: number;
+  /** Documents stored (inserted + updated + unchanged) by this fetch. */
+  items: number;
+  error: string | null;
+}
+
+export interface SourceSummary {
+  name: string;
+  documents: number;
+  lastIngestedAt: number | null;
+  /** Set for sources added as a URL. */
+  url: string | null;
+  lastFetchAt: number | null;
+  lastError: string | null;
+}
+
 export interface DocumentStore {
   readonly backend: string;
   /** Insert or update a batch in one transaction: documents, index entries and clusters commit together. */
@@ -89,6 +109,12 @@ export interface DocumentStore {
   cluster(clusterId: number): Promise<ClusterInfo | null>;
   clusters(minSize: number): Promise<ClusterInfo[]>;
   stats(): Promise<StoreStats>;
+  /** Every source name with its document count and latest ingest, plus fetched URLs and their last outcome. */
+  listSources(): Promise<SourceSummary[]>;
+  /** Delete every document of a source (and its fetch records); returns how many documents went. */
+  deleteSource(name: string): Promise<number>;
+  /** Remember the outcome of fetching a URL the user added (shown on the sources page). */
+  recordFetch(fetch: FetchRecord): Promise<void>;
   /** Index statistics BM25 uses: document count and average tokens per document. */
   indexStats(): Promise<{ documents: number; avgTokens: number }>;
   close(): Promise<void>;

@@ -70,4 +70,15 @@ export const MIGRATIONS: string[] = [
   CREATE VIRTUAL TABLE fts_instances USING fts5vocab(fts, instance);
   INSERT INTO fts(fts, rank) VALUES('hashsize', 33554432);
   `,
+  // 3: URLs the user added (feeds, pages) and the outcome of their last fetch.
+  `
+  CREATE TABLE fetches (
+    url TEXT PRIMARY KEY,
+    source TEXT NOT NULL,
+    last_fetch_at INTEGER NOT NULL,
+    items INTEGER NOT NULL,
+    last_error TEXT
+  );
+  CREATE INDEX documents_source ON documents(source);
+  `,
 ];

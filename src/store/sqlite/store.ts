@@ -16,6 +16,8 @@ import type { QueryNode } from '../../search/query/ast.js';
 import type {
   DocumentStore,
   FacetCount,
+  FetchRecord,
+  SourceSummary,
   RawSearchResult,
   SearchRequest,
   StoreStats,
@@ -457,6 +459,53 @@ export class SqliteStore implements DocumentStore {
       analyzer: String(this.db.prepare("SELECT value FROM meta WHERE key = 'analyzer'").pluck().get() ?? ''),
       schemaVersion: Number(this.db.pragma('user_version', { simple: true })),
     };
+  }
+
+  async listSources(): Promise<SourceSummary[]> {
+    const docs = this.db
+      .prepare('SELECT source, count(*) AS n, max(ingested_at) AS last FROM documents GROUP BY source')
+      .all() as { source: string; n: number; last: number | null }[];
+    const fetches = this.db.prepare('SELECT url, source, last_fetch_at, items, last_error FROM fetches').all() as {
+      url: string;
+      source: string;
+      last_fetch_at: number;
+      items: number;
+      last_error: string | null;
+    }[];
+    const out = new Map<string, SourceSummary>();
+    for (const d of docs) {
+      out.set(d.source, { name: d.source, documents: d.n, lastIngestedAt: d.last, url: null, lastFetchAt: null, lastError: null });
+    }
+    for (const f of fetches) {
+      // A URL whose documents carry their own source names is listed under the URL itself.
+      const name = f.source !== '' ? f.source : f.url;
+      const row = out.get(name) ?? { name, documents: 0, lastIngestedAt: null, url: null, lastFetchAt: null, lastError: null };
+      if (row.lastFetchAt === null || f.last_fetch_at > row.lastFetchAt) {
+        row.url = f.url;
+        row.lastFetchAt = f.last_fetch_at;
+        row.lastError = f.last_error;
+      }
+      out.set(name, row);
+    }
+    return [...out.values()].sort((a, b) => (b.lastIngestedAt ?? b.lastFetchAt ?? 0) - (a.lastIngestedAt ?? a.lastFetchAt ?? 0));
+  }
+
+  async deleteSource(name: string): Promise<number> {
+    const ids = this.db.prepare('SELECT id FROM documents WHERE source = ?').pluck().all(name) as number[];
+    let n = 0;
+    for (let i = 0; i < ids.length; i += 2000) n += await this.deleteByRowid(ids.slice(i, i + 2000));
+    this.db.prepare("DELETE FROM fetches WHERE source = ? OR (source = '' AND url = ?)").run(name, name);
+    return n;
+  }
+
+  async recordFetch(f: FetchRecord): Promise<void> {
+    this.db
+      .prepare(
+        `INSERT INTO fetches (url, source, last_fetch_at, items, last_error) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT(url) DO UPDATE SET source = excluded.source, last_fetch_at = excluded.last_fetch_at,
+           items = excluded.items, last_error = excluded.last_error`,
+      )
+      .run(f.url, f.source, f.at, f.items, f.error);
   }
 
   async indexStats(): Promise<{ documents: number; avgTokens: number }> {

@@ -1,0 +1,244 @@
+/**
+ * The web app in a real browser: Debian's Chromium driven by playwright-core, against the
+ * real server and a fixture corpus written here. Screenshots of the main pages in both
+ * languages go to test-artifacts/screenshots/ (look at them).
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningServer, startServer } from '../../src/http/server.js';
+import { webDir } from '../../src/http/static.js';
+import { type AppContext, openContext } from '../../src/services/context.js';
+import { ingestRecords } from '../../src/services/ingest.js';
+import { rssFeed, tempDir } from '../helpers/fixtures.js';
+
+const CHROMIUM = process.env.LODESTONE_CHROMIUM ?? '/usr/bin/chromium';
+const SHOTS = join(import.meta.dirname, '..', '..', 'test-artifacts', 'screenshots');
+const missing = !existsSync(CHROMIUM)
+  ? `no Chromium at ${CHROMIUM} (apt-get install chromium fonts-noto-cjk)`
+  : webDir() === null
+    ? 'the web app is not built (npm run build)'
+    : null;
+
+const CORPUS = [
+  {
+    id: 'r1',
+    title: '北方稀土：上半年净利润同比增长',
+    body: '北方稀土发布半年度业绩预告。\n公司稀土冶炼分离产能利用率提升。\n镨钕价格回升带动盈利改善。',
+    source: '财联社',
+    type: 'announcement',
+    published_at: '2025-07-03T09:00:00+08:00',
+  },
+  {
+    id: 'r2',
+    title: '稀土行业深度报告：供给格局重塑',
+    body: '我们维持行业“增持”评级。\n出口管制强化了中国在稀土产业链中的地位。\n预计2026年全球钕铁硼需求增长12%。',
+    source: '中信证券',
+    type: 'report',
+    published_at: '2025-07-02T18:00:00+08:00',
+  },
+  {
+    id: 'r3',
+    title: '商务部：对部分稀土物项实施出口管制',
+    body: '商务部、海关总署发布公告，对部分中重稀土相关物项实施出口管制。\n公告自发布之日起施行。',
+    source: '东方财富',
+    type: 'news',
+    published_at: '2025-07-01T10:00:00+08:00',
+  },
+  {
+    id: 'r4',
+    title: '商务部：对部分稀土物项实施出口管制',
+    body: '商务部、海关总署发布公告，对部分中重稀土相关物项实施出口管制。\n公告自发布之日起施行。',
+    source: '同花顺',
+    type: 'news',
+    published_at: '2025-07-01T10:05:00+08:00',
+  },
+  {
+    id: 'e1',
+    title: 'Rare earth magnets: supply tightens',
+    body: 'Prices of rare earth magnets rose as export controls took effect.\nAnalysts expect shortages to last into 2026.',
+    source: 'Wire',
+    type: 'news',
+    published_at: '2025-06-30T08:00:00Z',
+  },
+];
+
+describe.skipIf(missing !== null)(`web app in Chromium${missing ? ` (skipped: ${missing})` : ''}`, () => {
+  let ctx: AppContext;
+  let server: RunningServer;
+  let fixtures: Server;
+  let feedUrl = '';
+  let browser: Browser;
+  let page: Page;
+  const dialogs: string[] = [];
+  let acceptConfirm = false;
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    ctx = openContext({ dataDir: tempDir('lodestone-web-'), allowPrivate: true });
+    await ingestRecords(ctx.store, CORPUS);
+    server = await startServer(ctx, { port: 0, host: '127.0.0.1' });
+    fixtures = createServer((req, res) => {
+      if (req.url === '/feed.xml') res.writeHead(200, { 'content-type': 'application/rss+xml' }).end(rssFeed(3));
+      else res.writeHead(404).end();
+    });
+    await new Promise<void>((r) => fixtures.listen(0, '127.0.0.1', r));
+    feedUrl = `http://127.0.0.1:${(fixtures.address() as AddressInfo).port}/feed.xml`;
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-US', timezoneId: 'Asia/Shanghai' });
+    page = await context.newPage();
+    // Any alert is an injected script running; the only dialog the app opens is the
+    // delete confirmation, accepted when a test expects it.
+    page.on('dialog', (d) => {
+      if (d.type() === 'confirm' && acceptConfirm) return void d.accept();
+      dialogs.push(`${d.type()}: ${d.message()}`);
+      void d.dismiss();
+    });
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    await ctx?.store.close();
+    fixtures?.close();
+  });
+
+  const titles = () => page.locator('.result-title').allInnerTexts();
+
+  it('searches 稀土 newest first, filters by type, opens a document, jumps to a paragraph', async () => {
+    await page.goto(`${server.url}/search?q=${encodeURIComponent('稀土')}&sort=newest`);
+    await page.locator('.result').first().waitFor();
+    const times = await page.locator('.result .meta time').evaluateAll((els) => els.map((e) => e.getAttribute('datetime')!));
+    expect(times.length).toBeGreaterThanOrEqual(3);
+    expect([...times].sort().reverse()).toEqual(times); // newest first
+    expect(await page.locator('.count-line').innerText()).toMatch(/results/);
+    // The two copies of the 商务部 notice are one result that is "also in" the other outlet.
+    const notice = page.locator('.result', { hasText: '商务部' });
+    expect(await notice.count()).toBe(1);
+    await notice.getByRole('button', { name: /also in 1 source/ }).click();
+    expect(await notice.locator('.others li').count()).toBe(1);
+    await page.screenshot({ path: join(SHOTS, 'search-en.png'), fullPage: true });
+
+    await page.locator('.facets button', { hasText: 'Report' }).click();
+    await page.waitForURL(/type=report/);
+    await page.waitForFunction(() => document.querySelectorAll('.result').length === 1);
+    expect(await titles()).toEqual(['稀土行业深度报告：供给格局重塑']);
+
+    await page.locator('.result-title').first().click();
+    await page.waitForURL(/\/documents\/r2\?q=/);
+    await page.locator('.paragraphs li').first().waitFor();
+    expect(await page.locator('.paragraphs li').count()).toBe(3);
+    expect(await page.locator('.paragraphs mark').first().innerText()).toBe('稀土');
+    await page.screenshot({ path: join(SHOTS, 'document-en.png'), fullPage: true });
+
+    // A citation [2] links to #p2: the paragraph scrolls into view and is marked.
+    await page.goto(`${server.url}/documents/r2#p2`);
+    await page.locator('#p2.target').waitFor();
+    expect(await page.locator('#p2').isVisible()).toBe(true);
+    await page.goBack();
+    await page.goBack();
+    await page.waitForURL(/type=report/);
+  });
+
+  it('adds a feed from a local server on the sources page; hostile markup stays inert', async () => {
+    await page.goto(`${server.url}/sources`);
+    await page.getByRole('textbox', { name: 'Add a feed or web page' }).fill(feedUrl);
+    await page.getByRole('textbox', { name: 'Source name (optional)' }).fill('示例稀土源');
+    await page.getByRole('button', { name: 'Add', exact: true }).click();
+    await page.getByText(/3 new/).waitFor();
+    await page.locator('table.sources td', { hasText: '示例稀土源' }).first().waitFor();
+
+    // Two files at once through the file picker, each with its own progress and outcome.
+    await page.locator('input[type=file]').setInputFiles([
+      { name: 'memo.txt', mimeType: 'text/plain', buffer: Buffer.from('稀土价格周报\n\n本周氧化镨钕价格上涨3%。') },
+      { name: 'call.md', mimeType: 'text/markdown', buffer: Buffer.from('# 电话会纪要\n\n公司预计稀土永磁订单增长。') },
+    ]);
+    await page.waitForFunction(() => document.querySelectorAll('.uploads li').length === 2);
+    await page.locator('.uploads li', { hasText: 'memo.txt' }).getByText(/1 new/).waitFor();
+    await page.locator('.uploads li', { hasText: 'call.md' }).getByText(/1 new/).waitFor();
+    await page.screenshot({ path: join(SHOTS, 'sources-en.png'), fullPage: true });
+
+    await page.goto(`${server.url}/search?q=${encodeURIComponent('稀土快讯')}&sort=newest`);
+    await page.locator('.result').first().waitFor();
+    const t = await titles();
+    expect(t.some((x) => x.includes('<script>alert('))).toBe(true); // shown as text
+    expect(await page.locator('.results script').count()).toBe(0);
+    await page.locator('.result-title').first().click();
+    await page.locator('.paragraphs li').first().waitFor();
+    expect(await page.locator('a[href^="javascript:"]').count()).toBe(0);
+    expect(await page.locator('[onclick]').count()).toBe(0);
+    expect(dialogs).toEqual([]);
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('deletes a source with its documents after confirmation', async () => {
+    await page.goto(`${server.url}/sources`);
+    const row = page.locator('table.sources tr', { hasText: 'Wire' });
+    await row.waitFor();
+    acceptConfirm = true;
+    await row.getByRole('button', { name: 'Delete' }).click();
+    await page.getByText('Deleted 1 documents.').waitFor();
+    acceptConfirm = false;
+    expect(await page.locator('table.sources tr', { hasText: 'Wire' }).count()).toBe(0);
+    const r = await fetch(`${server.url}/api/search?q=magnets`);
+    expect(((await r.json()) as { total: number }).total).toBe(0);
+  });
+
+  it('switches to Chinese, remembers it, and formats dates in Chinese', async () => {
+    await page.goto(`${server.url}/search?q=${encodeURIComponent('稀土')}`);
+    await page.getByRole('button', { name: 'Switch the interface to Chinese' }).click();
+    await page.getByRole('link', { name: '来源' }).waitFor();
+    await page.reload();
+    await page.locator('.result').first().waitFor();
+    expect(await page.locator('.count-line').innerText()).toMatch(/条结果/);
+    expect(await page.locator('.result .meta time').first().innerText()).toMatch(/年/);
+    await page.screenshot({ path: join(SHOTS, 'search-zh.png'), fullPage: true });
+    await page.locator('.result-title').first().click();
+    await page.locator('.paragraphs li').first().waitFor();
+    await page.screenshot({ path: join(SHOTS, 'document-zh.png'), fullPage: true });
+    await page.goto(`${server.url}/sources`);
+    await page.locator('table.sources').waitFor();
+    await page.screenshot({ path: join(SHOTS, 'sources-zh.png'), fullPage: true });
+    await page.getByRole('button', { name: '将界面切换为英文' }).click();
+    await page.getByRole('link', { name: 'Sources' }).waitFor();
+  });
+
+  it('works from the keyboard alone: / focuses, j/k move, Enter opens, Esc clears', async () => {
+    await page.goto(`${server.url}/sources`);
+    await page.getByRole('link', { name: 'Search' }).click();
+    await page.keyboard.press('/');
+    await page.keyboard.type('稀土');
+    await page.locator('.result').first().waitFor();
+    await page.locator('.query').press('Tab'); // leave the box; keys now drive the list
+    await page.keyboard.press('j');
+    await page.keyboard.press('j');
+    const focused = await page.evaluate(() => document.activeElement?.textContent ?? '');
+    const second = (await titles())[1]!;
+    expect(focused).toBe(second);
+    await page.keyboard.press('k');
+    expect(await page.evaluate(() => document.activeElement?.textContent ?? '')).toBe((await titles())[0]);
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/\/documents\//);
+    await page.goBack();
+    await page.keyboard.press('/');
+    await page.keyboard.press('Escape');
+    await page.waitForURL((u) => new URL(u).searchParams.get('q') === '');
+    expect(await page.locator('.query').inputValue()).toBe('');
+  });
+});

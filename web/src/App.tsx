@@ -1,0 +1,42 @@
+import { Link, Route, Switch, useLocation } from 'wouter';
+import { useI18n } from './i18n.js';
+import { DocumentPage } from './pages/DocumentPage.js';
+import { SearchPage } from './pages/SearchPage.js';
+import { SourcesPage } from './pages/SourcesPage.js';
+
+export function App() {
+  const { t, lang, setLang } = useI18n();
+  const [location] = useLocation();
+  return (
+    <div className="app">
+      <header className="topbar">
+        <Link href="/search" className="brand">
+          {t.appName}
+        </Link>
+        <nav aria-label="main">
+          <Link href="/search" className={location.startsWith('/search') || location === '/' ? 'active' : ''}>
+            {t.navSearch}
+          </Link>
+          <Link href="/sources" className={location.startsWith('/sources') ? 'active' : ''}>
+            {t.navSources}
+          </Link>
+        </nav>
+        <button
+          type="button"
+          className="lang-switch"
+          aria-label={t.languageLabel}
+          onClick={() => setLang(lang === 'en' ? 'zh' : 'en')}
+        >
+          {t.language}
+        </button>
+      </header>
+      <main>
+        <Switch>
+          <Route path="/documents/:id">{(p) => <DocumentPage id={decodeURIComponent(p.id)} />}</Route>
+          <Route path="/sources" component={SourcesPage} />
+          <Route component={SearchPage} />
+        </Switch>
+      </main>
+    </div>
+  );
+}

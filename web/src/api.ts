@@ -1,0 +1,116 @@
+/**
+ * The typed API client. Request and response types come from the server's zod schemas
+ * (src/http/schemas.ts) as types only: nothing is written twice and no schema code ships
+ * to the browser.
+ */
+import type { z } from 'zod';
+import type { DeletedSource, DocumentView, IngestResult, SearchResponse, SourceList } from '../../src/http/schemas.js';
+
+export type SearchResult = z.output<typeof SearchResponse>;
+export type Hit = SearchResult['hits'][number];
+export type DocView = z.output<typeof DocumentView>;
+export type IngestOutcome = z.output<typeof IngestResult>;
+export type Sort = 'relevance' | 'newest';
+export type SourceRow = z.output<typeof SourceList>['sources'][number];
+
+export interface SearchParams {
+  q: string;
+  sort: Sort;
+  from?: string;
+  to?: string;
+  type?: string[];
+  source?: string[];
+  lang?: string[];
+  offset?: number;
+  limit?: number;
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+async function call<T>(path: string, init?: RequestInit, signal?: AbortSignal): Promise<T> {
+  const res = await fetch(path, { ...init, signal: signal ?? null });
+  const text = await res.text();
+  let body: unknown = null;
+  try {
+    body = text ? JSON.parse(text) : null;
+  } catch {
+    throw new ApiError(res.status, 'bad_response', `The server answered ${res.status} with something that is not JSON.`);
+  }
+  if (!res.ok) {
+    const e = (body as { error?: { code?: string; message?: string } } | null)?.error;
+    throw new ApiError(res.status, e?.code ?? 'error', e?.message ?? `HTTP ${res.status}`);
+  }
+  return body as T;
+}
+
+export function searchQueryString(p: SearchParams): string {
+  const u = new URLSearchParams();
+  u.set('q', p.q);
+  u.set('sort', p.sort);
+  if (p.from) u.set('from', p.from);
+  if (p.to) u.set('to', p.to);
+  for (const key of ['type', 'source', 'lang'] as const) for (const v of p[key] ?? []) u.append(key, v);
+  if (p.offset) u.set('offset', String(p.offset));
+  if (p.limit) u.set('limit', String(p.limit));
+  return u.toString();
+}
+
+export const api = {
+  search: (p: SearchParams, signal?: AbortSignal) =>
+    call<SearchResult>(`/api/search?${searchQueryString(p)}`, undefined, signal),
+  document: (id: string, q: string, signal?: AbortSignal) =>
+    call<DocView>(`/api/documents/${encodeURIComponent(id)}${q ? `?q=${encodeURIComponent(q)}` : ''}`, undefined, signal),
+  addUrl: (url: string, source?: string) =>
+    call<IngestOutcome>('/api/sources/url', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(source ? { url, source } : { url }),
+    }),
+  addText: (title: string, body: string, source: string) =>
+    call<IngestOutcome>('/api/documents', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ title, body, source, type: 'note' }),
+    }),
+  stats: () => call<{ documents: number }>('/api/stats'),
+  sources: () => call<z.output<typeof SourceList>>('/api/sources'),
+  deleteSource: (name: string) =>
+    call<z.output<typeof DeletedSource>>(`/api/sources/${encodeURIComponent(name)}`, { method: 'DELETE' }),
+};
+
+
+/** Upload one file with progress (fetch has no upload progress; XMLHttpRequest does). */
+export function uploadFile(file: File, onProgress: (fraction: number) => void): Promise<IngestOutcome> {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    const qs = new URLSearchParams({ name: file.name, modified: new Date(file.lastModified).toISOString() });
+    xhr.open('POST', `/api/files?${qs}`);
+    xhr.setRequestHeader('content-type', 'application/octet-stream');
+    xhr.upload.onprogress = (e) => {
+      if (e.lengthComputable) onProgress(e.loaded / e.total);
+    };
+    xhr.onload = () => {
+      let body: unknown = null;
+      try {
+        body = JSON.parse(xhr.responseText);
+      } catch {
+        // handled below
+      }
+      if (xhr.status >= 200 && xhr.status < 300 && body) resolve(body as IngestOutcome);
+      else {
+        const e = (body as { error?: { code?: string; message?: string } } | null)?.error;
+        reject(new ApiError(xhr.status, e?.code ?? 'error', e?.message ?? `HTTP ${xhr.status}`));
+      }
+    };
+    xhr.onerror = () => reject(new ApiError(0, 'network', 'The upload did not reach the server.'));
+    xhr.send(file);
+  });
+}

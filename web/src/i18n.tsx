@@ -1,0 +1,256 @@
+/**
+ * English and Simplified Chinese. The choice is remembered in localStorage; dates, relative
+ * times and numbers are formatted with Intl in the chosen locale and the browser's time zone.
+ */
+import { createContext, type ReactNode, useCallback, useContext, useMemo, useState } from 'react';
+
+export type Lang = 'en' | 'zh';
+
+const en = {
+  appName: 'Lodestone',
+  navSearch: 'Search',
+  navSources: 'Sources',
+  language: '中文',
+  languageLabel: 'Switch the interface to Chinese',
+  searchPlaceholder: 'Search documents: 稀土 出口管制, "rare earth", title:锂 …',
+  searchLabel: 'Search documents',
+  help: 'Query help',
+  helpTitle: 'How to search',
+  helpRows: [
+    ['稀土 出口管制', 'both words (AND)'],
+    ['"北方稀土"', 'the exact phrase'],
+    ['稀土 OR 永磁', 'either word'],
+    ['稀土 -澳大利亚', 'without a word (also NOT)'],
+    ['(锂 OR 钴) 价格', 'parentheses group'],
+    ['title:光伏', 'in the title only'],
+    ['source:财联社 type:report lang:en ticker:600111', 'fields'],
+    ['rare earths', 'English words match their stems (earth, earths)'],
+  ] as [string, string][],
+  helpKeys: 'Keys: / search · j / k move · Enter open · Esc clear',
+  sortNewest: 'Newest',
+  sortRelevance: 'Relevance',
+  sortLabel: 'Sort',
+  dateAny: 'Any time',
+  date1d: 'Past 24 hours',
+  date7d: 'Past week',
+  date30d: 'Past month',
+  date365d: 'Past year',
+  dateCustom: 'Custom',
+  from: 'From',
+  to: 'To',
+  filterType: 'Type',
+  filterSource: 'Source',
+  filterLang: 'Language',
+  filterMonth: 'Month',
+  clearFilters: 'Clear filters',
+  results: (n: string, ms: string) => `${n} results · ${ms} ms`,
+  noResults: 'No documents match.',
+  noResultsHint: 'Check the spelling, remove a filter, or try fewer words.',
+  emptyTitle: 'Search your documents',
+  emptyHint: 'Type a query above, or add sources first.',
+  emptyDb: 'No documents yet. Add a feed, a web page or files on the Sources page.',
+  loadMore: 'Load more',
+  loading: 'Loading…',
+  alsoIn: (n: number) => `also in ${n} ${n === 1 ? 'source' : 'sources'}`,
+  hideOthers: 'hide',
+  error: 'Something went wrong',
+  open: 'Open original',
+  back: 'Back to results',
+  paragraphs: 'Paragraphs',
+  page: (n: number) => `p. ${n}`,
+  published: 'Published',
+  fetched: 'Fetched',
+  tickers: 'Tickers',
+  alsoPublishedBy: 'Also published by',
+  notFound: 'This document does not exist (any more).',
+  summary: 'Summary',
+  type: {
+    news: 'News',
+    report: 'Report',
+    transcript: 'Transcript',
+    interview: 'Interview',
+    announcement: 'Announcement',
+    note: 'Note',
+  } as Record<string, string>,
+  sourcesTitle: 'Sources',
+  addUrl: 'Add a feed or web page',
+  urlPlaceholder: 'https://example.com/feed.xml',
+  sourceName: 'Source name (optional)',
+  add: 'Add',
+  adding: 'Adding…',
+  addedReport: (ins: number, upd: number, unch: number, failed: number) =>
+    `${ins} new, ${upd} updated, ${unch} unchanged, ${failed} failed`,
+  uploadTitle: 'Upload files',
+  dropHint: 'Drop files here (.txt .md .html .pdf .docx .json .ndjson, feeds), or',
+  chooseFiles: 'choose files',
+  pasteTitle: 'Paste text',
+  pasteTitlePlaceholder: 'Title',
+  pasteBodyPlaceholder: 'Text (paragraphs separated by blank lines)',
+  pasteSource: 'Source',
+  save: 'Save',
+  sourcesList: 'Sources in the library',
+  colName: 'Name',
+  colDocs: 'Documents',
+  colLast: 'Last added',
+  colFetch: 'Last fetch',
+  colError: 'Error',
+  delete: 'Delete',
+  confirmDelete: (name: string, n: string) => `Delete the source “${name}” and its ${n} documents? This cannot be undone.`,
+  deleted: (n: number) => `Deleted ${n} documents.`,
+  none: '—',
+};
+
+type Dict = typeof en;
+
+const zh: Dict = {
+  appName: 'Lodestone',
+  navSearch: '搜索',
+  navSources: '来源',
+  language: 'English',
+  languageLabel: '将界面切换为英文',
+  searchPlaceholder: '搜索文档：稀土 出口管制、"rare earth"、title:锂 …',
+  searchLabel: '搜索文档',
+  help: '查询帮助',
+  helpTitle: '如何搜索',
+  helpRows: [
+    ['稀土 出口管制', '同时包含两个词（AND）'],
+    ['"北方稀土"', '完全一致的短语'],
+    ['稀土 OR 永磁', '包含任一词'],
+    ['稀土 -澳大利亚', '排除某词（也可用 NOT）'],
+    ['(锂 OR 钴) 价格', '用括号分组'],
+    ['title:光伏', '只搜标题'],
+    ['source:财联社 type:report lang:en ticker:600111', '字段'],
+    ['rare earths', '英文按词干匹配（earth、earths）'],
+  ],
+  helpKeys: '快捷键：/ 搜索 · j / k 上下移动 · Enter 打开 · Esc 清除',
+  sortNewest: '最新',
+  sortRelevance: '相关度',
+  sortLabel: '排序',
+  dateAny: '不限时间',
+  date1d: '过去 24 小时',
+  date7d: '过去一周',
+  date30d: '过去一个月',
+  date365d: '过去一年',
+  dateCustom: '自定义',
+  from: '起',
+  to: '止',
+  filterType: '类型',
+  filterSource: '来源',
+  filterLang: '语言',
+  filterMonth: '月份',
+  clearFilters: '清除筛选',
+  results: (n: string, ms: string) => `${n} 条结果 · ${ms} 毫秒`,
+  noResults: '没有匹配的文档。',
+  noResultsHint: '检查拼写、去掉筛选条件，或减少关键词。',
+  emptyTitle: '搜索你的文档',
+  emptyHint: '在上方输入查询，或先添加来源。',
+  emptyDb: '还没有文档。请在“来源”页添加订阅源、网页或文件。',
+  loadMore: '加载更多',
+  loading: '加载中…',
+  alsoIn: (n: number) => `另见 ${n} 个来源`,
+  hideOthers: '收起',
+  error: '出错了',
+  open: '查看原文',
+  back: '返回结果',
+  paragraphs: '段落',
+  page: (n: number) => `第 ${n} 页`,
+  published: '发布时间',
+  fetched: '抓取时间',
+  tickers: '股票代码',
+  alsoPublishedBy: '同时发布于',
+  notFound: '该文档不存在（或已删除）。',
+  summary: '摘要',
+  type: { news: '新闻', report: '研报', transcript: '会议纪要', interview: '访谈', announcement: '公告', note: '笔记' },
+  sourcesTitle: '来源',
+  addUrl: '添加订阅源或网页',
+  urlPlaceholder: 'https://example.com/feed.xml',
+  sourceName: '来源名称（可选）',
+  add: '添加',
+  adding: '添加中…',
+  addedReport: (ins: number, upd: number, unch: number, failed: number) =>
+    `新增 ${ins}，更新 ${upd}，未变 ${unch}，失败 ${failed}`,
+  uploadTitle: '上传文件',
+  dropHint: '把文件拖到这里（.txt .md .html .pdf .docx .json .ndjson、订阅源文件），或',
+  chooseFiles: '选择文件',
+  pasteTitle: '粘贴文本',
+  pasteTitlePlaceholder: '标题',
+  pasteBodyPlaceholder: '正文（段落之间空一行）',
+  pasteSource: '来源',
+  save: '保存',
+  sourcesList: '资料库中的来源',
+  colName: '名称',
+  colDocs: '文档数',
+  colLast: '最近添加',
+  colFetch: '最近抓取',
+  colError: '错误',
+  delete: '删除',
+  confirmDelete: (name: string, n: string) => `删除来源“${name}”及其 ${n} 篇文档？此操作无法撤销。`,
+  deleted: (n: number) => `已删除 ${n} 篇文档。`,
+  none: '—',
+};
+
+interface I18n {
+  lang: Lang;
+  t: Dict;
+  setLang(l: Lang): void;
+  num(n: number): string;
+  dateTime(iso: string): string;
+  relative(iso: string, now?: number): string;
+}
+
+const STORAGE_KEY = 'lodestone.lang';
+
+function initialLang(): Lang {
+  try {
+    const saved = localStorage.getItem(STORAGE_KEY);
+    if (saved === 'en' || saved === 'zh') return saved;
+  } catch {
+    // storage unavailable: fall through
+  }
+  return navigator.language.toLowerCase().startsWith('zh') ? 'zh' : 'en';
+}
+
+const I18nContext = createContext<I18n | null>(null);
+
+export function I18nProvider({ children }: { children: ReactNode }) {
+  const [lang, setLangState] = useState<Lang>(initialLang);
+  const setLang = useCallback((l: Lang) => {
+    setLangState(l);
+    try {
+      localStorage.setItem(STORAGE_KEY, l);
+    } catch {
+      // not remembered, still switched
+    }
+  }, []);
+  const value = useMemo<I18n>(() => {
+    const locale = lang === 'zh' ? 'zh-CN' : 'en-US';
+    const numFmt = new Intl.NumberFormat(locale);
+    const dtFmt = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short' });
+    const rel = new Intl.RelativeTimeFormat(locale, { numeric: 'auto' });
+    document.documentElement.lang = lang === 'zh' ? 'zh-CN' : 'en';
+    return {
+      lang,
+      t: lang === 'zh' ? zh : en,
+      setLang,
+      num: (n) => numFmt.format(n),
+      dateTime: (iso) => dtFmt.format(new Date(iso)),
+      relative: (iso, now = Date.now()) => {
+        const s = (new Date(iso).getTime() - now) / 1000;
+        const abs = Math.abs(s);
+        if (abs < 60) return rel.format(Math.round(s), 'second');
+        if (abs < 3600) return rel.format(Math.round(s / 60), 'minute');
+        if (abs < 86400) return rel.format(Math.round(s / 3600), 'hour');
+        if (abs < 86400 * 30) return rel.format(Math.round(s / 86400), 'day');
+        if (abs < 86400 * 365) return rel.format(Math.round(s / (86400 * 30)), 'month');
+        return rel.format(Math.round(s / (86400 * 365)), 'year');
+      },
+    };
+  }, [lang, setLang]);
+  return <I18nContext.Provider value={value}>{children}</I18nContext.Provider>;
+}
+
+export function useI18n(): I18n {
+  const v = useContext(I18nContext);
+  if (!v) throw new Error('useI18n outside I18nProvider');
+  return v;
+}

@@ -1,0 +1,142 @@
+/**
+ * A document: metadata, the original link, numbered paragraphs with anchors (#p3 scrolls
+ * to paragraph 3 and highlights it: what a summary's [3] citation links to), the query's
+ * terms highlighted when arriving from a search, and the other outlets of its cluster.
+ */
+import { useEffect, useState } from 'react';
+import { Link, useSearch } from 'wouter';
+import { api, type DocView } from '../api.js';
+import { Marked } from '../components/Marked.js';
+import { SourceTime, TypeBadge } from '../components/SourceTime.js';
+import { useI18n } from '../i18n.js';
+
+/** Only http(s) links are followed: a document's url comes from the internet. */
+export function safeUrl(url: string | null): string | null {
+  if (!url) return null;
+  try {
+    const u = new URL(url);
+    return u.protocol === 'http:' || u.protocol === 'https:' ? u.href : null;
+  } catch {
+    return null;
+  }
+}
+
+export function DocumentPage({ id }: { id: string }) {
+  const { t, dateTime } = useI18n();
+  const q = new URLSearchParams(useSearch()).get('q') ?? '';
+  const [doc, setDoc] = useState<DocView | null>(null);
+  const [error, setError] = useState<{ status: number; message: string } | null>(null);
+  const [target, setTarget] = useState<number | null>(null);
+
+  useEffect(() => {
+    const ctl = new AbortController();
+    setDoc(null);
+    setError(null);
+    api
+      .document(id, q, ctl.signal)
+      .then(setDoc)
+      .catch((e: Error & { status?: number }) => {
+        if (e.name !== 'AbortError') setError({ status: e.status ?? 0, message: e.message });
+      });
+    return () => ctl.abort();
+  }, [id, q]);
+
+  // #pN: scroll to paragraph N and mark it (also when the hash changes on this page).
+  useEffect(() => {
+    if (!doc) return;
+    const apply = () => {
+      const m = /^#p(\d+)$/.exec(window.location.hash);
+      const n = m ? Number(m[1]) : null;
+      setTarget(n);
+      if (n !== null) document.getElementById(`p${n}`)?.scrollIntoView({ block: 'center' });
+    };
+    apply();
+    window.addEventListener('hashchange', apply);
+    return () => window.removeEventListener('hashchange', apply);
+  }, [doc]);
+
+  if (error) {
+    return (
+      <div className="document-page">
+        <p className="error" role="alert">
+          {error.status === 404 ? t.notFound : `${t.error}: ${error.message}`}
+        </p>
+        <BackLink q={q} />
+      </div>
+    );
+  }
+  if (!doc) return <p className="loading">{t.loading}</p>;
+  const url = safeUrl(doc.url);
+  const others = doc.cluster?.members.filter((m) => m.id !== doc.id) ?? [];
+  return (
+    <article className="document-page">
+      <BackLink q={q} />
+      <header>
+        <h1>
+          <Marked text={doc.title} ranges={doc.highlights?.title ?? []} />
+        </h1>
+        <div className="meta">
+          <TypeBadge type={doc.type} />
+          <SourceTime source={doc.source} iso={doc.published_at} />
+          {url && (
+            <>
+              {' · '}
+              <a href={url} rel="noopener noreferrer nofollow" target="_blank">
+                {t.open}
+              </a>
+            </>
+          )}
+        </div>
+        <dl className="facts">
+          {doc.fetched_at && (
+            <>
+              <dt>{t.fetched}</dt>
+              <dd>{dateTime(doc.fetched_at)}</dd>
+            </>
+          )}
+          {doc.tickers.length > 0 && (
+            <>
+              <dt>{t.tickers}</dt>
+              <dd>{doc.tickers.join(' ')}</dd>
+            </>
+          )}
+        </dl>
+      </header>
+      <ol className="paragraphs" aria-label={t.paragraphs}>
+        {doc.paragraphs.map((p, i) => (
+          <li key={p.n} id={`p${p.n}`} className={target === p.n ? 'target' : ''} value={p.n}>
+            <a className="pn" href={`#p${p.n}`} aria-label={`¶${p.n}`}>
+              {p.n}
+            </a>
+            <p>
+              <Marked text={p.text} ranges={doc.highlights?.paragraphs[i] ?? []} />
+              {p.page !== undefined && <span className="page">{t.page(p.page)}</span>}
+            </p>
+          </li>
+        ))}
+      </ol>
+      {others.length > 0 && (
+        <section className="also">
+          <h2>{t.alsoPublishedBy}</h2>
+          <ul>
+            {others.map((m) => (
+              <li key={m.id}>
+                <SourceTime source={m.source} iso={m.published_at} />{' '}
+                <Link href={`/documents/${encodeURIComponent(m.id)}`}>{m.title}</Link>
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
+    </article>
+  );
+}
+
+function BackLink({ q }: { q: string }) {
+  const { t } = useI18n();
+  return (
+    <p className="back">
+      <Link href={q ? `/search?q=${encodeURIComponent(q)}` : '/search'}>← {t.back}</Link>
+    </p>
+  );
+}

@@ -1,0 +1,405 @@
+/**
+ * The search page. The URL is the state (/search?q=稀土&sort=newest&type=report…): typing
+ * replaces the history entry, committing a query or changing a filter pushes one, so links
+ * are shareable and the back button works.
+ */
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { Link, useLocation, useSearch } from 'wouter';
+import { api, type Hit, type SearchParams, type SearchResult, type Sort, searchQueryString } from '../api.js';
+import { Marked } from '../components/Marked.js';
+import { SourceTime, TypeBadge } from '../components/SourceTime.js';
+import { useI18n } from '../i18n.js';
+
+const PAGE = 20;
+const PRESETS = [
+  ['1d', 1],
+  ['7d', 7],
+  ['30d', 30],
+  ['365d', 365],
+] as const;
+
+function parseParams(search: string): SearchParams {
+  const u = new URLSearchParams(search);
+  const list = (k: string) => u.getAll(k).flatMap((v) => v.split(',')).filter(Boolean);
+  const sort = u.get('sort');
+  return {
+    q: u.get('q') ?? '',
+    sort: sort === 'relevance' || sort === 'newest' ? sort : 'newest',
+    ...(u.get('from') ? { from: u.get('from')! } : {}),
+    ...(u.get('to') ? { to: u.get('to')! } : {}),
+    type: list('type'),
+    source: list('source'),
+    lang: list('lang'),
+  };
+}
+
+function isoDay(d: Date): string {
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`;
+}
+
+function presetOf(p: SearchParams): string {
+  if (!p.from && !p.to) return 'any';
+  if (p.to) return 'custom';
+  for (const [key, days] of PRESETS) {
+    if (p.from === isoDay(new Date(Date.now() - days * 86400_000))) return key;
+  }
+  return 'custom';
+}
+
+export function SearchPage() {
+  const { t, num } = useI18n();
+  const search = useSearch();
+  const [, navigate] = useLocation();
+  const params = useMemo(() => parseParams(search), [search]);
+  const [text, setText] = useState(params.q);
+  const [result, setResult] = useState<SearchResult | null>(null);
+  const [hits, setHits] = useState<Hit[]>([]);
+  const [error, setError] = useState<string | null>(null);
+  const [loading, setLoading] = useState(false);
+  const [selected, setSelected] = useState(-1);
+  const [helpOpen, setHelpOpen] = useState(false);
+  const [emptyDb, setEmptyDb] = useState(false);
+  const [customDates, setCustomDates] = useState(false);
+  const input = useRef<HTMLInputElement>(null);
+  const typedAt = useRef<number | null>(null);
+  const listRef = useRef<HTMLOListElement>(null);
+
+  // The box takes focus when the page opens empty: searching is what this page is for.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: on mount only
+  useEffect(() => {
+    if (params.q === '') input.current?.focus();
+  }, []);
+
+  // Keep the box in step with the URL (back/forward), unless the user is typing.
+  useEffect(() => {
+    if (document.activeElement !== input.current) setText(params.q);
+  }, [params.q]);
+
+  const go = useCallback(
+    (next: SearchParams, replace = false) => {
+      navigate(`/search?${searchQueryString({ ...next, offset: 0, limit: 0 })}`, { replace });
+    },
+    [navigate],
+  );
+
+  // Search as you type: a short pause, then the URL (and so the results) follow the box.
+  useEffect(() => {
+    if (text === params.q) return;
+    const h = setTimeout(() => go({ ...params, q: text }, true), 120);
+    return () => clearTimeout(h);
+  }, [text, params, go]);
+
+  useEffect(() => {
+    api
+      .stats()
+      .then((s) => setEmptyDb(s.documents === 0))
+      .catch(() => {});
+  }, []);
+
+  useEffect(() => {
+    if (params.q.trim() === '' && !params.type?.length && !params.source?.length && !params.lang?.length) {
+      setResult(null);
+      setHits([]);
+      setError(null);
+      return;
+    }
+    const ctl = new AbortController();
+    setLoading(true);
+    api
+      .search({ ...params, limit: PAGE }, ctl.signal)
+      .then((r) => {
+        setResult(r);
+        setHits(r.hits);
+        setError(null);
+        setSelected(-1);
+      })
+      .catch((e: Error) => {
+        if (e.name !== 'AbortError') setError(e.message);
+      })
+      .finally(() => {
+        if (!ctl.signal.aborted) setLoading(false);
+      });
+    return () => ctl.abort();
+  }, [params]);
+
+  // Keystroke-to-results, for the benchmark: measured once the new results are painted.
+  useEffect(() => {
+    if (result === null || typedAt.current === null) return;
+    const start = typedAt.current;
+    typedAt.current = null;
+    requestAnimationFrame(() => {
+      performance.measure('lodestone:search-to-render', { start, end: performance.now() });
+    });
+  }, [result]);
+
+  const loadMore = () => {
+    if (!result) return;
+    setLoading(true);
+    api
+      .search({ ...params, offset: hits.length, limit: PAGE })
+      .then((r) =>
+        setHits((h) => {
+          const seen = new Set(h.map((x) => x.id));
+          return [...h, ...r.hits.filter((x) => !seen.has(x.id))];
+        }),
+      )
+      .catch((e: Error) => setError(e.message))
+      .finally(() => setLoading(false));
+  };
+
+  // Keyboard: / focuses the box, j/k move, Enter opens, Esc clears.
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      const target = e.target as HTMLElement;
+      const typing = target.tagName === 'INPUT' || target.tagName === 'TEXTAREA' || target.tagName === 'SELECT';
+      if (e.key === 'Escape') {
+        if (helpOpen) setHelpOpen(false);
+        else if (target === input.current) {
+          setText('');
+          go({ ...params, q: '' });
+        } else setSelected(-1);
+        return;
+      }
+      if (typing || e.metaKey || e.ctrlKey || e.altKey) return;
+      if (e.key === '/') {
+        e.preventDefault();
+        input.current?.focus();
+        input.current?.select();
+      } else if (e.key === 'j' || e.key === 'k') {
+        e.preventDefault();
+        setSelected((s) => {
+          const n = e.key === 'j' ? Math.min(hits.length - 1, s + 1) : Math.max(0, s - 1);
+          const link = listRef.current?.querySelectorAll<HTMLAnchorElement>('a.result-title')[n];
+          link?.focus();
+          return n;
+        });
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [hits.length, params, go, helpOpen]);
+
+  const toggle = (key: 'type' | 'source' | 'lang', value: string) => {
+    const cur = params[key] ?? [];
+    go({ ...params, [key]: cur.includes(value) ? cur.filter((v) => v !== value) : [...cur, value] });
+  };
+
+  const setPreset = (v: string) => {
+    setCustomDates(v === 'custom');
+    if (v === 'custom') return;
+    const { from: _f, to: _t, ...rest } = params;
+    if (v === 'any') return go(rest);
+    const days = PRESETS.find(([k]) => k === v)?.[1] ?? 7;
+    go({ ...rest, from: isoDay(new Date(Date.now() - days * 86400_000)) });
+  };
+  const preset = customDates ? 'custom' : presetOf(params);
+  const docLink = (id: string) => `/documents/${encodeURIComponent(id)}${params.q ? `?q=${encodeURIComponent(params.q)}` : ''}`;
+  const hasFilters = Boolean(params.type?.length || params.source?.length || params.lang?.length || params.from || params.to);
+
+  return (
+    <div className="search-page">
+      <form
+        className="query-row"
+        aria-label={t.searchLabel}
+        onSubmit={(e) => {
+          e.preventDefault();
+          go({ ...params, q: text });
+        }}
+      >
+        <input
+          ref={input}
+          type="search"
+          className="query"
+          aria-label={t.searchLabel}
+          placeholder={t.searchPlaceholder}
+          value={text}
+          onChange={(e) => {
+            typedAt.current = performance.now();
+            setText(e.target.value);
+          }}
+        />
+        <button type="button" className="help-button" aria-expanded={helpOpen} onClick={() => setHelpOpen((o) => !o)}>
+          ?<span className="sr-only">{t.help}</span>
+        </button>
+        {helpOpen && (
+          <div className="help-popover" role="dialog" aria-label={t.helpTitle}>
+            <h2>{t.helpTitle}</h2>
+            <table>
+              <tbody>
+                {t.helpRows.map(([q, what]) => (
+                  <tr key={q}>
+                    <td>
+                      <code>{q}</code>
+                    </td>
+                    <td>{what}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+            <p>{t.helpKeys}</p>
+          </div>
+        )}
+      </form>
+
+      <div className="controls">
+        <fieldset className="sort" aria-label={t.sortLabel}>
+          {(['newest', 'relevance'] as Sort[]).map((s) => (
+            <button key={s} type="button" aria-pressed={params.sort === s} onClick={() => go({ ...params, sort: s })}>
+              {s === 'newest' ? t.sortNewest : t.sortRelevance}
+            </button>
+          ))}
+        </fieldset>
+        <select aria-label={t.dateAny} value={preset} onChange={(e) => setPreset(e.target.value)}>
+          <option value="any">{t.dateAny}</option>
+          <option value="1d">{t.date1d}</option>
+          <option value="7d">{t.date7d}</option>
+          <option value="30d">{t.date30d}</option>
+          <option value="365d">{t.date365d}</option>
+          <option value="custom">{t.dateCustom}</option>
+        </select>
+        {preset === 'custom' && (
+          <>
+            <label>
+              {t.from}{' '}
+              <input type="date" value={params.from ?? ''} onChange={(e) => go({ ...params, from: e.target.value })} />
+            </label>
+            <label>
+              {t.to}{' '}
+              <input type="date" value={params.to ?? ''} onChange={(e) => go({ ...params, to: e.target.value })} />
+            </label>
+          </>
+        )}
+        {hasFilters && (
+          <button
+            type="button"
+            className="link-button"
+            onClick={() => go({ q: params.q, sort: params.sort })}
+          >
+            {t.clearFilters}
+          </button>
+        )}
+      </div>
+
+      <div className="layout">
+        <aside className="facets" aria-label="facets">
+          {result?.facets &&
+            (
+              [
+                ['type', t.filterType, result.facets.type],
+                ['source', t.filterSource, result.facets.source],
+                ['lang', t.filterLang, result.facets.lang],
+              ] as const
+            ).map(([key, label, counts]) =>
+              counts.length === 0 ? null : (
+                <section key={key}>
+                  <h3>{label}</h3>
+                  <ul>
+                    {counts.slice(0, 12).map((c) => (
+                      <li key={c.value}>
+                        <button
+                          type="button"
+                          className="facet"
+                          aria-pressed={(params[key] ?? []).includes(c.value)}
+                          onClick={() => toggle(key, c.value)}
+                        >
+                          <span>{key === 'type' ? (t.type[c.value] ?? c.value) : c.value}</span>
+                          <span className="count">{num(c.count)}</span>
+                        </button>
+                      </li>
+                    ))}
+                  </ul>
+                </section>
+              ),
+            )}
+          {result?.facets && result.facets.month.length > 0 && (
+            <section>
+              <h3>{t.filterMonth}</h3>
+              <ul>
+                {result.facets.month.slice(0, 12).map((m) => (
+                  <li key={m.value} className="month">
+                    <span>{m.value}</span>
+                    <span className="count">{num(m.count)}</span>
+                  </li>
+                ))}
+              </ul>
+            </section>
+          )}
+        </aside>
+
+        <section className="results" aria-live="polite" aria-busy={loading}>
+          {error && (
+            <p className="error" role="alert">
+              {t.error}: {error}
+            </p>
+          )}
+          {!result && !error && (
+            <div className="empty">
+              <h1>{t.emptyTitle}</h1>
+              <p>{emptyDb ? t.emptyDb : t.emptyHint}</p>
+              {emptyDb && <Link href="/sources">{t.navSources}</Link>}
+            </div>
+          )}
+          {result && (
+            <p className="count-line">{t.results(num(result.total), num(Math.round(result.took_ms)))}</p>
+          )}
+          {result && result.total === 0 && (
+            <div className="empty">
+              <p>{t.noResults}</p>
+              <p className="hint">{t.noResultsHint}</p>
+            </div>
+          )}
+          <ol className="result-list" ref={listRef}>
+            {hits.map((h, i) => (
+              <ResultItem key={h.id} hit={h} href={docLink(h.id)} selected={i === selected} />
+            ))}
+          </ol>
+          {result && hits.length < result.total && (
+            <button type="button" className="load-more" onClick={loadMore} disabled={loading}>
+              {loading ? t.loading : t.loadMore}
+            </button>
+          )}
+        </section>
+      </div>
+    </div>
+  );
+}
+
+function ResultItem({ hit, href, selected }: { hit: Hit; href: string; selected: boolean }) {
+  const { t } = useI18n();
+  const [open, setOpen] = useState(false);
+  const others = hit.cluster?.others ?? [];
+  return (
+    <li className={`result${selected ? ' selected' : ''}`}>
+      <div className="result-head">
+        <TypeBadge type={hit.type} />
+        <Link href={href} className="result-title">
+          <Marked text={hit.display_title} ranges={hit.title_highlights} />
+        </Link>
+      </div>
+      <div className="meta">
+        <SourceTime source={hit.source} iso={hit.published_at} />
+      </div>
+      <p className="snippet">
+        <Marked text={hit.snippet} ranges={hit.highlights} />
+      </p>
+      {others.length > 0 && (
+        <div className="cluster">
+          <button type="button" className="link-button" aria-expanded={open} onClick={() => setOpen((o) => !o)}>
+            {open ? t.hideOthers : t.alsoIn(others.length)}
+          </button>
+          {open && (
+            <ul className="others">
+              {others.map((o) => (
+                <li key={o.id}>
+                  <SourceTime source={o.source} iso={o.published_at} />{' '}
+                  <Link href={`/documents/${encodeURIComponent(o.id)}`}>{o.title}</Link>
+                </li>
+              ))}
+            </ul>
+          )}
+        </div>
+      )}
+    </li>
+  );
+}
