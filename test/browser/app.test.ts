@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 /**
  * The web app in a real browser: Debian's Chromium driven by playwright-core, against the
  * real server and a fixture corpus written here. Screenshots of the main pages in both
@@ -127,7 +128,7 @@ describe.skipIf(missing !== null)(`web app in Chromium${missing ? ` (skipped: ${
     const times = await page.locator('.result .meta time').evaluateAll((els) => els.map((e) => e.getAttribute('datetime')!));
     expect(times.length).toBeGreaterThanOrEqual(3);
     expect([...times].sort().reverse()).toEqual(times); // newest first
-    expect(await page.locator('.count-line').innerText()).toMatch(/results/);
+    expect(await page.locator('.count-line').textContent()).toMatch(/results/);
     // The two copies of the 商务部 notice are one result that is "also in" the other outlet.
     const notice = page.locator('.result', { hasText: '商务部' });
     expect(await notice.count()).toBe(1);
@@ -144,7 +145,7 @@ describe.skipIf(missing !== null)(`web app in Chromium${missing ? ` (skipped: ${
     await page.waitForURL(/\/documents\/r2\?q=/);
     await page.locator('.paragraphs li').first().waitFor();
     expect(await page.locator('.paragraphs li').count()).toBe(3);
-    expect(await page.locator('.paragraphs mark').first().innerText()).toBe('稀土');
+    expect(await page.locator('.paragraphs mark').first().textContent()).toBe('稀土');
     await page.screenshot({ path: join(SHOTS, 'document-en.png'), fullPage: true });
 
     // A citation [2] links to #p2: the paragraph scrolls into view and is marked.
@@ -206,8 +207,8 @@ describe.skipIf(missing !== null)(`web app in Chromium${missing ? ` (skipped: ${
     await page.getByRole('link', { name: '来源' }).waitFor();
     await page.reload();
     await page.locator('.result').first().waitFor();
-    expect(await page.locator('.count-line').innerText()).toMatch(/条结果/);
-    expect(await page.locator('.result .meta time').first().innerText()).toMatch(/年/);
+    expect(await page.locator('.count-line').textContent()).toMatch(/条结果/);
+    expect(await page.locator('.result .meta time').first().textContent()).toMatch(/年/);
     await page.screenshot({ path: join(SHOTS, 'search-zh.png'), fullPage: true });
     await page.locator('.result-title').first().click();
     await page.locator('.paragraphs li').first().waitFor();
