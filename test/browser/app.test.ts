@@ -1,4 +1,3 @@
-/// <reference lib="dom" />
 /**
  * The web app in a real browser: Debian's Chromium driven by playwright-core, against the
  * real server and a fixture corpus written here. Screenshots of the main pages in both
@@ -15,6 +14,13 @@ import { webDir } from '../../src/http/static.js';
 import { type AppContext, openContext } from '../../src/services/context.js';
 import { ingestRecords } from '../../src/services/ingest.js';
 import { rssFeed, tempDir } from '../helpers/fixtures.js';
+
+// The few DOM names used inside page.evaluate callbacks (they run in the browser); the
+// project compiles against Node's types, not the DOM library.
+declare const document: {
+  activeElement: { textContent: string | null } | null;
+  querySelectorAll(selector: string): { length: number };
+};
 
 const CHROMIUM = process.env.LODESTONE_CHROMIUM ?? '/usr/bin/chromium';
 const SHOTS = join(import.meta.dirname, '..', '..', 'test-artifacts', 'screenshots');
