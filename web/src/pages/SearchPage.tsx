@@ -86,7 +86,7 @@ export function SearchPage() {
   // Search as you type: a short pause, then the URL (and so the results) follow the box.
   useEffect(() => {
     if (text === params.q) return;
-    const h = setTimeout(() => go({ ...params, q: text }, true), 120);
+    const h = setTimeout(() => go({ ...params, q: text }, true), 50);
     return () => clearTimeout(h);
   }, [text, params, go]);
 
