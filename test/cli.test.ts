@@ -14,6 +14,18 @@ beforeAll(async () => {
 }, 60_000);
 
 describe('lodestone CLI contract', () => {
+  it('verify --json checks a text\'s citations and exits 1 when a point fails', async () => {
+    const shown = JSON.parse((await runCli(['show', 'n1', '--data', data, '--json'])).stdout) as { paragraphs: { text: string }[] };
+    const ok = await runCli(['verify', 'n1', '--text', `${shown.paragraphs[0]!.text} [1]`, '--data', data, '--json']);
+    expect(ok.code).toBe(0);
+    expect(JSON.parse(ok.stdout)).toMatchObject({ points: [{ citations: [1], verified: true, problems: [] }] });
+    const bad = await runCli(['verify', 'n1', '--text', '出口量为987654吨 [1] 另见 [99]', '--data', data, '--json']);
+    expect(bad.code).toBe(1);
+    const points = JSON.parse(bad.stdout).points as { verified: boolean; problems: string[] }[];
+    expect(points.map((p) => p.verified)).toEqual([false, false]);
+    expect(points[0]!.problems[0]).toMatch(/987654吨/);
+  });
+
   it('search --json prints the documented shape, newest first', async () => {
     const r = await runCli(['search', '稀土', '--sort', 'newest', '--data', data, '--json']);
     expect(r.code).toBe(0);

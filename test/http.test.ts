@@ -63,6 +63,24 @@ describe('HTTP API', () => {
     expect((await get('/api/search?q=lithium&explain=true')).body.hits).toMatchObject([
       { id: 'h2', explain: { terms: [{ query: 'lithium', df: 1 }] } },
     ]);
+    const marked = await get(`/api/documents/h1?q=${encodeURIComponent('钕铁硼')}`);
+    expect(marked.body.highlights).toEqual({ title: [], paragraphs: [[], [[5, 8]]] });
+  });
+
+  it('verifies a text\'s citations against a document', async () => {
+    const v = await post('/api/documents/h1/verify', {
+      text: 'Core Viewpoint - 商务部对部分稀土物项实施出口管制 [1] - 涉及3834吨钕铁硼磁体 [2] - 另见 [7]',
+    });
+    expect(v.status).toBe(200);
+    expect(v.body).toEqual({
+      points: [
+        { text: '商务部对部分稀土物项实施出口管制', citations: [1], verified: true, problems: [] },
+        { text: '涉及3834吨钕铁硼磁体', citations: [2], verified: false, problems: ['figure "3834吨" is not in [2]'] },
+        { text: '另见', citations: [7], verified: false, problems: ['citation [7] does not exist (the document has 2 paragraphs)'] },
+      ],
+    });
+    expect((await post('/api/documents/h1/verify', {})).status).toBe(400);
+    expect((await post('/api/documents/missing/verify', { text: 'x [1]' })).status).toBe(404);
   });
 
   it('answers errors as JSON with a clear message and the right status', async () => {

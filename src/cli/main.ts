@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { describeError, LodestoneError } from '../core/errors.js';
 import { isDocType } from '../core/types.js';
 import { clusterView, documentView, resolveDocument } from '../services/documents.js';
+import { verifyText } from '../summaries/verify.js';
 import { openContext, userDictPath } from '../services/context.js';
 import { ingestTargets } from '../services/ingest.js';
 import { searchDocuments } from '../services/search.js';
@@ -21,6 +22,7 @@ Usage:
                          [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--type T] [--source S] [--lang L]
                          [--no-collapse] [--explain] [--json]
   lodestone show ID [--data DIR] [--json]
+  lodestone verify ID --text TEXT [--data DIR] [--json]   check a text's [n] citations against document ID
   lodestone clusters [--data DIR] [--min-size N] [--json]
   lodestone serve [--data DIR] [--port N] [--host H] [--allow-private]
   lodestone dict add WORD... [--data DIR]     add words to the user dictionary (no reindex needed)
@@ -46,6 +48,8 @@ export async function main(argv: string[], out: Out = stdio): Promise<number> {
         return await cmdIngest(rest, out);
       case 'search':
         return await cmdSearch(rest, out);
+      case 'verify':
+        return await cmdVerify(rest, out);
       case 'show':
         return await cmdShow(rest, out);
       case 'clusters':
@@ -209,6 +213,34 @@ function mark(text: string, ranges: [number, number][], style: (s: string) => st
     pos = b;
   }
   return outStr + text.slice(pos);
+}
+
+async function cmdVerify(args: string[], out: Out): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { ...COMMON, text: { type: 'string' } },
+  });
+  if (positionals.length !== 1 || values.text === undefined) {
+    out.err('usage: lodestone verify ID --text TEXT [--data DIR] [--json]');
+    return 2;
+  }
+  const ctx = openContext(values.data ? { dataDir: values.data } : {});
+  try {
+    const doc = await resolveDocument(ctx.store, positionals[0]!);
+    const result = verifyText(values.text, doc.paragraphs.map((p) => p.text));
+    if (values.json) out.log(JSON.stringify(result));
+    else {
+      for (const p of result.points) {
+        out.log(`${p.verified ? 'ok  ' : 'FAIL'} ${p.text} ${p.citations.map((c) => `[${c}]`).join('')}`);
+        for (const problem of p.problems) out.log(`       ${problem}`);
+      }
+    }
+    // Exit 1 when a point failed, like ingest when an item failed.
+    return result.points.every((p) => p.verified) ? 0 : 1;
+  } finally {
+    await ctx.store.close();
+  }
 }
 
 async function cmdShow(args: string[], out: Out): Promise<number> {

@@ -2,6 +2,8 @@
 import { z } from 'zod';
 import {
   DeletedSource,
+  VerifyRequest,
+  VerifyResponse,
   SourceList,
   DocumentView,
   ErrorBody,
@@ -57,6 +59,14 @@ export function openApiDocument(): Record<string, unknown> {
             { name: 'q', in: 'query', required: false, schema: { type: 'string' }, description: 'highlight this query' },
           ],
           responses: { 200: { description: 'Document', content: json(DocumentView) }, 404: error, 409: error },
+        },
+      },
+      '/api/documents/{id}/verify': {
+        post: {
+          summary: 'Check every [n] citation of a text against the document: paragraphs exist, figures and names are in them',
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+          requestBody: { required: true, content: json(VerifyRequest, 'input') },
+          responses: { 200: { description: 'Points with problems', content: json(VerifyResponse) }, 400: error, 404: error },
         },
       },
       '/api/files': {

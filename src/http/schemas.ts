@@ -156,3 +156,11 @@ export const SourceList = z.object({
 });
 
 export const DeletedSource = z.object({ deleted: z.number() });
+
+export const VerifyRequest = z.object({ text: z.string().min(1).max(100_000) });
+
+export const VerifyResponse = z.object({
+  points: z.array(
+    z.object({ text: z.string(), citations: z.array(z.number()), verified: z.boolean(), problems: z.array(z.string()) }),
+  ),
+});

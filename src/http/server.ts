@@ -16,9 +16,10 @@ import type { AppContext } from '../services/context.js';
 import { clusterView, documentHighlights, documentView, resolveDocument } from '../services/documents.js';
 import { type IngestReport, ingestRecords, ingestTargets } from '../services/ingest.js';
 import { searchDocuments } from '../services/search.js';
+import { verifyText } from '../summaries/verify.js';
 import type { UpsertResult } from '../store/ports.js';
 import { openApiDocument } from './openapi.js';
-import { IngestUrl, PostDocuments, SearchQuery } from './schemas.js';
+import { IngestUrl, PostDocuments, SearchQuery, VerifyRequest } from './schemas.js';
 import { registerWebApp } from './static.js';
 
 export const CSP =
@@ -103,6 +104,12 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
     const view = await documentView(ctx.store, d);
     const q = typeof req.query.q === 'string' ? req.query.q.slice(0, 2000) : '';
     return q.trim() === '' ? view : { ...view, highlights: documentHighlights(d, q) };
+  });
+
+  app.post<{ Params: { id: string } }>('/api/documents/:id/verify', async (req) => {
+    const body = VerifyRequest.parse(req.body);
+    const d = await resolveDocument(ctx.store, req.params.id);
+    return verifyText(body.text, d.paragraphs.map((p) => p.text));
   });
 
   app.post('/api/documents', async (req) => {

@@ -55,6 +55,12 @@ export class ChineseSegmenter implements Segmenter {
     this.userDictMtime = mtime;
   }
 
+  /** Words with jieba's part-of-speech tags (nr person, ns place, nt organization, nz other proper noun, …). */
+  tag(text: string): { word: string; tag: string }[] {
+    this.refreshUserDict();
+    return this.jieba.tag(text, true);
+  }
+
   /** Words in order, lossless: concatenating `text` of all segments gives the input back. */
   segment(text: string): Segment[] {
     this.refreshUserDict();
