@@ -14,6 +14,17 @@ beforeAll(async () => {
 }, 60_000);
 
 describe('lodestone CLI contract', () => {
+  it('summarize ID --json prints the summary contract; --all summarizes every document', async () => {
+    const one = await runCli(['summarize', 'n1', '--data', data, '--json']);
+    expect(one.code).toBe(0);
+    expect(JSON.parse(one.stdout)).toMatchObject({ document_id: 'n1', method: 'extractive', model: null, sections: expect.any(Array) });
+    const all = await runCli(['summarize', '--all', '--data', data, '--json']);
+    expect(all.code).toBe(0);
+    const lines = all.stdout.trim().split('\n').map((l) => JSON.parse(l) as { document_id: string });
+    expect(lines).toHaveLength(14);
+    expect(all.stderr).toMatch(/summarized 14 documents/);
+  });
+
   it('verify --json checks a text\'s citations and exits 1 when a point fails', async () => {
     const shown = JSON.parse((await runCli(['show', 'n1', '--data', data, '--json'])).stdout) as { paragraphs: { text: string }[] };
     const ok = await runCli(['verify', 'n1', '--text', `${shown.paragraphs[0]!.text} [1]`, '--data', data, '--json']);

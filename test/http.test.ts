@@ -67,6 +67,21 @@ describe('HTTP API', () => {
     expect(marked.body.highlights).toEqual({ title: [], paragraphs: [[], [[5, 8]]] });
   });
 
+  it('summarizes a document in the contract shape, cached, with verified citations', async () => {
+    const s = await get('/api/documents/h1/summary');
+    expect(s.status).toBe(200);
+    expect(Object.keys(s.body).sort()).toEqual(['document_id', 'dropped', 'lang', 'method', 'model', 'sections', 'template', 'text']);
+    expect(s.body).toMatchObject({ document_id: 'h1', lang: 'zh', method: 'extractive', model: null, dropped: [] });
+    const sections = s.body.sections as { heading: string; points: { citations: number[]; verified: boolean }[] }[];
+    expect(sections[0]!.heading).toBe('Core Viewpoint');
+    expect(sections.flatMap((x) => x.points).every((p) => p.verified && p.citations.every((c) => c >= 1 && c <= 2))).toBe(true);
+    // Search results now carry it.
+    const hit = (await get(`/api/search?q=${encodeURIComponent('钕铁硼')}`)).body.hits as { summary: unknown }[];
+    expect(hit[0]!.summary).toEqual(s.body);
+    expect((await fetch(`${server.url}/api/documents/h1/summary`, { method: 'POST' })).status).toBe(200);
+    expect((await get('/api/documents/missing/summary')).status).toBe(404);
+  });
+
   it('verifies a text\'s citations against a document', async () => {
     const v = await post('/api/documents/h1/verify', {
       text: 'Core Viewpoint - 商务部对部分稀土物项实施出口管制 [1] - 涉及3834吨钕铁硼磁体 [2] - 另见 [7]',

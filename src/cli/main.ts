@@ -9,10 +9,12 @@ import { describeError, LodestoneError } from '../core/errors.js';
 import { isDocType } from '../core/types.js';
 import { clusterView, documentView, resolveDocument } from '../services/documents.js';
 import { verifyText } from '../summaries/verify.js';
+import { summarize } from '../services/summaries.js';
 import { openContext, userDictPath } from '../services/context.js';
 import { ingestTargets } from '../services/ingest.js';
 import { searchDocuments } from '../services/search.js';
 import { ProgressBar } from './progress.js';
+import { parseQuery } from '../search/query/parse.js';
 
 const USAGE = `lodestone — self-hosted research desk
 
@@ -22,6 +24,8 @@ Usage:
                          [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--type T] [--source S] [--lang L]
                          [--no-collapse] [--explain] [--json]
   lodestone show ID [--data DIR] [--json]
+  lodestone summarize ID|--query Q|--all [--data DIR] [--force] [--json]
+                                              summaries with verified citations (extractive without a model)
   lodestone verify ID --text TEXT [--data DIR] [--json]   check a text's [n] citations against document ID
   lodestone clusters [--data DIR] [--min-size N] [--json]
   lodestone serve [--data DIR] [--port N] [--host H] [--allow-private]
@@ -48,6 +52,8 @@ export async function main(argv: string[], out: Out = stdio): Promise<number> {
         return await cmdIngest(rest, out);
       case 'search':
         return await cmdSearch(rest, out);
+      case 'summarize':
+        return await cmdSummarize(rest, out);
       case 'verify':
         return await cmdVerify(rest, out);
       case 'show':
@@ -213,6 +219,72 @@ function mark(text: string, ranges: [number, number][], style: (s: string) => st
     pos = b;
   }
   return outStr + text.slice(pos);
+}
+
+async function cmdSummarize(args: string[], out: Out): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      ...COMMON,
+      query: { type: 'string' },
+      all: { type: 'boolean', default: false },
+      force: { type: 'boolean', default: false },
+      lang: { type: 'string' },
+    },
+  });
+  const modes = (positionals.length === 1 ? 1 : 0) + (values.query !== undefined ? 1 : 0) + (values.all ? 1 : 0);
+  if (modes !== 1 || positionals.length > 1) {
+    out.err('usage: lodestone summarize ID|--query Q|--all [--data DIR] [--force] [--json]');
+    return 2;
+  }
+  if (values.lang !== undefined && values.lang !== 'en' && values.lang !== 'zh') {
+    out.err('--lang must be en or zh');
+    return 2;
+  }
+  const ctx = openContext(values.data ? { dataDir: values.data } : {});
+  try {
+    if (positionals.length === 1) {
+      const s = await summarize(ctx.store, await resolveDocument(ctx.store, positionals[0]!), { force: values.force });
+      out.log(values.json ? JSON.stringify(s) : s.text);
+      return 0;
+    }
+    // Many documents: every match (duplicates included), newest first, one JSON line each with --json.
+    const total = (await ctx.store.stats()).documents;
+    const raw = await ctx.store.search({
+      query: values.all ? null : parseQuery(values.query!),
+      filters: {},
+      sort: 'newest',
+      collapse: false,
+      limit: Math.max(1, total),
+      offset: 0,
+      facets: false,
+    });
+    const bar = new ProgressBar();
+    const started = performance.now();
+    let done = 0;
+    let failed = 0;
+    for (let i = 0; i < raw.hits.length; i += 200) {
+      const docs = await ctx.store.getManyByRowid(raw.hits.slice(i, i + 200).map((h) => h.rowid));
+      for (const d of docs.values()) {
+        try {
+          const s = await summarize(ctx.store, d, { force: values.force });
+          if (values.json) out.log(JSON.stringify(s));
+          done++;
+        } catch (err) {
+          failed++;
+          out.err(`${d.id}: ${err instanceof Error ? err.message : String(err)}`);
+        }
+        bar.update((done + failed) / raw.hits.length, `summarized ${done}/${raw.hits.length}`);
+      }
+    }
+    bar.done();
+    const secs = (performance.now() - started) / 1000;
+    out.err(`summarized ${done} documents in ${secs.toFixed(1)} s${failed ? `, ${failed} failed` : ''}`);
+    return failed > 0 ? 1 : 0;
+  } finally {
+    await ctx.store.close();
+  }
 }
 
 async function cmdVerify(args: string[], out: Out): Promise<number> {

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import {
   DeletedSource,
+  SummaryResponse,
   VerifyRequest,
   VerifyResponse,
   SourceList,
@@ -59,6 +60,18 @@ export function openApiDocument(): Record<string, unknown> {
             { name: 'q', in: 'query', required: false, schema: { type: 'string' }, description: 'highlight this query' },
           ],
           responses: { 200: { description: 'Document', content: json(DocumentView) }, 404: error, 409: error },
+        },
+      },
+      '/api/documents/{id}/summary': {
+        get: {
+          summary: 'The document summary with verified citations (made and cached on first request; extractive without a model)',
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: { 200: { description: 'Summary', content: json(SummaryResponse) }, 404: error },
+        },
+        post: {
+          summary: 'Make the summary again (replaces the cached one)',
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: { 200: { description: 'Summary', content: json(SummaryResponse) }, 404: error },
         },
       },
       '/api/documents/{id}/verify': {

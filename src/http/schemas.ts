@@ -59,6 +59,10 @@ export const SearchHit = z.object({
   title_highlights: z.array(Range),
   paragraph: z.number(),
   cluster: z.object({ id: z.number(), size: z.number(), matched: z.number(), others: z.array(ClusterOther) }).nullable(),
+  /** The document's summary when one was made already; search never makes one. */
+  get summary() {
+    return SummaryResponse.nullable();
+  },
   explain: z.record(z.string(), z.unknown()).optional(),
 });
 
@@ -163,4 +167,22 @@ export const VerifyResponse = z.object({
   points: z.array(
     z.object({ text: z.string(), citations: z.array(z.number()), verified: z.boolean(), problems: z.array(z.string()) }),
   ),
+});
+
+const SummaryPoint = z.object({
+  text: z.string(),
+  citations: z.array(z.number()),
+  verified: z.boolean(),
+  problems: z.array(z.string()),
+});
+
+export const SummaryResponse = z.object({
+  document_id: z.string(),
+  lang: z.string(),
+  template: z.string(),
+  method: z.enum(['llm', 'extractive']),
+  model: z.string().nullable(),
+  sections: z.array(z.object({ heading: z.string(), points: z.array(SummaryPoint) })),
+  dropped: z.array(z.object({ text: z.string(), citations: z.array(z.number()), reason: z.string() })),
+  text: z.string(),
 });

@@ -16,6 +16,7 @@ import type { AppContext } from '../services/context.js';
 import { clusterView, documentHighlights, documentView, resolveDocument } from '../services/documents.js';
 import { type IngestReport, ingestRecords, ingestTargets } from '../services/ingest.js';
 import { searchDocuments } from '../services/search.js';
+import { summarize } from '../services/summaries.js';
 import { verifyText } from '../summaries/verify.js';
 import type { UpsertResult } from '../store/ports.js';
 import { openApiDocument } from './openapi.js';
@@ -105,6 +106,13 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
     const q = typeof req.query.q === 'string' ? req.query.q.slice(0, 2000) : '';
     return q.trim() === '' ? view : { ...view, highlights: documentHighlights(d, q) };
   });
+
+  app.get<{ Params: { id: string } }>('/api/documents/:id/summary', async (req) =>
+    summarize(ctx.store, await resolveDocument(ctx.store, req.params.id)),
+  );
+  app.post<{ Params: { id: string } }>('/api/documents/:id/summary', async (req) =>
+    summarize(ctx.store, await resolveDocument(ctx.store, req.params.id), { force: true }),
+  );
 
   app.post<{ Params: { id: string } }>('/api/documents/:id/verify', async (req) => {
     const body = VerifyRequest.parse(req.body);

@@ -11,6 +11,7 @@ import type { StoredDocument } from '../core/types.js';
 import { countOccurrences, findMatches, makeSnippet, type Range } from '../search/highlight.js';
 import { positiveTextLeaves, printQuery, type QueryNode, type TextNode } from '../search/query/ast.js';
 import { parseQuery } from '../search/query/parse.js';
+import { cachedSummary, type Summary } from './summaries.js';
 import type { DocumentStore, Facets, SearchFilters } from '../store/ports.js';
 import { BODY_WEIGHT, TITLE_WEIGHT } from '../store/sqlite/store.js';
 import { ftsPhrase } from '../store/sqlite/fts.js';
@@ -57,6 +58,8 @@ export interface SearchHit {
   /** Paragraph number the snippet comes from. */
   paragraph: number;
   cluster: { id: number; size: number; matched: number; others: ClusterOther[] } | null;
+  /** The document's summary when one was made already (search never makes one). */
+  summary: Summary | null;
   explain?: Explanation;
 }
 
@@ -168,6 +171,7 @@ export async function searchDocuments(store: DocumentStore, p: SearchParams): Pr
       title_highlights: findMatches(display, leaves, true),
       paragraph: snip.paragraph,
       cluster,
+      summary: await cachedSummary(store, d),
     };
     if (p.explain && stats) hit.explain = await explain(store, query, leaves, d, h.score, stats, dfCache);
     hits.push(hit);

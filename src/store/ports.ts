@@ -93,6 +93,13 @@ export interface SourceSummary {
   lastError: string | null;
 }
 
+export interface SummaryKey {
+  contentHash: string;
+  template: string;
+  model: string;
+  lang: string;
+}
+
 export interface DocumentStore {
   readonly backend: string;
   /** Insert or update a batch in one transaction: documents, index entries and clusters commit together. */
@@ -115,6 +122,9 @@ export interface DocumentStore {
   deleteSource(name: string): Promise<number>;
   /** Remember the outcome of fetching a URL the user added (shown on the sources page). */
   recordFetch(fetch: FetchRecord): Promise<void>;
+  /** A cached summary (JSON text) made from this content with this template, model and language. */
+  getSummary(key: SummaryKey): Promise<string | null>;
+  putSummary(key: SummaryKey, body: string): Promise<void>;
   /** Index statistics BM25 uses: document count and average tokens per document. */
   indexStats(): Promise<{ documents: number; avgTokens: number }>;
   close(): Promise<void>;

@@ -154,13 +154,22 @@ describe.skipIf(missing !== null)(`web app in Chromium${missing ? ` (skipped: ${
     expect(await page.locator('.paragraphs mark').first().textContent()).toBe('稀土');
     await page.screenshot({ path: join(SHOTS, 'document-en.png'), fullPage: true });
 
-    // A citation [2] links to #p2: the paragraph scrolls into view and is marked.
-    await page.goto(`${server.url}/documents/r2#p2`);
-    await page.locator('#p2.target').waitFor();
-    expect(await page.locator('#p2').isVisible()).toBe(true);
+    // The summary's citations: hovering shows the paragraph, clicking scrolls to it and marks it.
+    const cite = page.locator('.summary-card a.cite').last();
+    await cite.waitFor();
+    const n = Number((await cite.textContent())!.replace(/\D/g, ''));
+    expect(await cite.getAttribute('title')).toBe(await page.locator(`#p${n} p`).textContent());
+    await cite.click();
+    await page.locator(`#p${n}.target`).waitFor();
+    expect(await page.locator(`#p${n}`).isVisible()).toBe(true);
+    await page.screenshot({ path: join(SHOTS, 'document-cited-en.png'), fullPage: true });
     await page.goBack();
     await page.goBack();
     await page.waitForURL(/type=report/);
+    // The document now has a summary, and the result shows it in place of the snippet.
+    await page.reload();
+    await page.locator('.result .summary').waitFor();
+    expect(await page.locator('.result .summary a.cite').first().getAttribute('href')).toMatch(/^\/documents\/r2#p\d+$/);
   });
 
   it('adds a feed from a local server on the sources page; hostile markup stays inert', async () => {

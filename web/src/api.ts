@@ -4,13 +4,14 @@
  * to the browser.
  */
 import type { z } from 'zod';
-import type { DeletedSource, DocumentView, IngestResult, SearchResponse, SourceList } from '../../src/http/schemas.js';
+import type { DeletedSource, DocumentView, IngestResult, SearchResponse, SourceList, SummaryResponse } from '../../src/http/schemas.js';
 
 export type SearchResult = z.output<typeof SearchResponse>;
 export type Hit = SearchResult['hits'][number];
 export type DocView = z.output<typeof DocumentView>;
 export type IngestOutcome = z.output<typeof IngestResult>;
 export type Sort = 'relevance' | 'newest';
+export type SummaryView = z.output<typeof SummaryResponse>;
 export type SourceRow = z.output<typeof SourceList>['sources'][number];
 
 export interface SearchParams {
@@ -80,6 +81,8 @@ export const api = {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ title, body, source, type: 'note' }),
     }),
+  summary: (id: string, signal?: AbortSignal) =>
+    call<SummaryView>(`/api/documents/${encodeURIComponent(id)}/summary`, undefined, signal),
   stats: () => call<{ documents: number }>('/api/stats'),
   sources: () => call<z.output<typeof SourceList>>('/api/sources'),
   deleteSource: (name: string) =>

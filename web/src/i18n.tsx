@@ -64,6 +64,10 @@ const en = {
   alsoPublishedBy: 'Also published by',
   notFound: 'This document does not exist (any more).',
   summary: 'Summary',
+  extractive: 'Extractive summary: sentences from the document itself, each cited.',
+  unverified: 'not verified',
+  citation: (n: number) => `paragraph ${n}`,
+  heading: (h: string) => h,
   type: {
     news: 'News',
     report: 'Report',
@@ -160,6 +164,18 @@ const zh: Dict = {
   alsoPublishedBy: '同时发布于',
   notFound: '该文档不存在（或已删除）。',
   summary: '摘要',
+  extractive: '抽取式摘要：句子均取自原文，并标注出处段落。',
+  unverified: '未通过核验',
+  citation: (n: number) => `第 ${n} 段`,
+  heading: (h: string) =>
+    h
+      .replace(/^Core Viewpoint$/, '核心观点')
+      .replace(/^Investment Rating$/, '投资评级')
+      .replace(/^Company Overview$/, '公司概况')
+      .replace(/^Future Outlook$/, '未来展望')
+      .replace(/^Group (\d+): /, '第$1组：')
+      .replace(/^Section (\d+): /, '第$1部分：')
+      .replace(/^Key Points (\d+): /, '要点$1：'),
   type: { news: '新闻', report: '研报', transcript: '会议纪要', interview: '访谈', announcement: '公告', note: '笔记' },
   sourcesTitle: '来源',
   addUrl: '添加订阅源或网页',

@@ -9,7 +9,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Jieba } from '@node-rs/jieba';
+import { Jieba, TfIdf } from '@node-rs/jieba';
 import type { Segment, Segmenter } from './segmenter.js';
 
 const require = createRequire(import.meta.url);
@@ -23,6 +23,7 @@ const SEP_RE = /^[\s\p{P}\p{S}]+$/u;
 export class ChineseSegmenter implements Segmenter {
   readonly name = 'zh_jieba_v1';
   private jieba: Jieba;
+  private tfidf: TfIdf | null = null;
   private userDictPath: string | null;
   private userDictMtime = -1;
   private lastCheck = 0;
@@ -53,6 +54,16 @@ export class ChineseSegmenter implements Segmenter {
     if (mtime === this.userDictMtime) return;
     this.jieba.loadDict(readFileSync(this.userDictPath));
     this.userDictMtime = mtime;
+  }
+
+  /** The top `k` keywords of a text by TF-IDF over jieba's idf table (nouns and verbs by default). */
+  keywords(text: string, k: number, allowedPos: string[] = ['n', 'nz', 'vn', 'nt', 'ns', 'nr', 'v', 'eng']): string[] {
+    this.refreshUserDict();
+    if (this.tfidf === null) {
+      const { idf } = require('@node-rs/jieba/dict.js') as { idf: Uint8Array };
+      this.tfidf = TfIdf.withDict(idf);
+    }
+    return this.tfidf.extractKeywords(this.jieba, text, k, allowedPos).map((x) => x.keyword);
   }
 
   /** Words with jieba's part-of-speech tags (nr person, ns place, nt organization, nz other proper noun, …). */

@@ -81,4 +81,16 @@ export const MIGRATIONS: string[] = [
   );
   CREATE INDEX documents_source ON documents(source);
   `,
+  // 4: summaries, cached by what they were made from.
+  `
+  CREATE TABLE summaries (
+    content_hash TEXT NOT NULL,
+    template TEXT NOT NULL,
+    model TEXT NOT NULL,   -- 'extractive' for the extractive summarizer
+    lang TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    body TEXT NOT NULL,    -- the summary JSON
+    PRIMARY KEY (content_hash, template, model, lang)
+  ) WITHOUT ROWID;
+  `,
 ];

@@ -18,6 +18,7 @@ import type {
   FacetCount,
   FetchRecord,
   SourceSummary,
+  SummaryKey,
   RawSearchResult,
   SearchRequest,
   StoreStats,
@@ -496,6 +497,23 @@ export class SqliteStore implements DocumentStore {
     for (let i = 0; i < ids.length; i += 2000) n += await this.deleteByRowid(ids.slice(i, i + 2000));
     this.db.prepare("DELETE FROM fetches WHERE source = ? OR (source = '' AND url = ?)").run(name, name);
     return n;
+  }
+
+  async getSummary(k: SummaryKey): Promise<string | null> {
+    const body = this.db
+      .prepare('SELECT body FROM summaries WHERE content_hash = ? AND template = ? AND model = ? AND lang = ?')
+      .pluck()
+      .get(k.contentHash, k.template, k.model, k.lang) as string | undefined;
+    return body ?? null;
+  }
+
+  async putSummary(k: SummaryKey, body: string): Promise<void> {
+    this.db
+      .prepare(
+        `INSERT INTO summaries (content_hash, template, model, lang, created_at, body) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT DO UPDATE SET created_at = excluded.created_at, body = excluded.body`,
+      )
+      .run(k.contentHash, k.template, k.model, k.lang, Date.now(), body);
   }
 
   async recordFetch(f: FetchRecord): Promise<void> {

@@ -5,9 +5,10 @@
  */
 import { useEffect, useState } from 'react';
 import { Link, useSearch } from 'wouter';
-import { api, type DocView } from '../api.js';
+import { api, type DocView, type SummaryView } from '../api.js';
 import { Marked } from '../components/Marked.js';
 import { SourceTime, TypeBadge } from '../components/SourceTime.js';
+import { SummaryBlock } from '../components/SummaryBlock.js';
 import { useI18n } from '../i18n.js';
 
 /** Only http(s) links are followed: a document's url comes from the internet. */
@@ -27,6 +28,7 @@ export function DocumentPage({ id }: { id: string }) {
   const [doc, setDoc] = useState<DocView | null>(null);
   const [error, setError] = useState<{ status: number; message: string } | null>(null);
   const [target, setTarget] = useState<number | null>(null);
+  const [summary, setSummary] = useState<SummaryView | null>(null);
 
   useEffect(() => {
     const ctl = new AbortController();
@@ -40,6 +42,16 @@ export function DocumentPage({ id }: { id: string }) {
       });
     return () => ctl.abort();
   }, [id, q]);
+
+  useEffect(() => {
+    const ctl = new AbortController();
+    setSummary(null);
+    api
+      .summary(id, ctl.signal)
+      .then(setSummary)
+      .catch(() => {}); // the document stands without its summary
+    return () => ctl.abort();
+  }, [id]);
 
   // #pN: scroll to paragraph N and mark it (also when the hash changes on this page).
   useEffect(() => {
@@ -102,6 +114,12 @@ export function DocumentPage({ id }: { id: string }) {
           )}
         </dl>
       </header>
+      {summary && summary.sections.length > 0 && (
+        <section className="summary-card" aria-label={t.summary}>
+          <h2>{t.summary}</h2>
+          <SummaryBlock summary={summary} paragraphText={(n) => doc.paragraphs.find((p) => p.n === n)?.text} />
+        </section>
+      )}
       <ol className="paragraphs" aria-label={t.paragraphs}>
         {doc.paragraphs.map((p, i) => (
           <li key={p.n} id={`p${p.n}`} className={target === p.n ? 'target' : ''} value={p.n}>

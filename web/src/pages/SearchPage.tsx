@@ -8,6 +8,7 @@ import { Link, useLocation, useSearch } from 'wouter';
 import { api, type Hit, type SearchParams, type SearchResult, type Sort, searchQueryString } from '../api.js';
 import { Marked } from '../components/Marked.js';
 import { SourceTime, TypeBadge } from '../components/SourceTime.js';
+import { SummaryBlock } from '../components/SummaryBlock.js';
 import { useI18n } from '../i18n.js';
 
 const PAGE = 20;
@@ -380,9 +381,13 @@ function ResultItem({ hit, href, selected }: { hit: Hit; href: string; selected:
       <div className="meta">
         <SourceTime source={hit.source} iso={hit.published_at} />
       </div>
-      <p className="snippet">
-        <Marked text={hit.snippet} ranges={hit.highlights} />
-      </p>
+      {hit.summary && hit.summary.sections.length > 0 ? (
+        <SummaryBlock summary={hit.summary} docHref={`/documents/${encodeURIComponent(hit.id)}`} compact />
+      ) : (
+        <p className="snippet">
+          <Marked text={hit.snippet} ranges={hit.highlights} />
+        </p>
+      )}
       {others.length > 0 && (
         <div className="cluster">
           <button type="button" className="link-button" aria-expanded={open} onClick={() => setOpen((o) => !o)}>
