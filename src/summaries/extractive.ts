@@ -253,7 +253,12 @@ function themes(points: number[], sentences: Sentence[], zh: boolean, maxGroups:
     for (const i of take) left.delete(i);
     groups.push({ label: top[0], members: take.sort((a, b) => a - b) });
   }
-  if (left.size > 0) groups[groups.length - 1]!.members.push(...[...left].sort((a, b) => a - b));
+  if (left.size > 0) {
+    // Points without any keyword (numbers only, very short sentences) share one group.
+    const rest = [...left].sort((a, b) => a - b);
+    if (groups.length === 0) groups.push({ label: zh ? '要点' : 'Key points', members: rest });
+    else groups[groups.length - 1]!.members.push(...rest);
+  }
   return groups;
 }
 

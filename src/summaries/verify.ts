@@ -115,7 +115,7 @@ export function extractEntities(text: string): string[] {
   const found = new Set<string>();
   for (const t of findTickers(text)) found.add(t);
   // Latin: runs of capitalized words; a single capitalized word opening a sentence is not a name.
-  for (const m of text.matchAll(/(?:^|[^\p{L}\p{N}])((?:[A-Z][\p{L}&'.-]*)(?:\s+(?:[A-Z][\p{L}&'.-]*|of|and|&))*)/gu)) {
+  for (const m of text.matchAll(/(?:^|[^\p{L}\p{N}])((?:[A-Z][\p{L}\p{N}&'.-]*)(?:\s+(?:[A-Z][\p{L}\p{N}&'.-]*|of|and|&))*)/gu)) {
     let name = m[1]!.replace(/\s+(?:of|and|&)$/, '').replace(/[.'-]+$/, '');
     const start = m.index + m[0].length - m[1]!.length;
     const before = text.slice(0, start).trimEnd();
