@@ -24,7 +24,7 @@ Usage:
                          [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--type T] [--source S] [--lang L]
                          [--no-collapse] [--explain] [--json]
   lodestone show ID [--data DIR] [--json]
-  lodestone summarize ID|--query Q|--all [--data DIR] [--force] [--json]
+  lodestone summarize ID|--query Q|--all [--lang en|zh] [--data DIR] [--force] [--json]
                                               summaries with verified citations (extractive without a model)
   lodestone verify ID --text TEXT [--data DIR] [--json]   check a text's [n] citations against document ID
   lodestone clusters [--data DIR] [--min-size N] [--json]
@@ -243,9 +243,10 @@ async function cmdSummarize(args: string[], out: Out): Promise<number> {
     return 2;
   }
   const ctx = openContext(values.data ? { dataDir: values.data } : {});
+  const opts = { force: values.force, llm: ctx.llm, ...(values.lang ? { lang: values.lang as 'en' | 'zh' } : {}) };
   try {
     if (positionals.length === 1) {
-      const s = await summarize(ctx.store, await resolveDocument(ctx.store, positionals[0]!), { force: values.force });
+      const s = await summarize(ctx.store, await resolveDocument(ctx.store, positionals[0]!), { ...opts });
       out.log(values.json ? JSON.stringify(s) : s.text);
       return 0;
     }
@@ -268,7 +269,7 @@ async function cmdSummarize(args: string[], out: Out): Promise<number> {
       const docs = await ctx.store.getManyByRowid(raw.hits.slice(i, i + 200).map((h) => h.rowid));
       for (const d of docs.values()) {
         try {
-          const s = await summarize(ctx.store, d, { force: values.force });
+          const s = await summarize(ctx.store, d, { ...opts });
           if (values.json) out.log(JSON.stringify(s));
           done++;
         } catch (err) {

@@ -10,6 +10,7 @@ export const ERROR_CODES = {
   ambiguous_id: 409,
   fetch_blocked: 403,
   fetch_failed: 502,
+  llm_failed: 502,
   too_large: 413,
   unsupported_format: 415,
   internal: 500,

@@ -107,12 +107,19 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
     return q.trim() === '' ? view : { ...view, highlights: documentHighlights(d, q) };
   });
 
-  app.get<{ Params: { id: string } }>('/api/documents/:id/summary', async (req) =>
-    summarize(ctx.store, await resolveDocument(ctx.store, req.params.id)),
-  );
-  app.post<{ Params: { id: string } }>('/api/documents/:id/summary', async (req) =>
-    summarize(ctx.store, await resolveDocument(ctx.store, req.params.id), { force: true }),
-  );
+  const summaryLang = (q: { lang?: string }): 'en' | 'zh' | undefined => {
+    if (q.lang === undefined || q.lang === '') return undefined;
+    if (q.lang !== 'en' && q.lang !== 'zh') throw new LodestoneError('bad_request', 'lang must be en or zh');
+    return q.lang;
+  };
+  app.get<{ Params: { id: string }; Querystring: { lang?: string } }>('/api/documents/:id/summary', async (req) => {
+    const lang = summaryLang(req.query);
+    return summarize(ctx.store, await resolveDocument(ctx.store, req.params.id), { llm: ctx.llm, ...(lang ? { lang } : {}) });
+  });
+  app.post<{ Params: { id: string }; Querystring: { lang?: string } }>('/api/documents/:id/summary', async (req) => {
+    const lang = summaryLang(req.query);
+    return summarize(ctx.store, await resolveDocument(ctx.store, req.params.id), { force: true, llm: ctx.llm, ...(lang ? { lang } : {}) });
+  });
 
   app.post<{ Params: { id: string } }>('/api/documents/:id/verify', async (req) => {
     const body = VerifyRequest.parse(req.body);

@@ -2,13 +2,21 @@
 import { join, resolve } from 'node:path';
 import { chineseSegmenter } from '../analysis/segmenters/chinese.js';
 import type { DocumentStore } from '../store/ports.js';
+import { type LlmProvider, llmConfigFromEnv, OpenAiCompatibleProvider } from '../llm/provider.js';
 import { SqliteStore } from '../store/sqlite/store.js';
+
+function llmFromEnv(): LlmProvider | null {
+  const config = llmConfigFromEnv();
+  return config ? new OpenAiCompatibleProvider(config) : null;
+}
 
 export interface AppContext {
   dataDir: string;
   store: DocumentStore;
   /** Allow fetching loopback/private addresses (off by default: SSRF guard). */
   allowPrivate: boolean;
+  /** The configured language model (LODESTONE_LLM_*), or null: summaries are then extractive. */
+  llm: LlmProvider | null;
 }
 
 export function resolveDataDir(flag?: string): string {
@@ -20,7 +28,7 @@ export function userDictPath(dataDir: string): string {
   return join(dataDir, 'userdict.txt');
 }
 
-export function openContext(options: { dataDir?: string; allowPrivate?: boolean } = {}): AppContext {
+export function openContext(options: { dataDir?: string; allowPrivate?: boolean; llm?: LlmProvider | null } = {}): AppContext {
   const dataDir = resolveDataDir(options.dataDir);
   const store = SqliteStore.open(dataDir);
   chineseSegmenter(userDictPath(dataDir));
@@ -28,5 +36,6 @@ export function openContext(options: { dataDir?: string; allowPrivate?: boolean 
     dataDir,
     store,
     allowPrivate: options.allowPrivate ?? process.env.LODESTONE_ALLOW_PRIVATE === '1',
+    llm: options.llm !== undefined ? options.llm : llmFromEnv(),
   };
 }

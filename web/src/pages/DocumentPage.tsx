@@ -29,6 +29,7 @@ export function DocumentPage({ id }: { id: string }) {
   const [error, setError] = useState<{ status: number; message: string } | null>(null);
   const [target, setTarget] = useState<number | null>(null);
   const [summary, setSummary] = useState<SummaryView | null>(null);
+  const [summaryError, setSummaryError] = useState<string | null>(null);
 
   useEffect(() => {
     const ctl = new AbortController();
@@ -46,10 +47,14 @@ export function DocumentPage({ id }: { id: string }) {
   useEffect(() => {
     const ctl = new AbortController();
     setSummary(null);
+    setSummaryError(null);
     api
       .summary(id, ctl.signal)
       .then(setSummary)
-      .catch(() => {}); // the document stands without its summary
+      .catch((e: Error) => {
+        // The document stands without its summary; say why.
+        if (e.name !== 'AbortError') setSummaryError(e.message);
+      });
     return () => ctl.abort();
   }, [id]);
 
@@ -119,6 +124,11 @@ export function DocumentPage({ id }: { id: string }) {
           <h2>{t.summary}</h2>
           <SummaryBlock summary={summary} paragraphText={(n) => doc.paragraphs.find((p) => p.n === n)?.text} />
         </section>
+      )}
+      {summaryError && (
+        <p className="summary-error" role="status">
+          {t.summaryFailed}: {summaryError}
+        </p>
       )}
       <ol className="paragraphs" aria-label={t.paragraphs}>
         {doc.paragraphs.map((p, i) => (
