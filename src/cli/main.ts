@@ -9,7 +9,7 @@ import { describeError, LodestoneError } from '../core/errors.js';
 import { isDocType } from '../core/types.js';
 import { clusterView, documentView, resolveDocument } from '../services/documents.js';
 import { verifyText } from '../summaries/verify.js';
-import { summarize } from '../services/summaries.js';
+import { type Summary, summarize } from '../services/summaries.js';
 import { openContext, userDictPath } from '../services/context.js';
 import { ingestTargets } from '../services/ingest.js';
 import { searchDocuments } from '../services/search.js';
@@ -265,23 +265,39 @@ async function cmdSummarize(args: string[], out: Out): Promise<number> {
     const started = performance.now();
     let done = 0;
     let failed = 0;
+    const tokens = { prompt: 0, completion: 0, requests: 0 };
+    // Bounded concurrency: as many documents at once as the model allows (one without a model).
+    const workers = ctx.llm ? Math.max(1, Number(process.env.LODESTONE_LLM_MAX_CONCURRENCY ?? 2)) : 1;
     for (let i = 0; i < raw.hits.length; i += 200) {
-      const docs = await ctx.store.getManyByRowid(raw.hits.slice(i, i + 200).map((h) => h.rowid));
-      for (const d of docs.values()) {
-        try {
-          const s = await summarize(ctx.store, d, { ...opts });
-          if (values.json) out.log(JSON.stringify(s));
-          done++;
-        } catch (err) {
-          failed++;
-          out.err(`${d.id}: ${err instanceof Error ? err.message : String(err)}`);
+      const docs = [...(await ctx.store.getManyByRowid(raw.hits.slice(i, i + 200).map((h) => h.rowid))).values()];
+      let next = 0;
+      const work = async () => {
+        while (next < docs.length) {
+          const d = docs[next++]!;
+          try {
+            const s = (await summarize(ctx.store, d, { ...opts })) as Summary & { usage?: { prompt_tokens: number; completion_tokens: number; requests: number } };
+            if (s.usage && s.method === 'llm') {
+              tokens.prompt += s.usage.prompt_tokens;
+              tokens.completion += s.usage.completion_tokens;
+              tokens.requests += s.usage.requests;
+            }
+            if (values.json) out.log(JSON.stringify(s));
+            done++;
+          } catch (err) {
+            failed++;
+            bar.done();
+            out.err(`${d.id}: ${err instanceof Error ? err.message : String(err)}`);
+          }
+          bar.update((done + failed) / raw.hits.length, `summarized ${done}/${raw.hits.length}`);
         }
-        bar.update((done + failed) / raw.hits.length, `summarized ${done}/${raw.hits.length}`);
-      }
+      };
+      await Promise.all(Array.from({ length: workers }, work));
     }
     bar.done();
     const secs = (performance.now() - started) / 1000;
-    out.err(`summarized ${done} documents in ${secs.toFixed(1)} s${failed ? `, ${failed} failed` : ''}`);
+    // Usage counts what this run asked the model; summaries from the cache cost nothing.
+    const usage = ctx.llm ? `; model ${ctx.llm.model}: ${tokens.requests} requests, ${tokens.prompt} prompt + ${tokens.completion} completion tokens` : '';
+    out.err(`summarized ${done} documents in ${secs.toFixed(1)} s${failed ? `, ${failed} failed` : ''}${usage}`);
     return failed > 0 ? 1 : 0;
   } finally {
     await ctx.store.close();

@@ -36,8 +36,10 @@ function key(d: StoredDocument, opts: SummarizeOptions): SummaryKey {
 export async function cachedSummary(store: DocumentStore, d: StoredDocument, opts: SummarizeOptions = {}): Promise<Summary | null> {
   const body = await store.getSummary(key(d, opts));
   if (body === null) return null;
-  // The cache is keyed by content: the same text under another id reuses it.
-  return { ...(JSON.parse(body) as Summary), document_id: d.id };
+  // The cache is keyed by content: the same text under another id reuses it. The token
+  // usage stays with the run that paid for it.
+  const { usage: _usage, ...summary } = JSON.parse(body) as Summary & { usage?: unknown };
+  return { ...summary, document_id: d.id };
 }
 
 /** The document's summary: from the cache, or made now (and cached). `force` remakes it. */
