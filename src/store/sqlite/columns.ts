@@ -33,6 +33,9 @@ export class DocColumns {
   alive = new Uint8Array(0);
   published = new Float64Array(0); // NaN when unknown
   month = new Int32Array(0); // yyyy*100+mm in local time, 0 when unknown
+  monthCode = new Uint16Array(0); // index into `months` (facet counting without a hash map)
+  readonly months: number[] = [0];
+  private readonly monthCodes = new Map<number, number>([[0, 0]]);
   type = new Uint8Array(0);
   lang = new Uint16Array(0);
   source = new Uint32Array(0);
@@ -62,6 +65,7 @@ export class DocColumns {
     this.alive = g(this.alive, (n) => new Uint8Array(n));
     this.published = g(this.published, (n) => new Float64Array(n).fill(Number.NaN));
     this.month = g(this.month, (n) => new Int32Array(n));
+    this.monthCode = g(this.monthCode, (n) => new Uint16Array(n));
     this.type = g(this.type, (n) => new Uint8Array(n));
     this.lang = g(this.lang, (n) => new Uint16Array(n));
     this.source = g(this.source, (n) => new Uint32Array(n));
@@ -124,6 +128,14 @@ export class DocColumns {
       const d = new Date(published);
       this.month[rowid] = d.getFullYear() * 100 + d.getMonth() + 1;
     }
+    const mo = this.month[rowid]!;
+    let mc = this.monthCodes.get(mo);
+    if (mc === undefined) {
+      mc = this.months.length;
+      this.months.push(mo);
+      this.monthCodes.set(mo, mc);
+    }
+    this.monthCode[rowid] = mc;
     this.type[rowid] = this.types.code(type);
     this.lang[rowid] = this.langs.code(lang);
     const before = this.sources.values.length;

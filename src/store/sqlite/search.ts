@@ -106,9 +106,20 @@ export class SqliteSearcher {
     const cols = this.columns;
     const titleOnly = node.field === 'title';
     const withPositions = node.terms.length > 1;
-    const lists = node.terms.map((t) =>
-      this.hot.threshold > 0 ? this.hot.postings(t, withPositions) : this.hot.load(t, withPositions),
-    );
+    // Rare (not hot) terms first: when one of them occurs nowhere, the common ones are
+    // never read (a zero-hit phrase costs what its rarest term costs).
+    this.hot.refresh();
+    const order = node.terms.map((t, i) => ({ t, i, hot: this.hot.has(t) })).sort((a, b) => Number(a.hot) - Number(b.hot));
+    const lists: Postings[] = new Array(node.terms.length);
+    let common: Int32Array | null = null; // documents holding every rare term read so far
+    for (const o of order) {
+      if (o.hot && common !== null && common.length === 0) return EMPTY;
+      const p = this.hot.threshold > 0 ? this.hot.postings(o.t, withPositions) : this.hot.load(o.t, withPositions);
+      if (p.n === 0) return EMPTY;
+      lists[o.i] = p;
+      if (!o.hot) common = common === null ? p.docs : intersect({ ids: common, scores: null }, { ids: p.docs, scores: null }).ids;
+    }
+    if (common !== null && common.length === 0) return EMPTY;
     // Matching documents with their weighted frequency (title hits count TITLE_WEIGHT).
     const n0 = lists[0]!.n;
     const ids = new Int32Array(n0);
@@ -127,10 +138,21 @@ export class SqliteSearcher {
       m++;
     };
     if (lists.length === 1) {
+      // The common case, inlined: one term, no positions.
       const p = lists[0]!;
+      const docs = p.docs;
+      const tt = p.tfTitle;
+      const tb = p.tfBody;
+      const bodyWeight = titleOnly ? 0 : BODY_WEIGHT;
       for (let k = 0; k < p.n; k++) {
-        const w = titleOnly ? TITLE_WEIGHT * p.tfTitle[k]! : TITLE_WEIGHT * p.tfTitle[k]! + BODY_WEIGHT * p.tfBody[k]!;
-        if (w > 0) keep(p.docs[k]!, w);
+        const w = TITLE_WEIGHT * tt[k]! + bodyWeight * tb[k]!;
+        const doc = docs[k]!;
+        if (w === 0 || alive[doc] !== 1) continue;
+        df++;
+        if (doc < lo || doc > hi) continue;
+        ids[m] = doc;
+        freq[m] = w;
+        m++;
       }
     } else {
       phraseMatches(lists, titleOnly, keep);
@@ -281,84 +303,35 @@ export class SqliteSearcher {
 
     const k = req.offset + req.limit;
     const top = new TopK(k);
-    const facetOn = req.facets;
-    const typeCount = new Int32Array(cols.types.values.length);
-    const langCount = new Int32Array(cols.langs.values.length);
-    const sourceCount = new Int32Array(cols.sources.values.length);
-    const monthCount = new Map<number, number>();
-    let lastMonth = -1;
-    let lastMonthCount = 0;
     this.ensureScratch(cols.maxCluster + 1);
-    const bestId = this.bestId;
-    const bestP = this.bestP;
-    const bestS = this.bestS;
-    const bestN = this.bestN;
-    const touched: number[] = [];
-    let total = 0;
-
-    const emit = (id: number, p: number, s: number) => {
-      total++;
-      top.push(id, p, s);
-      if (facetOn) {
-        typeCount[cols.type[id]!]!++;
-        langCount[cols.lang[id]!]!++;
-        sourceCount[cols.source[id]!]!++;
-        const mo = cols.month[id]!;
-        // Matches come in rowid order, which mostly follows time: count runs of one month.
-        if (mo === lastMonth) lastMonthCount++;
-        else {
-          if (lastMonth >= 0) monthCount.set(lastMonth, (monthCount.get(lastMonth) ?? 0) + lastMonthCount);
-          lastMonth = mo;
-          lastMonthCount = 1;
-        }
-      }
+    const counts = {
+      type: new Int32Array(cols.types.values.length),
+      lang: new Int32Array(cols.langs.values.length),
+      source: new Int32Array(cols.sources.values.length),
+      month: new Int32Array(cols.months.length),
     };
-
-    const alive = cols.alive;
-    const published = cols.published;
-    const cluster = cols.cluster;
-    const collapse = req.collapse;
-    for (let i = 0; i < ids.length; i++) {
-      const id = ids[i]!;
-      if (alive[id] !== 1) continue;
-      const pub = published[id]!;
-      if (dated && !(pub >= from && pub < to)) continue;
-      if (typeCodes && !typeCodes.has(cols.type[id]!)) continue;
-      if (langCodes && !langCodes.has(cols.lang[id]!)) continue;
-      if (sourceCodes && !sourceCodes.has(cols.source[id]!)) continue;
-      let ok = true;
-      for (const p of preds) {
-        if (!p(id)) {
-          ok = false;
-          break;
-        }
-      }
-      if (!ok) continue;
-      const pubKey = Number.isNaN(pub) ? Number.NEGATIVE_INFINITY : pub;
-      const p = byScore ? scores![i]! : pubKey;
-      const s = byScore ? pubKey : id;
-      const cl = cluster[id]!;
-      if (collapse && cl !== 0) {
-        if (bestN[cl] === 0) {
-          touched.push(cl);
-          bestId[cl] = id;
-          bestP[cl] = p;
-          bestS[cl] = s;
-          bestN[cl] = 1;
-        } else {
-          bestN[cl]!++;
-          if (p > bestP[cl]! || (p === bestP[cl]! && s > bestS[cl]!)) {
-            bestId[cl] = id;
-            bestP[cl] = p;
-            bestS[cl] = s;
+    const filter =
+      dated || typeCodes || langCodes || sourceCodes || preds.length > 0
+        ? (id: number) => {
+            const pub = cols.published[id]!;
+            if (dated && !(pub >= from && pub < to)) return false;
+            if (typeCodes && !typeCodes.has(cols.type[id]!)) return false;
+            if (langCodes && !langCodes.has(cols.lang[id]!)) return false;
+            if (sourceCodes && !sourceCodes.has(cols.source[id]!)) return false;
+            for (const p of preds) if (!p(id)) return false;
+            return true;
           }
-        }
-        continue;
-      }
-      emit(id, p, s);
-    }
-    for (const cl of touched) emit(bestId[cl]!, bestP[cl]!, bestS[cl]!);
-    if (lastMonth >= 0) monthCount.set(lastMonth, (monthCount.get(lastMonth) ?? 0) + lastMonthCount);
+        : null;
+    const touched: number[] = [];
+    const total = scanMatches(cols, ids, byScore ? scores : null, filter, req.collapse, req.facets, top, counts, {
+      bestId: this.bestId,
+      bestP: this.bestP,
+      bestS: this.bestS,
+      bestN: this.bestN,
+      touched,
+    });
+    const bestN = this.bestN;
+    const collapse = req.collapse;
 
     const page = top.sorted().slice(req.offset);
     const hits: RawHit[] = page.map((h) => {
@@ -372,13 +345,14 @@ export class SqliteSearcher {
     });
     for (const cl of touched) bestN[cl] = 0;
     let facets: Facets | null = null;
-    if (facetOn) {
+    if (req.facets) {
       facets = {
-        type: facetList(typeCount, (c) => cols.types.values[c]!),
-        source: facetList(sourceCount, (c) => cols.sources.values[c]!).slice(0, 50),
-        lang: facetList(langCount, (c) => cols.langs.values[c]!),
-        month: [...monthCount.entries()]
-          .filter(([mo]) => mo !== 0)
+        type: facetList(counts.type, (c) => cols.types.values[c]!),
+        source: facetList(counts.source, (c) => cols.sources.values[c]!).slice(0, 50),
+        lang: facetList(counts.lang, (c) => cols.langs.values[c]!),
+        month: [...counts.month.entries()]
+          .filter(([c, n]) => n > 0 && cols.months[c] !== 0)
+          .map(([c, count]) => [cols.months[c]!, count] as const)
           .sort((x, y) => y[0] - x[0])
           .map(([mo, count]) => ({ value: `${Math.floor(mo / 100)}-${String(mo % 100).padStart(2, '0')}`, count })),
       };
@@ -561,6 +535,69 @@ function subtract(a: DocSet, b: DocSet): DocSet {
     m++;
   }
   return { ids: ids.subarray(0, m), scores: scores ? scores.subarray(0, m) : null };
+}
+
+/**
+ * The hot loop over every match: liveness, filters, cluster collapse (best member per
+ * cluster by the sort key), exact total, facet counts and top-k. Kept apart from `search`
+ * so V8 optimizes it as one small function over typed arrays. Returns the total.
+ */
+function scanMatches(
+  cols: DocColumns,
+  ids: Int32Array,
+  scores: Float64Array | null,
+  filter: ((id: number) => boolean) | null,
+  collapse: boolean,
+  facets: boolean,
+  top: TopK,
+  counts: { type: Int32Array; lang: Int32Array; source: Int32Array; month: Int32Array },
+  best: { bestId: Int32Array; bestP: Float64Array; bestS: Float64Array; bestN: Int32Array; touched: number[] },
+): number {
+  const { alive, published, cluster, type, lang, source, monthCode } = cols;
+  const { bestId, bestP, bestS, bestN, touched } = best;
+  let total = 0;
+  const count = (id: number) => {
+    counts.type[type[id]!]!++;
+    counts.lang[lang[id]!]!++;
+    counts.source[source[id]!]!++;
+    counts.month[monthCode[id]!]!++;
+  };
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i]!;
+    if (alive[id] !== 1) continue;
+    if (filter !== null && !filter(id)) continue;
+    const pub = published[id]!;
+    const pubKey = Number.isNaN(pub) ? Number.NEGATIVE_INFINITY : pub; // undated sorts last
+    const p = scores !== null ? scores[i]! : pubKey;
+    const s = scores !== null ? pubKey : id;
+    const cl = cluster[id]!;
+    if (collapse && cl !== 0) {
+      if (bestN[cl] === 0) {
+        touched.push(cl);
+        bestId[cl] = id;
+        bestP[cl] = p;
+        bestS[cl] = s;
+        bestN[cl] = 1;
+      } else {
+        bestN[cl]!++;
+        if (p > bestP[cl]! || (p === bestP[cl]! && s > bestS[cl]!)) {
+          bestId[cl] = id;
+          bestP[cl] = p;
+          bestS[cl] = s;
+        }
+      }
+      continue;
+    }
+    total++;
+    top.push(id, p, s);
+    if (facets) count(id);
+  }
+  for (const cl of touched) {
+    total++;
+    top.push(bestId[cl]!, bestP[cl]!, bestS[cl]!);
+    if (facets) count(bestId[cl]!);
+  }
+  return total;
 }
 
 function codeSet(values: string[] | undefined, find: (v: string) => number | undefined): Set<number> | null {
