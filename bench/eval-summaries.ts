@@ -1,6 +1,7 @@
 /**
  * npm run eval:summaries — the extractive summarizer against FinNA's one-sentence reference
  * summaries (../shared/corpora/finna_fin_news_summ): character-level ROUGE-1/2/L F1
+ * (`-- --llm` adds the check against a real model endpoint: verification pass rates)
  * (punctuation and spaces removed), compared with the lead-1 and lead-3 baselines; and the
  * summarizer's throughput on the flash corpus on one core. Skips with a message when a
  * corpus is absent.
@@ -11,7 +12,9 @@ import { createInterface } from 'node:readline';
 import { createGunzip } from 'node:zlib';
 import type { StoredDocument } from '../src/core/types.js';
 import { splitParagraphs } from '../src/extract/paragraphs.js';
+import { llmConfigFromEnv, OpenAiCompatibleProvider } from '../src/llm/provider.js';
 import { extractiveSummary, splitSentences } from '../src/summaries/extractive.js';
+import { llmSummary } from '../src/summaries/llm.js';
 import { CORPORA, corpusFiles, machine, OUT } from './common.js';
 
 const lines: string[] = [];
@@ -120,6 +123,41 @@ else {
   say('');
   say(`Points verified by the citation verifier: ${verified.toLocaleString('en')} of ${points.toLocaleString('en')}.`);
   say('');
+}
+
+// --llm: the manual check against a real endpoint (LODESTONE_LLM_*): how many model points
+// pass verification, how many are dropped, on the first LODESTONE_EVAL_LLM_DOCS FinNA items.
+if (process.argv.includes('--llm')) {
+  const config = llmConfigFromEnv();
+  if (!config) say('LLM check skipped: set LODESTONE_LLM_BASE_URL and LODESTONE_LLM_MODEL.');
+  else if (!existsSync(finna)) say('LLM check skipped: FinNA not found.');
+  else {
+    const llm = new OpenAiCompatibleProvider(config);
+    const limit = Number(process.env.LODESTONE_EVAL_LLM_DOCS ?? 50);
+    let docs = 0;
+    let kept = 0;
+    let dropped = 0;
+    let failed = 0;
+    let r1 = 0;
+    const t = performance.now();
+    for await (const r of ndjson(finna)) {
+      if (docs >= limit) break;
+      docs++;
+      try {
+        const s = await llmSummary(llm, asDoc(String(r.id), '', String(r.body ?? '')), 'zh');
+        kept += s.sections.flatMap((x) => x.points).length;
+        dropped += s.dropped.length;
+        const core = s.sections.find((x) => x.heading === 'Core Viewpoint')?.points[0]?.text ?? '';
+        r1 += rougeN(chars(core), chars(String(r.summary ?? '')), 1);
+      } catch (err) {
+        failed++;
+        console.error(`${String(r.id)}: ${(err as Error).message}`);
+      }
+    }
+    say(`LLM check (${config.model} at ${config.baseURL}), ${docs} FinNA items in ${((performance.now() - t) / 1000).toFixed(0)} s:`);
+    say(`points kept (verified) ${kept}, dropped after repair ${dropped} (pass rate ${((100 * kept) / Math.max(1, kept + dropped)).toFixed(1)}%), documents failed ${failed}; Core Viewpoint ROUGE-1 ${((100 * r1) / Math.max(1, docs - failed)).toFixed(2)}.`);
+    say('');
+  }
 }
 
 const flash = corpusFiles('cn_finance_flash_news');
