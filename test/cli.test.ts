@@ -23,6 +23,12 @@ describe('lodestone CLI contract', () => {
     const lines = all.stdout.trim().split('\n').map((l) => JSON.parse(l) as { document_id: string });
     expect(lines).toHaveLength(14);
     expect(all.stderr).toMatch(/summarized 14 documents/);
+    const { SqliteStore } = await import('../src/store/sqlite/store.js');
+    const store = SqliteStore.open(data);
+    expect(store.db.prepare('SELECT scope, model, documents, failed FROM summary_runs').all()).toEqual([
+      { scope: 'all', model: 'extractive', documents: 14, failed: 0 },
+    ]);
+    await store.close();
   });
 
   it('verify --json checks a text\'s citations and exits 1 when a point fails', async () => {

@@ -296,7 +296,24 @@ async function cmdSummarize(args: string[], out: Out): Promise<number> {
     bar.done();
     const secs = (performance.now() - started) / 1000;
     // Usage counts what this run asked the model; summaries from the cache cost nothing.
-    const usage = ctx.llm ? `; model ${ctx.llm.model}: ${tokens.requests} requests, ${tokens.prompt} prompt + ${tokens.completion} completion tokens` : '';
+    const prices = [process.env.LODESTONE_LLM_PRICE_INPUT, process.env.LODESTONE_LLM_PRICE_OUTPUT].map((v) => (v ? Number(v) : Number.NaN));
+    const cost =
+      ctx.llm && prices.every((p) => Number.isFinite(p)) ? (tokens.prompt * prices[0]! + tokens.completion * prices[1]!) / 1e6 : null;
+    await ctx.store.recordSummaryRun({
+      startedAt: Date.now() - Math.round(secs * 1000),
+      finishedAt: Date.now(),
+      scope: values.all ? 'all' : `query:${values.query}`,
+      model: ctx.llm?.model ?? 'extractive',
+      documents: done,
+      failed,
+      requests: tokens.requests,
+      promptTokens: tokens.prompt,
+      completionTokens: tokens.completion,
+      cost,
+    });
+    const usage = ctx.llm
+      ? `; model ${ctx.llm.model}: ${tokens.requests} requests, ${tokens.prompt} prompt + ${tokens.completion} completion tokens${cost !== null ? `, cost ${cost.toFixed(4)}` : ''}`
+      : '';
     out.err(`summarized ${done} documents in ${secs.toFixed(1)} s${failed ? `, ${failed} failed` : ''}${usage}`);
     return failed > 0 ? 1 : 0;
   } finally {

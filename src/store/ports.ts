@@ -93,6 +93,19 @@ export interface SourceSummary {
   lastError: string | null;
 }
 
+export interface SummaryRun {
+  startedAt: number;
+  finishedAt: number;
+  scope: string;
+  model: string;
+  documents: number;
+  failed: number;
+  requests: number;
+  promptTokens: number;
+  completionTokens: number;
+  cost: number | null;
+}
+
 export interface SummaryKey {
   contentHash: string;
   template: string;
@@ -125,6 +138,8 @@ export interface DocumentStore {
   /** A cached summary (JSON text) made from this content with this template, model and language. */
   getSummary(key: SummaryKey): Promise<string | null>;
   putSummary(key: SummaryKey, body: string): Promise<void>;
+  /** Record a summarization run (usage and cost). */
+  recordSummaryRun(run: SummaryRun): Promise<void>;
   /** Index statistics BM25 uses: document count and average tokens per document. */
   indexStats(): Promise<{ documents: number; avgTokens: number }>;
   close(): Promise<void>;

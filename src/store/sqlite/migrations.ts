@@ -93,4 +93,20 @@ export const MIGRATIONS: string[] = [
     PRIMARY KEY (content_hash, template, model, lang)
   ) WITHOUT ROWID;
   `,
+  // 5: summarization runs: what each run asked the model and what it cost.
+  `
+  CREATE TABLE summary_runs (
+    id INTEGER PRIMARY KEY,
+    started_at INTEGER NOT NULL,
+    finished_at INTEGER NOT NULL,
+    scope TEXT NOT NULL,
+    model TEXT NOT NULL,
+    documents INTEGER NOT NULL,
+    failed INTEGER NOT NULL,
+    requests INTEGER NOT NULL,
+    prompt_tokens INTEGER NOT NULL,
+    completion_tokens INTEGER NOT NULL,
+    cost REAL            -- from LODESTONE_LLM_PRICE_INPUT / _OUTPUT (per million tokens), NULL without prices
+  );
+  `,
 ];

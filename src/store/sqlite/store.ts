@@ -19,6 +19,7 @@ import type {
   FetchRecord,
   SourceSummary,
   SummaryKey,
+  SummaryRun,
   RawSearchResult,
   SearchRequest,
   StoreStats,
@@ -514,6 +515,15 @@ export class SqliteStore implements DocumentStore {
          ON CONFLICT DO UPDATE SET created_at = excluded.created_at, body = excluded.body`,
       )
       .run(k.contentHash, k.template, k.model, k.lang, Date.now(), body);
+  }
+
+  async recordSummaryRun(r: SummaryRun): Promise<void> {
+    this.db
+      .prepare(
+        `INSERT INTO summary_runs (started_at, finished_at, scope, model, documents, failed, requests, prompt_tokens, completion_tokens, cost)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(r.startedAt, r.finishedAt, r.scope, r.model, r.documents, r.failed, r.requests, r.promptTokens, r.completionTokens, r.cost);
   }
 
   async recordFetch(f: FetchRecord): Promise<void> {
