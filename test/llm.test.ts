@@ -153,6 +153,11 @@ describe('LLM summaries through the API', () => {
       expect((await fetch(`${server.url}/api/documents/r1/summary?lang=en`)).status).toBe(200);
       expect(fake.requests).toHaveLength(0);
       expect((await fetch(`${server.url}/api/documents/r1/summary?lang=fr`)).status).toBe(400);
+      // Search results now show the model's summary (cached in the document's language, zh).
+      fake.script([{ content: GOOD.replace('The Ministry of Commerce put', '商务部对') }]);
+      await fetch(`${server.url}/api/documents/r1/summary`);
+      const hits = ((await (await fetch(`${server.url}/api/search?q=${encodeURIComponent('稀土')}`)).json()) as { hits: { summary: { method: string } | null }[] }).hits;
+      expect(hits[0]!.summary?.method).toBe('llm');
     } finally {
       await server.close();
       await ctx.store.close();

@@ -97,7 +97,7 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
       collapse: q.collapse ?? true,
       explain: q.explain ?? false,
       facets: q.facets ?? true,
-    });
+    }, { llm: ctx.llm });
   });
 
   app.get<{ Params: { id: string }; Querystring: { q?: string } }>('/api/documents/:id', async (req) => {

@@ -11,6 +11,7 @@ import type { StoredDocument } from '../core/types.js';
 import { countOccurrences, findMatches, makeSnippet, type Range } from '../search/highlight.js';
 import { positiveTextLeaves, printQuery, type QueryNode, type TextNode } from '../search/query/ast.js';
 import { parseQuery } from '../search/query/parse.js';
+import type { LlmProvider } from '../llm/provider.js';
 import { cachedSummary, type Summary } from './summaries.js';
 import type { DocumentStore, Facets, SearchFilters } from '../store/ports.js';
 import { BODY_WEIGHT, TITLE_WEIGHT } from '../store/sqlite/store.js';
@@ -112,7 +113,12 @@ export function buildFilters(p: SearchParams): SearchFilters {
   return f;
 }
 
-export async function searchDocuments(store: DocumentStore, p: SearchParams): Promise<SearchResponse> {
+export async function searchDocuments(
+  store: DocumentStore,
+  p: SearchParams,
+  /** With a model configured, results show its cached summary (in the document's language) before the extractive one. */
+  opts: { llm?: LlmProvider | null } = {},
+): Promise<SearchResponse> {
   const started = performance.now();
   const limit = p.limit ?? 10;
   const offset = p.offset ?? 0;
@@ -171,7 +177,7 @@ export async function searchDocuments(store: DocumentStore, p: SearchParams): Pr
       title_highlights: findMatches(display, leaves, true),
       paragraph: snip.paragraph,
       cluster,
-      summary: await cachedSummary(store, d),
+      summary: (opts.llm ? await cachedSummary(store, d, { llm: opts.llm }) : null) ?? (await cachedSummary(store, d)),
     };
     if (p.explain && stats) hit.explain = await explain(store, query, leaves, d, h.score, stats, dfCache);
     hits.push(hit);
