@@ -142,13 +142,17 @@ describe('LLM summaries through the API', () => {
     ]);
     const server = await startServer(ctx, { port: 0, host: '127.0.0.1' });
     try {
+      const status = async () => (await (await fetch(`${server.url}/api/documents/r1/summary/status?lang=en`)).json()) as { status: string; reason: string | null };
+      expect(await status()).toMatchObject({ status: 'none', reason: null });
       fake.script([{ status: 503 }]);
       const down = await fetch(`${server.url}/api/documents/r1/summary?lang=en`);
       expect(down.status).toBe(502);
       expect(((await down.json()) as { error: { code: string } }).error.code).toBe('llm_failed');
+      expect(await status()).toMatchObject({ status: 'failed', reason: expect.stringMatching(/HTTP 503/) });
       fake.script([{ content: GOOD }]);
       const ok = (await (await fetch(`${server.url}/api/documents/r1/summary?lang=en`)).json()) as { method: string; model: string };
       expect(ok).toMatchObject({ method: 'llm', model: 'fake-model' });
+      expect(await status()).toMatchObject({ status: 'done' });
       fake.script([]); // a second request is answered from the cache: the model is not asked
       expect((await fetch(`${server.url}/api/documents/r1/summary?lang=en`)).status).toBe(200);
       expect(fake.requests).toHaveLength(0);

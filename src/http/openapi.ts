@@ -74,6 +74,13 @@ export function openApiDocument(): Record<string, unknown> {
           responses: { 200: { description: 'Summary', content: json(SummaryResponse) }, 404: error },
         },
       },
+      '/api/documents/{id}/summary/status': {
+        get: {
+          summary: 'Where the summary stands: none, pending (a model is working), done, or failed with the reason',
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: { 200: { description: '{status, reason, model, lang}' }, 404: error },
+        },
+      },
       '/api/documents/{id}/verify': {
         post: {
           summary: 'Check every [n] citation of a text against the document: paragraphs exist, figures and names are in them',

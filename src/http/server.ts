@@ -16,7 +16,7 @@ import type { AppContext } from '../services/context.js';
 import { clusterView, documentHighlights, documentView, resolveDocument } from '../services/documents.js';
 import { type IngestReport, ingestRecords, ingestTargets } from '../services/ingest.js';
 import { searchDocuments } from '../services/search.js';
-import { summarize } from '../services/summaries.js';
+import { summarize, summaryStatus } from '../services/summaries.js';
 import { verifyText } from '../summaries/verify.js';
 import type { UpsertResult } from '../store/ports.js';
 import { openApiDocument } from './openapi.js';
@@ -115,6 +115,10 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
   app.get<{ Params: { id: string }; Querystring: { lang?: string } }>('/api/documents/:id/summary', async (req) => {
     const lang = summaryLang(req.query);
     return summarize(ctx.store, await resolveDocument(ctx.store, req.params.id), { llm: ctx.llm, ...(lang ? { lang } : {}) });
+  });
+  app.get<{ Params: { id: string }; Querystring: { lang?: string } }>('/api/documents/:id/summary/status', async (req) => {
+    const lang = summaryLang(req.query);
+    return summaryStatus(ctx.store, await resolveDocument(ctx.store, req.params.id), { llm: ctx.llm, ...(lang ? { lang } : {}) });
   });
   app.post<{ Params: { id: string }; Querystring: { lang?: string } }>('/api/documents/:id/summary', async (req) => {
     const lang = summaryLang(req.query);

@@ -48,7 +48,36 @@ export async function summarize(store: DocumentStore, d: StoredDocument, opts: S
     const hit = await cachedSummary(store, d, opts);
     if (hit) return hit;
   }
-  const s = opts.llm ? await llmSummary(opts.llm, d, outputLang(d, opts.lang)) : extractiveSummary(d);
-  await store.putSummary(key(d, opts), JSON.stringify(s));
-  return s;
+  const k = key(d, opts);
+  if (!opts.llm) {
+    const s = extractiveSummary(d);
+    await store.putSummary(k, JSON.stringify(s));
+    return s;
+  }
+  // A model summary is pending while the model works, and failed with the reason if it
+  // does not come; only a complete, verified summary is stored.
+  const statusKey = { contentHash: k.contentHash, model: k.model, lang: k.lang };
+  await store.setSummaryStatus(statusKey, { status: 'pending', reason: null, updatedAt: Date.now() });
+  try {
+    const s = await llmSummary(opts.llm, d, outputLang(d, opts.lang));
+    await store.putSummary(k, JSON.stringify(s));
+    await store.setSummaryStatus(statusKey, { status: 'done', reason: null, updatedAt: Date.now() });
+    return s;
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    await store.setSummaryStatus(statusKey, { status: 'failed', reason, updatedAt: Date.now() });
+    throw err;
+  }
+}
+
+/** Where the document's summary stands: done (cached), pending, failed with the reason, or none yet. */
+export async function summaryStatus(
+  store: DocumentStore,
+  d: StoredDocument,
+  opts: SummarizeOptions = {},
+): Promise<{ status: 'none' | 'pending' | 'done' | 'failed'; reason: string | null; model: string; lang: string }> {
+  const k = key(d, opts);
+  if ((await store.getSummary(k)) !== null) return { status: 'done', reason: null, model: k.model, lang: k.lang };
+  const st = opts.llm ? await store.getSummaryStatus({ contentHash: k.contentHash, model: k.model, lang: k.lang }) : null;
+  return { status: st?.status ?? 'none', reason: st?.reason ?? null, model: k.model, lang: k.lang };
 }

@@ -93,6 +93,12 @@ export interface SourceSummary {
   lastError: string | null;
 }
 
+export interface SummaryStatus {
+  status: 'pending' | 'done' | 'failed';
+  reason: string | null;
+  updatedAt: number;
+}
+
 export interface SummaryRun {
   startedAt: number;
   finishedAt: number;
@@ -138,6 +144,9 @@ export interface DocumentStore {
   /** A cached summary (JSON text) made from this content with this template, model and language. */
   getSummary(key: SummaryKey): Promise<string | null>;
   putSummary(key: SummaryKey, body: string): Promise<void>;
+  /** Where a summary stands: pending while being made, done, or failed with the reason. */
+  setSummaryStatus(key: Omit<SummaryKey, 'template'>, status: SummaryStatus): Promise<void>;
+  getSummaryStatus(key: Omit<SummaryKey, 'template'>): Promise<SummaryStatus | null>;
   /** Record a summarization run (usage and cost). */
   recordSummaryRun(run: SummaryRun): Promise<void>;
   /** Index statistics BM25 uses: document count and average tokens per document. */

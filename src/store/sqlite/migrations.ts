@@ -109,4 +109,16 @@ export const MIGRATIONS: string[] = [
     cost REAL            -- from LODESTONE_LLM_PRICE_INPUT / _OUTPUT (per million tokens), NULL without prices
   );
   `,
+  // 6: where each document's summary stands (pending while a model works, failed with the reason).
+  `
+  CREATE TABLE summary_status (
+    content_hash TEXT NOT NULL,
+    model TEXT NOT NULL,
+    lang TEXT NOT NULL,
+    status TEXT NOT NULL,   -- pending | done | failed
+    reason TEXT,
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (content_hash, model, lang)
+  ) WITHOUT ROWID;
+  `,
 ];

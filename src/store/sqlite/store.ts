@@ -20,6 +20,7 @@ import type {
   SourceSummary,
   SummaryKey,
   SummaryRun,
+  SummaryStatus,
   RawSearchResult,
   SearchRequest,
   StoreStats,
@@ -515,6 +516,22 @@ export class SqliteStore implements DocumentStore {
          ON CONFLICT DO UPDATE SET created_at = excluded.created_at, body = excluded.body`,
       )
       .run(k.contentHash, k.template, k.model, k.lang, Date.now(), body);
+  }
+
+  async setSummaryStatus(k: Omit<SummaryKey, 'template'>, st: SummaryStatus): Promise<void> {
+    this.db
+      .prepare(
+        `INSERT INTO summary_status (content_hash, model, lang, status, reason, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT DO UPDATE SET status = excluded.status, reason = excluded.reason, updated_at = excluded.updated_at`,
+      )
+      .run(k.contentHash, k.model, k.lang, st.status, st.reason, st.updatedAt);
+  }
+
+  async getSummaryStatus(k: Omit<SummaryKey, 'template'>): Promise<SummaryStatus | null> {
+    const r = this.db
+      .prepare('SELECT status, reason, updated_at FROM summary_status WHERE content_hash = ? AND model = ? AND lang = ?')
+      .get(k.contentHash, k.model, k.lang) as { status: SummaryStatus['status']; reason: string | null; updated_at: number } | undefined;
+    return r ? { status: r.status, reason: r.reason, updatedAt: r.updated_at } : null;
   }
 
   async recordSummaryRun(r: SummaryRun): Promise<void> {
