@@ -62,6 +62,28 @@ describe('extractive summaries', () => {
     expect(new Set(all.map((p) => p.text)).size).toBe(all.length);
   });
 
+  it('a report with its own section titles is summarized under those titles', () => {
+    const s = extractiveSummary(
+      docOf(
+        [
+          '投资要点',
+          '我们维持行业“增持”评级，稀土供给格局持续改善，龙头企业盈利能力提升。',
+          '一、供给端：配额收紧',
+          '2026年第一批稀土开采指标同比增长5.9%，增速明显放缓，冶炼分离产能向龙头集中。',
+          '二、需求端：新能源拉动',
+          '新能源汽车和风电带动钕铁硼需求增长，预计2026年全球需求增长12%。',
+        ],
+        'report',
+      ),
+    );
+    const headings = s.sections.map((x) => x.heading);
+    expect(headings[0]).toBe('Investment Rating');
+    const sections = headings.filter((h) => h.startsWith('Section '));
+    expect(sections.length).toBeGreaterThan(0);
+    expect(sections.every((h) => /: (投资要点|一、供给端：配额收紧|二、需求端：新能源拉动)$/.test(h)), sections.join(' | ')).toBe(true);
+    expect(s.sections.flatMap((x) => x.points).some((p) => /^(投资要点|一、|二、)/.test(p.text))).toBe(false);
+  });
+
   it('a call transcript: company overview, key points and future outlook', () => {
     const s = extractiveSummary(
       docOf(

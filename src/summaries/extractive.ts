@@ -306,8 +306,14 @@ export function extractiveSummary(d: StoredDocument): Summary {
       outlook = select(futureScores.map((x) => (Number.isFinite(x) ? x : -1e9)), vecs, 2, used).filter((i) => Number.isFinite(futureScores[i]!));
       for (const i of outlook) used.add(i);
     }
+    // Headings are not points: a report's own section titles become section labels instead.
+    const headings = reportHeadings(d);
+    for (const s of sentences) if (headings.has(s.paragraph)) used.add(s.index);
     const rest = select(scores, vecs, budget - 1, used).sort((a, b) => a - b);
-    const groups = themes(rest, sentences, zh, template === 'interview' ? 4 : 3);
+    const groups =
+      template === 'report' && headings.size >= 2
+        ? sectionsByHeading(rest, sentences, headings)
+        : themes(rest, sentences, zh, template === 'interview' ? 4 : 3);
     const prefix = template === 'report' ? 'Section' : template === 'transcript' ? 'Key Points' : 'Group';
     groups.forEach((g, i) => {
       sections.push({ heading: `${prefix} ${i + 1}: ${g.label}`, points: g.members.map((m) => point(sentences[m]!, paragraphs)) });
@@ -326,6 +332,36 @@ export function extractiveSummary(d: StoredDocument): Summary {
     dropped: [],
     text: renderSummary(sections),
   };
+}
+
+/**
+ * Paragraphs that are a report's own section titles: short, no sentence-ending punctuation,
+ * followed by body text ("投资要点", "一、行业供需格局", "Valuation").
+ */
+function reportHeadings(d: StoredDocument): Map<number, string> {
+  const out = new Map<number, string>();
+  if (d.type !== 'report') return out;
+  d.paragraphs.forEach((p, i) => {
+    const t = p.text.trim();
+    const next = d.paragraphs[i + 1]?.text ?? '';
+    const short = [...t].length <= (/\p{Script=Han}/u.test(t) ? 24 : 60);
+    if (short && t !== '' && !/[。！？.!?；;，,：:]$/.test(t) && [...next].length > [...t].length * 2) out.set(p.n, t.replace(/^[#\s]+/, ''));
+  });
+  return out;
+}
+
+/** Points grouped under the report section (the last heading before them) they come from. */
+function sectionsByHeading(points: number[], sentences: Sentence[], headings: Map<number, string>): { label: string; members: number[] }[] {
+  const order = [...headings.keys()].sort((a, b) => a - b);
+  const groups = new Map<string, number[]>();
+  for (const i of points) {
+    const p = sentences[i]!.paragraph;
+    let label = '';
+    for (const h of order) if (h < p) label = headings.get(h)!;
+    const key = label || headings.get(order[0]!)!;
+    groups.set(key, [...(groups.get(key) ?? []), i]);
+  }
+  return [...groups.entries()].map(([label, members]) => ({ label, members }));
 }
 
 export function templateFor(type: DocType | string): 'news' | 'report' | 'transcript' | 'interview' {
