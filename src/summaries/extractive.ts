@@ -183,9 +183,10 @@ export function centrality(sentences: Sentence[], vecs: Vec[]): number[] {
 }
 
 /** Pick up to k sentences by maximal marginal relevance. */
-function select(scores: number[], vecs: Vec[], k: number, exclude: Set<number>): number[] {
+function select(scores: number[], vecs: Vec[], k: number, exclude: Set<number>, substantive: boolean[]): number[] {
   const chosen: number[] = [];
-  const candidates = scores.map((_, i) => i).filter((i) => !exclude.has(i) && vecs[i]!.size > 0);
+  // A point says something: fragments such as a lone link text ("链接", "Read more") are not.
+  const candidates = scores.map((_, i) => i).filter((i) => !exclude.has(i) && vecs[i]!.size > 0 && substantive[i]!);
   while (chosen.length < k && candidates.length > 0) {
     let best = -1;
     let bestVal = Number.NEGATIVE_INFINITY;
@@ -280,6 +281,7 @@ export function extractiveSummary(d: StoredDocument): Summary {
   if (sentences.length > 0) {
     const vecs = termVectors(sentences);
     const scores = centrality(sentences, vecs);
+    const substantive = sentences.map((x) => (x.text.match(/[\p{L}\p{N}]/gu) ?? []).length >= 6);
     const budget = Math.min(8, Math.max(2, Math.round(Math.sqrt(sentences.length) + 1)));
     const used = new Set<number>();
     if (template === 'report') {
@@ -289,7 +291,7 @@ export function extractiveSummary(d: StoredDocument): Summary {
         used.add(rated.index);
       }
     }
-    const core = select(scores, vecs, 1, used)[0] ?? sentences.findIndex((_, i) => !used.has(i));
+    const core = select(scores, vecs, 1, used, substantive)[0] ?? sentences.findIndex((_, i) => !used.has(i));
     used.add(core);
     if (template === 'transcript') {
       const early = sentences.slice(0, Math.max(3, Math.ceil(sentences.length / 5))).map((s) => s.index);
@@ -303,13 +305,13 @@ export function extractiveSummary(d: StoredDocument): Summary {
     let outlook: number[] = [];
     if (template === 'transcript') {
       const futureScores = scores.map((sc, i) => (FUTURE.test(sentences[i]!.text) && !used.has(i) ? sc : Number.NEGATIVE_INFINITY));
-      outlook = select(futureScores.map((x) => (Number.isFinite(x) ? x : -1e9)), vecs, 2, used).filter((i) => Number.isFinite(futureScores[i]!));
+      outlook = select(futureScores.map((x) => (Number.isFinite(x) ? x : -1e9)), vecs, 2, used, substantive).filter((i) => Number.isFinite(futureScores[i]!));
       for (const i of outlook) used.add(i);
     }
     // Headings are not points: a report's own section titles become section labels instead.
     const headings = reportHeadings(d);
     for (const s of sentences) if (headings.has(s.paragraph)) used.add(s.index);
-    const rest = select(scores, vecs, budget - 1, used).sort((a, b) => a - b);
+    const rest = select(scores, vecs, budget - 1, used, substantive).sort((a, b) => a - b);
     const groups =
       template === 'report' && headings.size >= 2
         ? sectionsByHeading(rest, sentences, headings)
