@@ -188,6 +188,11 @@ describe.skipIf(missing !== null)(`web app in Chromium${missing ? ` (skipped: ${
     await page.waitForFunction(() => document.querySelectorAll('.uploads li').length === 2);
     await page.locator('.uploads li', { hasText: 'memo.txt' }).getByText(/1 new/).waitFor();
     await page.locator('.uploads li', { hasText: 'call.md' }).getByText(/1 new/).waitFor();
+    // Dated by the file's modification time, which the page sends with the upload.
+    const memo = (await (await fetch(`${server.url}/api/search?q=${encodeURIComponent('氧化镨钕')}`)).json()) as {
+      hits: { published_at: string | null }[];
+    };
+    expect(memo.hits[0]!.published_at).not.toBeNull();
     await page.screenshot({ path: join(SHOTS, 'sources-en.png'), fullPage: true });
 
     await page.goto(`${server.url}/search?q=${encodeURIComponent('稀土快讯')}&sort=newest`);

@@ -94,7 +94,8 @@ export const api = {
 export function uploadFile(file: File, onProgress: (fraction: number) => void): Promise<IngestOutcome> {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
-    const qs = new URLSearchParams({ name: file.name, modified: new Date(file.lastModified).toISOString() });
+    // modified: epoch milliseconds (the server dates the document by it).
+    const qs = new URLSearchParams({ name: file.name, modified: String(file.lastModified) });
     xhr.open('POST', `/api/files?${qs}`);
     xhr.setRequestHeader('content-type', 'application/octet-stream');
     xhr.upload.onprogress = (e) => {
