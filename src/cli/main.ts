@@ -262,12 +262,13 @@ async function cmdSummarize(args: string[], out: Out): Promise<number> {
       facets: false,
     });
     const bar = new ProgressBar();
+    const startedAt = Date.now();
     const started = performance.now();
     let done = 0;
     let failed = 0;
     const tokens = { prompt: 0, completion: 0, requests: 0 };
     // Bounded concurrency: as many documents at once as the model allows (one without a model).
-    const workers = ctx.llm ? Math.max(1, Number(process.env.LODESTONE_LLM_MAX_CONCURRENCY ?? 2)) : 1;
+    const workers = ctx.llm?.maxConcurrency ?? 1;
     for (let i = 0; i < raw.hits.length; i += 200) {
       const docs = [...(await ctx.store.getManyByRowid(raw.hits.slice(i, i + 200).map((h) => h.rowid))).values()];
       let next = 0;
@@ -300,7 +301,7 @@ async function cmdSummarize(args: string[], out: Out): Promise<number> {
     const cost =
       ctx.llm && prices.every((p) => Number.isFinite(p)) ? (tokens.prompt * prices[0]! + tokens.completion * prices[1]!) / 1e6 : null;
     await ctx.store.recordSummaryRun({
-      startedAt: Date.now() - Math.round(secs * 1000),
+      startedAt,
       finishedAt: Date.now(),
       scope: values.all ? 'all' : `query:${values.query}`,
       model: ctx.llm?.model ?? 'extractive',

@@ -25,6 +25,8 @@ export interface Completion {
 
 export interface LlmProvider {
   readonly model: string;
+  /** Requests it runs at once (callers size their work pools by it). */
+  readonly maxConcurrency: number;
   /**
    * One chat completion. With `jsonSchema` the endpoint is asked for JSON matching it
    * (`response_format`); an endpoint that rejects that is asked again with instructions only.
@@ -93,6 +95,7 @@ class Gate {
 
 export class OpenAiCompatibleProvider implements LlmProvider {
   readonly model: string;
+  readonly maxConcurrency: number;
   private readonly client: OpenAI;
   private readonly gate: Gate;
   /** Set once the endpoint refused `response_format`: later calls go without it. */
@@ -100,6 +103,7 @@ export class OpenAiCompatibleProvider implements LlmProvider {
 
   constructor(config: LlmConfig) {
     this.model = config.model;
+    this.maxConcurrency = config.maxConcurrency;
     this.client = new OpenAI({
       baseURL: config.baseURL,
       apiKey: config.apiKey,

@@ -45,8 +45,7 @@ export async function startFakeLlm(): Promise<FakeLlm> {
         res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: 'response_format is not supported' } }));
         return;
       }
-      steps.unshift({ status: 500 }); // should not happen: the client must retry without it
-      res.writeHead(500).end();
+      res.writeHead(500).end(); // the step expects a request with response_format
       return;
     }
     if ('status' in step) {

@@ -81,10 +81,6 @@ export class HotIndex {
     this.version = v;
   }
 
-  get size(): number {
-    return this.terms.size;
-  }
-
   has(term: string): boolean {
     return this.terms.has(term);
   }
@@ -103,6 +99,8 @@ export class HotIndex {
     this.refresh();
     if (this.terms.has(term)) return this.load(term, withPositions);
     const b = this.fromInstances(term);
+    // Promotion reads the occurrences again, inside its write transaction: a batch another
+    // connection commits in between must be in the list. It happens once per term.
     if (b.n >= this.threshold && this.promote([term])) return this.load(term, withPositions);
     return decodePostings([{ n: b.n, docs: b.docs.bytes(), pos: b.pos.bytes() }], withPositions);
   }
