@@ -14,6 +14,7 @@ import { openContext, userDictPath } from '../services/context.js';
 import { ingestTargets } from '../services/ingest.js';
 import { searchDocuments } from '../services/search.js';
 import { ProgressBar } from './progress.js';
+import { cmdWorkflow, WORKFLOW_USAGE } from './workflow.js';
 import { parseQuery } from '../search/query/parse.js';
 
 const USAGE = `lodestone — self-hosted research desk
@@ -31,6 +32,7 @@ Usage:
   lodestone serve [--data DIR] [--port N] [--host H] [--allow-private]
   lodestone dict add WORD... [--data DIR]     add words to the user dictionary (no reindex needed)
   lodestone stats [--data DIR] [--json]
+${WORKFLOW_USAGE.replace(/^/gm, '  ')}
 
 --data defaults to ./data (or LODESTONE_DATA).
 Query language: terms (AND), "phrases", OR, NOT / -term, ( ), title: source: type: lang: ticker:`;
@@ -64,6 +66,8 @@ export async function main(argv: string[], out: Out = stdio): Promise<number> {
         return await cmdServe(rest, out);
       case 'dict':
         return await cmdDict(rest, out);
+      case 'workflow':
+        return await cmdWorkflow(rest, out);
       case 'stats':
         return await cmdStats(rest, out);
       case undefined:
@@ -410,7 +414,7 @@ async function cmdServe(args: string[], out: Out): Promise<number> {
   const ctx = openContext({ ...(values.data ? { dataDir: values.data } : {}), allowPrivate: values['allow-private'] ?? false });
   const port = intArg(values.port ?? process.env.PORT, 'port', 8787);
   const host = values.host ?? process.env.LODESTONE_HOST ?? '127.0.0.1';
-  const server = await startServer(ctx, { port, host });
+  const server = await startServer(ctx, { port, host, scheduler: true, log: (m) => out.err(m) });
   out.log(`Lodestone is serving ${ctx.dataDir} at ${server.url}`);
   await new Promise<void>((resolve) => {
     const stop = () => resolve();

@@ -8,6 +8,7 @@ export const ERROR_CODES = {
   invalid_input: 422,
   not_found: 404,
   ambiguous_id: 409,
+  conflict: 409,
   fetch_blocked: 403,
   fetch_failed: 502,
   llm_failed: 502,

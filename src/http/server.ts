@@ -16,12 +16,15 @@ import type { AppContext } from '../services/context.js';
 import { clusterView, documentHighlights, documentView, resolveDocument } from '../services/documents.js';
 import { type IngestReport, ingestRecords, ingestTargets } from '../services/ingest.js';
 import { searchDocuments } from '../services/search.js';
+import { fetchSource } from '../services/sources.js';
 import { summarize, summaryStatus } from '../services/summaries.js';
 import { verifyText } from '../summaries/verify.js';
 import type { UpsertResult } from '../store/ports.js';
 import { openApiDocument } from './openapi.js';
 import { IngestUrl, PostDocuments, SearchQuery, VerifyRequest } from './schemas.js';
 import { registerWebApp } from './static.js';
+import { registerWorkflowRoutes } from './workflows.js';
+import { Scheduler } from '../workflows/scheduler.js';
 
 export const CSP =
   "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
@@ -46,7 +49,7 @@ function ingestBody(report: IngestReport, results: UpsertResult[]) {
   };
 }
 
-export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
+export async function buildServer(ctx: AppContext, scheduler: Scheduler | null = null): Promise<FastifyInstance> {
   const app = Fastify({ logger: false, bodyLimit: 32 * 1024 * 1024 });
   // Compressed responses (static files and JSON) when the client accepts them.
   await app.register(fastifyCompress, { threshold: 1024 });
@@ -176,21 +179,10 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
 
   app.post('/api/sources/url', async (req) => {
     const body = IngestUrl.parse(req.body);
-    const results: UpsertResult[] = [];
-    const report = await ingestTargets(ctx.store, [body.url], {
+    const { report, results } = await fetchSource(ctx.store, body.url, {
       ...(body.source ? { source: body.source } : {}),
       ...(body.type ? { type: body.type } : {}),
       allowPrivate: ctx.allowPrivate,
-      workers: 0,
-      onBatch: (r) => results.push(...r),
-    });
-    const stored = report.inserted + report.updated + report.unchanged;
-    await ctx.store.recordFetch({
-      url: body.url,
-      source: body.source ?? '',
-      at: Date.now(),
-      items: stored,
-      error: report.failed > 0 && stored === 0 ? (report.errors[0]?.reason ?? 'failed') : null,
     });
     return ingestBody(report, results);
   });
@@ -218,18 +210,35 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
 
   app.get('/api/stats', async () => ctx.store.stats());
 
+  registerWorkflowRoutes(app, ctx, async () => {
+    await scheduler?.reload();
+  });
+
   await registerWebApp(app);
   return app;
 }
 
-export async function startServer(ctx: AppContext, opts: { port: number; host: string }): Promise<RunningServer> {
-  const app = await buildServer(ctx);
+export async function startServer(
+  ctx: AppContext,
+  /** `scheduler` runs workflows on their schedules, retries webhooks and polls feeds (lodestone serve). */
+  opts: { port: number; host: string; scheduler?: boolean; tickMs?: number; log?: (msg: string) => void },
+): Promise<RunningServer> {
+  const scheduler = opts.scheduler ? new Scheduler(ctx, { ...(opts.tickMs ? { tickMs: opts.tickMs } : {}), ...(opts.log ? { log: opts.log } : {}) }) : null;
+  const app = await buildServer(ctx, scheduler);
   // Warm up before taking traffic: the in-memory columns and the segmenter's dictionary
   // load on first use, which would otherwise land on the first user's query.
   await searchDocuments(ctx.store, { q: '稀土出口管制', limit: 1, facets: false });
   await app.listen({ port: opts.port, host: opts.host });
+  await scheduler?.start();
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : opts.port;
   const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
-  return { app, url: `http://${host}:${port}`, close: () => app.close() };
+  return {
+    app,
+    url: `http://${host}:${port}`,
+    close: async () => {
+      await scheduler?.stop();
+      await app.close();
+    },
+  };
 }

@@ -1,7 +1,7 @@
 /**
  * The web app's static files (built by Vite into dist/web). Hashed assets are cached for a
  * year (`immutable`); the HTML shell is revalidated on every load so a new build shows at
- * once. Every app route (/, /search, /documents/ID, /sources) answers with the shell and the
+ * once. Every app route (/, /search, /documents/ID, /sources, /workflows/…) answers with the shell and the
  * app routes in the browser. Compression: gzip or brotli, negotiated (@fastify/compress).
  */
 import { existsSync } from 'node:fs';
@@ -21,7 +21,7 @@ export function webDir(): string | null {
   return null;
 }
 
-const APP_ROUTES = ['/', '/search', '/sources', '/documents/*'];
+const APP_ROUTES = ['/', '/search', '/sources', '/documents/*', '/workflows', '/workflows/:name', '/workflows/:name/runs/:run'];
 
 export async function registerWebApp(app: FastifyInstance): Promise<void> {
   const dir = webDir();

@@ -58,6 +58,8 @@ export interface IngestOptions {
   onBatch?: (results: UpsertResult[]) => void;
   /** Analysis worker threads (default: cores - 1; 0 analyzes on the calling thread). */
   workers?: number;
+  /** Told what each URL answered (kind, ETag, Last-Modified). */
+  onResponse?: ConnectorContext['onResponse'];
   /** Adjust each document before analysis (uploads use it to key documents by upload name). */
   rewrite?: (doc: DocumentInput) => DocumentInput;
 }
@@ -107,6 +109,7 @@ export async function ingestTargets(store: DocumentStore, targets: string[], opt
     fetch: { ...opts.fetch, allowPrivate: opts.allowPrivate ?? false },
     maxFileBytes: opts.maxFileBytes ?? 200 * 1024 * 1024,
     now: () => Date.now(),
+    ...(opts.onResponse ? { onResponse: opts.onResponse } : {}),
   };
   const batchSize = opts.batchSize ?? 2000;
   const chunkSize = 250;

@@ -21,6 +21,16 @@ export interface ConnectorContext {
   /** Largest non-streamed file read into memory (bytes). */
   maxFileBytes: number;
   now(): number;
+  /** Told what a URL answered: its kind and cache validators (feeds polled on schedules use them). */
+  onResponse?: (info: UrlResponse) => void;
+}
+
+export interface UrlResponse {
+  url: string;
+  status: number;
+  kind: 'feed' | 'page' | 'pdf' | 'unchanged';
+  etag: string | null;
+  lastModified: string | null;
 }
 
 export interface Connector {

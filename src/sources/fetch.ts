@@ -132,7 +132,12 @@ function contentTypeOf(headers: http.IncomingHttpHeaders): { type: string; chars
   return { type, charset: cs ? cs[1]! : null };
 }
 
-function once(url: URL, opts: FetchOptions, deadline: number): Promise<FetchResult> {
+interface RequestInit {
+  method: 'GET' | 'POST';
+  body?: Buffer;
+}
+
+function once(url: URL, opts: FetchOptions, deadline: number, init: RequestInit = { method: 'GET' }): Promise<FetchResult> {
   return new Promise((resolve, reject) => {
     const mod = url.protocol === 'https:' ? https : http;
     const remaining = deadline - Date.now();
@@ -140,7 +145,7 @@ function once(url: URL, opts: FetchOptions, deadline: number): Promise<FetchResu
     const req = mod.request(
       url,
       {
-        method: 'GET',
+        method: init.method,
         lookup: guardedLookup(opts.allowPrivate),
         headers: {
           'user-agent': 'Lodestone/0.1 (+self-hosted research desk)',
@@ -197,7 +202,7 @@ function once(url: URL, opts: FetchOptions, deadline: number): Promise<FetchResu
       reject(e instanceof LodestoneError ? e : new LodestoneError('fetch_failed', `${url.href}: ${e.message}`));
     });
     req.on('close', () => clearTimeout(timer));
-    req.end();
+    req.end(init.body);
   });
 }
 
@@ -213,9 +218,21 @@ export async function safeFetch(raw: string, options: Partial<FetchOptions> = {}
       url = checkUrl(new URL(res.headers.location, url).href, opts.allowPrivate);
       continue;
     }
+    // 304 answers a conditional request (If-None-Match / If-Modified-Since): nothing new.
+    if (res.status === 304 && (opts.headers?.['if-none-match'] || opts.headers?.['if-modified-since'])) return res;
     if (res.status < 200 || res.status >= 300) {
       throw new LodestoneError('fetch_failed', `${url.href} answered HTTP ${res.status}`);
     }
     return res;
   }
+}
+
+/**
+ * POST a body under the same rules (SSRF guard, deadline, answer size cap). Redirects are
+ * not followed and any status is returned, so the caller can log what the receiver said.
+ */
+export async function safePost(raw: string, body: Buffer, options: Partial<FetchOptions> = {}): Promise<FetchResult> {
+  const opts = { ...DEFAULT_FETCH_OPTIONS, maxBytes: 1024 * 1024, ...options };
+  const url = checkUrl(raw, opts.allowPrivate);
+  return once(url, opts, Date.now() + opts.timeoutMs, { method: 'POST', body });
 }

@@ -28,9 +28,17 @@ export const urlConnector: Connector = {
       return;
     }
     const host = new URL(res.url).hostname;
+    const header = (h: string | string[] | undefined) => (Array.isArray(h) ? (h[0] ?? null) : (h ?? null));
+    const tell = (kind: 'feed' | 'page' | 'pdf' | 'unchanged') =>
+      ctx.onResponse?.({ url: target, status: res.status, kind, etag: header(res.headers.etag), lastModified: header(res.headers['last-modified']) });
+    if (res.status === 304) {
+      tell('unchanged');
+      return;
+    }
     try {
       if (res.contentType === 'application/pdf' || res.body.subarray(0, 5).toString('latin1') === '%PDF-') {
         const { title, paragraphs } = await extractPdf(res.body);
+        tell('pdf');
         yield {
           kind: 'doc',
           location: target,
@@ -53,6 +61,7 @@ export const urlConnector: Connector = {
       }
       const { text, charset } = decodeBytes(res.body, res.charset);
       if (looksLikeFeed(text) || /(rss|atom)\+xml/.test(res.contentType)) {
+        tell('feed');
         yield* feedEntriesToEvents(parseFeed(text, res.url), target, ctx, host);
         return;
       }
@@ -61,6 +70,7 @@ export const urlConnector: Connector = {
         return;
       }
       const page = extractHtmlPage(text, res.url);
+      tell('page');
       if (page.paragraphs.length === 0) {
         yield { kind: 'error', location: target, reason: 'no article text found on the page' };
         return;

@@ -6,6 +6,7 @@
 import type { AnalyzedDocument } from '../analysis/analyzer.js';
 import type { ClusterInfo, StoredDocument } from '../core/types.js';
 import type { QueryNode } from '../search/query/ast.js';
+import type { Delivery, FeedPoll, RunItemRow, RunTrigger, Workflow, WorkflowRun, WorkflowSpec } from '../workflows/types.js';
 
 export type UpsertStatus = 'inserted' | 'updated' | 'unchanged';
 
@@ -18,6 +19,10 @@ export interface UpsertResult {
 }
 
 export interface SearchFilters {
+  /** Only documents stored after this internal id (ingest order; workflows' "new since"). */
+  afterRowid?: number;
+  /** Only documents stored up to and including this internal id. */
+  throughRowid?: number;
   /** Inclusive lower bound on published_at (epoch ms). */
   from?: number;
   /** Exclusive upper bound on published_at (epoch ms). */
@@ -149,7 +154,65 @@ export interface DocumentStore {
   getSummaryStatus(key: Omit<SummaryKey, 'template'>): Promise<SummaryStatus | null>;
   /** Record a summarization run (usage and cost). */
   recordSummaryRun(run: SummaryRun): Promise<void>;
+  /** Workflows, their runs, items, deliveries and feed polling state (same database). */
+  readonly workflows: WorkflowRepo;
   /** Index statistics BM25 uses: document count and average tokens per document. */
   indexStats(): Promise<{ documents: number; avgTokens: number }>;
   close(): Promise<void>;
+}
+
+export type BeginRun = { run: WorkflowRun; resumed: boolean } | { busy: WorkflowRun };
+
+export interface NewRunItem {
+  kind: RunItemRow['kind'];
+  docId: number;
+  docKey: string;
+  clusterId: number | null;
+  repeatOfRun: number | null;
+}
+
+/** Persistence of workflows (src/workflows). Every method commits on its own. */
+export interface WorkflowRepo {
+  create(spec: WorkflowSpec, startAfter: number, now: number): Promise<Workflow>;
+  update(id: number, spec: WorkflowSpec, now: number): Promise<Workflow>;
+  setPaused(id: number, paused: boolean, now: number): Promise<void>;
+  /** Delete a workflow with its runs, items, delivered-set and deliveries. */
+  remove(id: number): Promise<void>;
+  get(name: string): Promise<Workflow | null>;
+  list(): Promise<Workflow[]>;
+  /** Highest document id stored so far: documents are numbered in ingest order. */
+  maxDocId(): Promise<number>;
+  /** Highest document id stored before `at` (epoch ms), 0 when none. */
+  lastDocIdBefore(at: number): Promise<number>;
+  /**
+   * Start a run covering documents after the last done run, or take over the workflow's
+   * running run when `abandoned(run)` says its owner is gone. Atomic: of two concurrent
+   * callers one gets the run, the other `busy`.
+   */
+  beginRun(
+    workflow: Workflow,
+    opts: { trigger: RunTrigger; scheduledFor: number | null; owner: string; now: number; abandoned: (run: WorkflowRun) => boolean },
+  ): Promise<BeginRun>;
+  /** Store the run's selection and mark its documents delivered for this workflow, in one transaction. */
+  recordSelection(run: WorkflowRun, items: NewRunItem[], seenKeys: string[], matched: number, capped: number): Promise<void>;
+  items(runId: number): Promise<RunItemRow[]>;
+  setItemSummary(runId: number, pos: number, state: RunItemRow['summaryState'], error: string | null): Promise<void>;
+  heartbeat(runId: number, now: number): Promise<void>;
+  /** Close a run; a done run queues one pending delivery per target in the same transaction. */
+  finishRun(runId: number, status: 'done' | 'failed', reason: string | null, brief: string | null, now: number, targets: string[]): Promise<void>;
+  runs(workflowId: number, limit: number): Promise<WorkflowRun[]>;
+  run(runId: number): Promise<WorkflowRun | null>;
+  lastDone(workflowId: number): Promise<WorkflowRun | null>;
+  /** Which of `keys` this workflow delivered before. */
+  seen(workflowId: number, keys: string[]): Promise<Set<string>>;
+  /** Keys of the documents in a duplicate cluster. */
+  clusterKeys(clusterId: number): Promise<string[]>;
+  /** Items of the workflow's latest done runs, newest run first (Atom feed). */
+  recentItems(workflowId: number, limit: number): Promise<(RunItemRow & { runId: number; finishedAt: number })[]>;
+  deliveries(workflowId: number, limit: number): Promise<Delivery[]>;
+  dueDeliveries(now: number, workflowId?: number): Promise<Delivery[]>;
+  updateDelivery(d: Delivery): Promise<void>;
+  /** Feeds the user added by URL, with their polling state. */
+  feeds(): Promise<FeedPoll[]>;
+  updateFeed(url: string, patch: Partial<Pick<FeedPoll, 'schedule' | 'etag' | 'lastModified' | 'failures' | 'nextPollAt'>> & { kind?: 'feed' | 'page' }): Promise<void>;
 }

@@ -92,7 +92,7 @@ export function splitSentences(text: string): string[] {
   return merged;
 }
 
-function documentSentences(d: StoredDocument): Sentence[] {
+export function documentSentences(d: StoredDocument): Sentence[] {
   const out: Sentence[] = [];
   for (const p of d.paragraphs) {
     for (const text of splitSentences(p.text)) {
@@ -103,9 +103,9 @@ function documentSentences(d: StoredDocument): Sentence[] {
   return out;
 }
 
-type Vec = Map<string, number>;
+export type Vec = Map<string, number>;
 
-function termVectors(sentences: Sentence[]): Vec[] {
+export function termVectors(sentences: Sentence[]): Vec[] {
   const tfs = sentences.map((s) => {
     const m = new Map<string, number>();
     for (const t of tokenize(s.text)) if (t.kind !== 'unigram') m.set(t.term, (m.get(t.term) ?? 0) + 1);
@@ -128,7 +128,7 @@ function termVectors(sentences: Sentence[]): Vec[] {
   });
 }
 
-function cosine(a: Vec, b: Vec): number {
+export function cosine(a: Vec, b: Vec): number {
   if (a.size > b.size) [a, b] = [b, a];
   let s = 0;
   for (const [t, w] of a) {
@@ -227,7 +227,7 @@ function sentenceKeywords(text: string, zh: boolean, docFreq: Map<string, number
 }
 
 /** Group points (sentence indexes, in document order) into themes labelled by a shared keyword. */
-function themes(points: number[], sentences: Sentence[], zh: boolean, maxGroups: number): { label: string; members: number[] }[] {
+export function themes(points: number[], sentences: Sentence[], zh: boolean, maxGroups: number): { label: string; members: number[] }[] {
   if (points.length === 0) return [];
   const docFreq = new Map<string, number>();
   if (!zh) {

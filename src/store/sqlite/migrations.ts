@@ -121,4 +121,77 @@ export const MIGRATIONS: string[] = [
     PRIMARY KEY (content_hash, model, lang)
   ) WITHOUT ROWID;
   `,
+  // 7: workflows (tracked topics), their runs and items, what each workflow already
+  // delivered, webhook deliveries; feeds polled on schedules with conditional requests.
+  `
+  CREATE TABLE workflows (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    name TEXT NOT NULL UNIQUE,
+    spec TEXT NOT NULL,             -- JSON WorkflowSpec (query, filters, language, schedule, options)
+    paused INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    start_after INTEGER NOT NULL    -- the first run takes documents with id > this
+  );
+  CREATE TABLE workflow_runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    workflow_id INTEGER NOT NULL,
+    trigger TEXT NOT NULL,          -- manual | schedule | catch-up | api
+    scheduled_for INTEGER,          -- the cron slot a scheduled run serves
+    status TEXT NOT NULL,           -- running | done | failed
+    reason TEXT,
+    from_doc INTEGER NOT NULL,      -- documents with from_doc < id <= to_doc (ingest order)
+    to_doc INTEGER NOT NULL,
+    selected INTEGER NOT NULL DEFAULT 0,
+    matched INTEGER NOT NULL DEFAULT 0,
+    capped INTEGER NOT NULL DEFAULT 0,
+    owner TEXT NOT NULL,            -- host:pid of the process running it
+    started_at INTEGER NOT NULL,
+    heartbeat_at INTEGER NOT NULL,
+    finished_at INTEGER,
+    brief TEXT                      -- JSON topic brief, when asked for
+  );
+  CREATE INDEX workflow_runs_workflow ON workflow_runs(workflow_id, id);
+  -- At most one running run per workflow: two triggers at once cannot make two runs.
+  CREATE UNIQUE INDEX workflow_runs_running ON workflow_runs(workflow_id) WHERE status = 'running';
+  CREATE TABLE workflow_items (
+    run_id INTEGER NOT NULL,
+    pos INTEGER NOT NULL,
+    kind TEXT NOT NULL,             -- item | repeat (a new copy of a story delivered before)
+    doc_id INTEGER NOT NULL,
+    doc_key TEXT NOT NULL,
+    cluster_id INTEGER,
+    repeat_of_run INTEGER,
+    summary_state TEXT NOT NULL,    -- none | done | failed
+    summary_error TEXT,
+    PRIMARY KEY (run_id, pos)
+  ) WITHOUT ROWID;
+  CREATE TABLE workflow_seen (
+    workflow_id INTEGER NOT NULL,
+    doc_key TEXT NOT NULL,
+    run_id INTEGER NOT NULL,
+    PRIMARY KEY (workflow_id, doc_key)
+  ) WITHOUT ROWID;
+  CREATE TABLE deliveries (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    workflow_id INTEGER NOT NULL,
+    run_id INTEGER NOT NULL,
+    target TEXT NOT NULL,
+    status TEXT NOT NULL,           -- pending | delivered | failed
+    attempts INTEGER NOT NULL DEFAULT 0,
+    last_status INTEGER,
+    last_error TEXT,
+    next_attempt_at INTEGER,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+  CREATE INDEX deliveries_workflow ON deliveries(workflow_id, id);
+  CREATE INDEX deliveries_pending ON deliveries(next_attempt_at) WHERE status = 'pending';
+  ALTER TABLE fetches ADD COLUMN kind TEXT;            -- feed | page (NULL: unknown, before 7)
+  ALTER TABLE fetches ADD COLUMN schedule TEXT;        -- cron expression for polling feeds
+  ALTER TABLE fetches ADD COLUMN etag TEXT;
+  ALTER TABLE fetches ADD COLUMN last_modified TEXT;
+  ALTER TABLE fetches ADD COLUMN failures INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE fetches ADD COLUMN next_poll_at INTEGER; -- set after a failure: back-off
+  `,
 ];

@@ -256,7 +256,13 @@ export class SqliteSearcher {
     // can match. Feeds are mostly ingested in publication order, so this narrows the scan to
     // the range's stretch of the index; the columns below still check every date exactly.
     const dated = f.from !== undefined || f.to !== undefined;
-    const range = dated ? cols.rowidRange(f.from, f.to) : undefined;
+    let range = dated ? cols.rowidRange(f.from, f.to) : undefined;
+    // Ingest-order bounds (workflows' "stored since the last run") narrow the same range.
+    if (range !== null && (f.afterRowid !== undefined || f.throughRowid !== undefined)) {
+      const lo = Math.max(range?.lo ?? 1, (f.afterRowid ?? 0) + 1);
+      const hi = Math.min(range?.hi ?? cols.maxRowid, f.throughRowid ?? cols.maxRowid);
+      range = lo <= hi ? { lo, hi } : null;
+    }
     // Split the top-level conjunction: text conjuncts become sets, the rest predicates.
     const conj = req.query === null ? [] : req.query.kind === 'and' ? req.query.children : [req.query];
     const byScoreWanted = req.sort === 'relevance';

@@ -31,6 +31,7 @@ import { type HotBatch, HotIndex } from './hot.js';
 import { MIGRATIONS } from './migrations.js';
 import { SqliteSearcher } from './search.js';
 
+import { SqliteWorkflowRepo } from './workflows.js';
 export { BODY_WEIGHT, TITLE_WEIGHT } from './search.js';
 /**
  * Bounds for template-heavy corpora, where one band key can be shared by thousands of
@@ -90,6 +91,7 @@ export class SqliteStore implements DocumentStore {
   private readonly st: ReturnType<SqliteStore['prepare']>;
   private readonly searcher: SqliteSearcher;
   private readonly hot: HotIndex;
+  readonly workflows: SqliteWorkflowRepo;
 
   private constructor(db: Database.Database, options: SqliteStoreOptions) {
     this.db = db;
@@ -99,6 +101,7 @@ export class SqliteStore implements DocumentStore {
     const readonly = options.readonly ?? false;
     this.hot = new HotIndex(db, readonly ? 0 : (options.hotThreshold ?? HOT_THRESHOLD), !readonly);
     this.searcher = new SqliteSearcher(db, this.columns, this.hot);
+    this.workflows = new SqliteWorkflowRepo(db);
   }
 
   /** Open (creating if needed) the database in `dir`, applying pending migrations. */

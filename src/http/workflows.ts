@@ -1,0 +1,139 @@
+/**
+ * Workflow routes: CRUD, live preview, run now, run history, digests (JSON, Markdown,
+ * HTML), deliveries, and the Atom feed at /workflows/NAME/feed.atom.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { LodestoneError } from '../core/errors.js';
+import { toIso } from '../core/time.js';
+import type { AppContext } from '../services/context.js';
+import { atomEntries, digestAtom, digestHtml, digestMarkdown } from '../workflows/digest.js';
+import { getWorkflow } from '../workflows/run.js';
+import {
+  createWorkflow,
+  deleteWorkflow,
+  previewWorkflow,
+  runDigest,
+  runNow,
+  runView,
+  updateWorkflow,
+  workflowView,
+} from '../workflows/service.js';
+import type { Delivery } from '../workflows/types.js';
+
+export const WorkflowBody = z
+  .object({
+    name: z.string().optional(),
+    query: z.string().optional(),
+    filters: z
+      .object({ type: z.array(z.string()).optional(), source: z.array(z.string()).optional(), lang: z.array(z.string()).optional() })
+      .optional(),
+    lang: z.enum(['en', 'zh', '']).nullable().optional(),
+    schedule: z.string().nullable().optional(),
+    tz: z.string().optional(),
+    summarize: z.boolean().optional(),
+    brief: z.boolean().optional(),
+    webhook: z.string().nullable().optional(),
+    webhook_secret: z.string().optional(),
+    max_items: z.number().int().optional(),
+    refresh_feeds: z.boolean().optional(),
+    paused: z.boolean().optional(),
+  })
+  .strict();
+
+function base(req: FastifyRequest): string {
+  return `${req.protocol}://${req.headers.host ?? 'localhost'}`;
+}
+
+function deliveryView(d: Delivery) {
+  return {
+    id: d.id,
+    run_id: d.runId,
+    target: d.target,
+    status: d.status,
+    attempts: d.attempts,
+    last_status: d.lastStatus,
+    last_error: d.lastError,
+    next_attempt_at: toIso(d.nextAttemptAt),
+    created_at: toIso(d.createdAt),
+    updated_at: toIso(d.updatedAt),
+  };
+}
+
+function runIdParam(raw: string): number {
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new LodestoneError('bad_request', `run id must be a positive integer, not ${JSON.stringify(raw)}`);
+  return n;
+}
+
+/** `onChange` lets the scheduler re-read workflows after an edit. */
+export function registerWorkflowRoutes(app: FastifyInstance, ctx: AppContext, onChange: () => Promise<void> = async () => {}): void {
+  app.get('/api/workflows', async () => ({
+    workflows: await Promise.all((await ctx.store.workflows.list()).map((w) => workflowView(ctx, w))),
+  }));
+
+  app.post('/api/workflows', async (req, reply) => {
+    const body = WorkflowBody.parse(req.body ?? {});
+    const { paused, ...input } = body;
+    let wf = await createWorkflow(ctx, input);
+    if (paused) wf = await updateWorkflow(ctx, wf.name, { paused: true });
+    await onChange();
+    return reply.status(201).send(await workflowView(ctx, wf, true));
+  });
+
+  app.post('/api/workflows/preview', async (req) => previewWorkflow(ctx, WorkflowBody.parse(req.body ?? {})));
+
+  app.get<{ Params: { name: string } }>('/api/workflows/:name', async (req) =>
+    workflowView(ctx, await getWorkflow(ctx.store, req.params.name), true),
+  );
+
+  app.patch<{ Params: { name: string } }>('/api/workflows/:name', async (req) => {
+    const wf = await updateWorkflow(ctx, req.params.name, WorkflowBody.parse(req.body ?? {}));
+    await onChange();
+    return workflowView(ctx, wf, true);
+  });
+
+  app.delete<{ Params: { name: string } }>('/api/workflows/:name', async (req) => {
+    await deleteWorkflow(ctx, req.params.name);
+    await onChange();
+    return { deleted: req.params.name };
+  });
+
+  app.post<{ Params: { name: string } }>('/api/workflows/:name/run', async (req) =>
+    runNow(ctx, req.params.name, { trigger: 'api', deliver: 'background' }),
+  );
+
+  app.get<{ Params: { name: string }; Querystring: { limit?: string } }>('/api/workflows/:name/runs', async (req) => {
+    const wf = await getWorkflow(ctx.store, req.params.name);
+    const limit = Math.min(200, Math.max(1, Number(req.query.limit ?? '50') || 50));
+    return { workflow: wf.name, runs: await Promise.all((await ctx.store.workflows.runs(wf.id, limit)).map((r) => runView(ctx, r))) };
+  });
+
+  app.get<{ Params: { name: string; run_id: string } }>('/api/workflows/:name/runs/:run_id', async (req) => {
+    return (await runDigest(ctx, req.params.name, runIdParam(req.params.run_id))).digest;
+  });
+
+  app.get<{ Params: { name: string; run_id: string } }>('/api/workflows/:name/runs/:run_id/digest.md', async (req, reply) => {
+    const { wf, digest } = await runDigest(ctx, req.params.name, runIdParam(req.params.run_id));
+    return reply.type('text/markdown; charset=utf-8').send(digestMarkdown(digest, wf.tz, base(req)));
+  });
+
+  app.get<{ Params: { name: string; run_id: string } }>('/api/workflows/:name/runs/:run_id/digest.html', async (req, reply) => {
+    const { wf, digest } = await runDigest(ctx, req.params.name, runIdParam(req.params.run_id));
+    return reply.type('text/html; charset=utf-8').send(digestHtml(digest, wf.tz, base(req)));
+  });
+
+  app.get<{ Params: { name: string } }>('/api/workflows/:name/deliveries', async (req) => {
+    const wf = await getWorkflow(ctx.store, req.params.name);
+    return { deliveries: (await ctx.store.workflows.deliveries(wf.id, 100)).map(deliveryView) };
+  });
+
+  app.get<{ Params: { name: string } }>('/workflows/:name/feed.atom', async (req, reply) => {
+    const wf = await getWorkflow(ctx.store, req.params.name);
+    const entries = await atomEntries(ctx, wf, 100);
+    return reply
+      .type('application/atom+xml; charset=utf-8')
+      .header('cache-control', 'no-cache')
+      .send(digestAtom(wf, entries, base(req), wf.tz));
+  });
+}

@@ -1,0 +1,389 @@
+/**
+ * SQLite persistence of workflows (WorkflowRepo). Lives in the documents' database so a
+ * run's selection, its delivered-set and the documents it points at share one file and
+ * one transaction boundary.
+ */
+import type Database from 'better-sqlite3';
+import { LodestoneError } from '../../core/errors.js';
+import type { Delivery, FeedPoll, RunItemRow, Workflow, WorkflowRun, WorkflowSpec } from '../../workflows/types.js';
+import type { BeginRun, NewRunItem, WorkflowRepo } from '../ports.js';
+
+interface WorkflowRow {
+  id: number;
+  name: string;
+  spec: string;
+  paused: number;
+  created_at: number;
+  updated_at: number;
+  start_after: number;
+}
+
+interface RunRow {
+  id: number;
+  workflow_id: number;
+  trigger: WorkflowRun['trigger'];
+  scheduled_for: number | null;
+  status: WorkflowRun['status'];
+  reason: string | null;
+  from_doc: number;
+  to_doc: number;
+  selected: number;
+  matched: number;
+  capped: number;
+  owner: string;
+  started_at: number;
+  heartbeat_at: number;
+  finished_at: number | null;
+  brief: string | null;
+}
+
+interface ItemRow {
+  run_id: number;
+  pos: number;
+  kind: RunItemRow['kind'];
+  doc_id: number;
+  doc_key: string;
+  cluster_id: number | null;
+  repeat_of_run: number | null;
+  summary_state: RunItemRow['summaryState'];
+  summary_error: string | null;
+}
+
+interface DeliveryRow {
+  id: number;
+  workflow_id: number;
+  run_id: number;
+  target: string;
+  status: Delivery['status'];
+  attempts: number;
+  last_status: number | null;
+  last_error: string | null;
+  next_attempt_at: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+function toWorkflow(r: WorkflowRow): Workflow {
+  const spec = JSON.parse(r.spec) as Omit<WorkflowSpec, 'name'>;
+  return { ...spec, name: r.name, id: r.id, paused: r.paused === 1, createdAt: r.created_at, updatedAt: r.updated_at, startAfter: r.start_after };
+}
+
+function toRun(r: RunRow): WorkflowRun {
+  return {
+    id: r.id,
+    workflowId: r.workflow_id,
+    trigger: r.trigger,
+    scheduledFor: r.scheduled_for,
+    status: r.status,
+    reason: r.reason,
+    fromDoc: r.from_doc,
+    toDoc: r.to_doc,
+    selected: r.selected === 1,
+    matched: r.matched,
+    capped: r.capped,
+    owner: r.owner,
+    startedAt: r.started_at,
+    heartbeatAt: r.heartbeat_at,
+    finishedAt: r.finished_at,
+    brief: r.brief,
+  };
+}
+
+function toItem(r: ItemRow): RunItemRow {
+  return {
+    pos: r.pos,
+    kind: r.kind,
+    docId: r.doc_id,
+    docKey: r.doc_key,
+    clusterId: r.cluster_id,
+    repeatOfRun: r.repeat_of_run,
+    summaryState: r.summary_state,
+    summaryError: r.summary_error,
+  };
+}
+
+function toDelivery(r: DeliveryRow): Delivery {
+  return {
+    id: r.id,
+    workflowId: r.workflow_id,
+    runId: r.run_id,
+    target: r.target,
+    status: r.status,
+    attempts: r.attempts,
+    lastStatus: r.last_status,
+    lastError: r.last_error,
+    nextAttemptAt: r.next_attempt_at,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+}
+
+function specJson(spec: WorkflowSpec): string {
+  const { name: _name, ...rest } = spec;
+  return JSON.stringify(rest);
+}
+
+export class SqliteWorkflowRepo implements WorkflowRepo {
+  constructor(private readonly db: Database.Database) {}
+
+  async create(spec: WorkflowSpec, startAfter: number, now: number): Promise<Workflow> {
+    try {
+      this.db
+        .prepare('INSERT INTO workflows (name, spec, paused, created_at, updated_at, start_after) VALUES (?, ?, 0, ?, ?, ?)')
+        .run(spec.name, specJson(spec), now, now, startAfter);
+    } catch (err) {
+      if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') {
+        throw new LodestoneError('conflict', `a workflow named "${spec.name}" already exists`);
+      }
+      throw err;
+    }
+    return (await this.get(spec.name))!;
+  }
+
+  async update(id: number, spec: WorkflowSpec, now: number): Promise<Workflow> {
+    try {
+      this.db.prepare('UPDATE workflows SET name = ?, spec = ?, updated_at = ? WHERE id = ?').run(spec.name, specJson(spec), now, id);
+    } catch (err) {
+      if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') {
+        throw new LodestoneError('conflict', `a workflow named "${spec.name}" already exists`);
+      }
+      throw err;
+    }
+    return (await this.get(spec.name))!;
+  }
+
+  async setPaused(id: number, paused: boolean, now: number): Promise<void> {
+    this.db.prepare('UPDATE workflows SET paused = ?, updated_at = ? WHERE id = ?').run(paused ? 1 : 0, now, id);
+  }
+
+  async remove(id: number): Promise<void> {
+    this.db.transaction(() => {
+      this.db.prepare('DELETE FROM workflow_items WHERE run_id IN (SELECT id FROM workflow_runs WHERE workflow_id = ?)').run(id);
+      this.db.prepare('DELETE FROM workflow_runs WHERE workflow_id = ?').run(id);
+      this.db.prepare('DELETE FROM workflow_seen WHERE workflow_id = ?').run(id);
+      this.db.prepare('DELETE FROM deliveries WHERE workflow_id = ?').run(id);
+      this.db.prepare('DELETE FROM workflows WHERE id = ?').run(id);
+    })();
+  }
+
+  async get(name: string): Promise<Workflow | null> {
+    const r = this.db.prepare('SELECT * FROM workflows WHERE name = ?').get(name) as WorkflowRow | undefined;
+    return r ? toWorkflow(r) : null;
+  }
+
+  async list(): Promise<Workflow[]> {
+    return (this.db.prepare('SELECT * FROM workflows ORDER BY name').all() as WorkflowRow[]).map(toWorkflow);
+  }
+
+  async maxDocId(): Promise<number> {
+    // AUTOINCREMENT keeps the highest id ever handed out in sqlite_sequence, even after deletes.
+    const seq = this.db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'documents'").pluck().get() as number | undefined;
+    return seq ?? 0;
+  }
+
+  async lastDocIdBefore(at: number): Promise<number> {
+    return (this.db.prepare('SELECT max(id) FROM documents WHERE ingested_at < ?').pluck().get(at) as number | null) ?? 0;
+  }
+
+  async beginRun(
+    wf: Workflow,
+    opts: { trigger: WorkflowRun['trigger']; scheduledFor: number | null; owner: string; now: number; abandoned: (run: WorkflowRun) => boolean },
+  ): Promise<BeginRun> {
+    // IMMEDIATE: the read of the running run and the insert happen under the write lock, so
+    // another process cannot slip a second run in between; the partial unique index is the
+    // backstop.
+    const begin = this.db.transaction((): BeginRun => {
+      const running = this.db.prepare("SELECT * FROM workflow_runs WHERE workflow_id = ? AND status = 'running'").get(wf.id) as
+        | RunRow
+        | undefined;
+      if (running) {
+        const run = toRun(running);
+        if (!opts.abandoned(run)) return { busy: run };
+        this.db.prepare('UPDATE workflow_runs SET owner = ?, heartbeat_at = ? WHERE id = ?').run(opts.owner, opts.now, run.id);
+        return { run: { ...run, owner: opts.owner, heartbeatAt: opts.now }, resumed: true };
+      }
+      const last = this.db
+        .prepare("SELECT to_doc FROM workflow_runs WHERE workflow_id = ? AND status = 'done' ORDER BY id DESC LIMIT 1")
+        .pluck()
+        .get(wf.id) as number | undefined;
+      const seq = (this.db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'documents'").pluck().get() as number | undefined) ?? 0;
+      const from = last ?? wf.startAfter;
+      const info = this.db
+        .prepare(
+          `INSERT INTO workflow_runs (workflow_id, trigger, scheduled_for, status, from_doc, to_doc, owner, started_at, heartbeat_at)
+           VALUES (?, ?, ?, 'running', ?, ?, ?, ?, ?)`,
+        )
+        .run(wf.id, opts.trigger, opts.scheduledFor, from, Math.max(from, seq), opts.owner, opts.now, opts.now);
+      const row = this.db.prepare('SELECT * FROM workflow_runs WHERE id = ?').get(info.lastInsertRowid) as RunRow;
+      return { run: toRun(row), resumed: false };
+    });
+    return begin.immediate();
+  }
+
+  async recordSelection(run: WorkflowRun, items: NewRunItem[], seenKeys: string[], matched: number, capped: number): Promise<void> {
+    this.db.transaction(() => {
+      const ins = this.db.prepare(
+        `INSERT OR REPLACE INTO workflow_items (run_id, pos, kind, doc_id, doc_key, cluster_id, repeat_of_run, summary_state, summary_error)
+         VALUES (?, ?, ?, ?, ?, ?, ?, 'none', NULL)`,
+      );
+      items.forEach((it, i) => {
+        ins.run(run.id, i + 1, it.kind, it.docId, it.docKey, it.clusterId, it.repeatOfRun);
+      });
+      // A key last claimed by a failed run is claimed again by this one.
+      const seen = this.db.prepare(
+        `INSERT INTO workflow_seen (workflow_id, doc_key, run_id) VALUES (?, ?, ?)
+         ON CONFLICT DO UPDATE SET run_id = excluded.run_id
+         WHERE (SELECT status FROM workflow_runs WHERE id = workflow_seen.run_id) = 'failed'`,
+      );
+      for (const k of seenKeys) seen.run(run.workflowId, k, run.id);
+      this.db.prepare('UPDATE workflow_runs SET selected = 1, matched = ?, capped = ? WHERE id = ?').run(matched, capped, run.id);
+    })();
+  }
+
+  async items(runId: number): Promise<RunItemRow[]> {
+    return (this.db.prepare('SELECT * FROM workflow_items WHERE run_id = ? ORDER BY pos').all(runId) as ItemRow[]).map(toItem);
+  }
+
+  async setItemSummary(runId: number, pos: number, state: RunItemRow['summaryState'], error: string | null): Promise<void> {
+    this.db.prepare('UPDATE workflow_items SET summary_state = ?, summary_error = ? WHERE run_id = ? AND pos = ?').run(state, error, runId, pos);
+  }
+
+  async heartbeat(runId: number, now: number): Promise<void> {
+    this.db.prepare('UPDATE workflow_runs SET heartbeat_at = ? WHERE id = ?').run(now, runId);
+  }
+
+  async finishRun(runId: number, status: 'done' | 'failed', reason: string | null, brief: string | null, now: number, targets: string[]): Promise<void> {
+    this.db.transaction(() => {
+      this.db
+        .prepare('UPDATE workflow_runs SET status = ?, reason = ?, brief = ?, finished_at = ?, heartbeat_at = ? WHERE id = ?')
+        .run(status, reason, brief, now, now, runId);
+      if (status !== 'done') return;
+      const wf = this.db.prepare('SELECT workflow_id FROM workflow_runs WHERE id = ?').pluck().get(runId) as number;
+      const ins = this.db.prepare(
+        `INSERT INTO deliveries (workflow_id, run_id, target, status, attempts, next_attempt_at, created_at, updated_at)
+         VALUES (?, ?, ?, 'pending', 0, ?, ?, ?)`,
+      );
+      for (const t of targets) ins.run(wf, runId, t, now, now, now);
+    })();
+  }
+
+  async runs(workflowId: number, limit: number): Promise<WorkflowRun[]> {
+    return (this.db.prepare('SELECT * FROM workflow_runs WHERE workflow_id = ? ORDER BY id DESC LIMIT ?').all(workflowId, limit) as RunRow[]).map(
+      toRun,
+    );
+  }
+
+  async run(runId: number): Promise<WorkflowRun | null> {
+    const r = this.db.prepare('SELECT * FROM workflow_runs WHERE id = ?').get(runId) as RunRow | undefined;
+    return r ? toRun(r) : null;
+  }
+
+  async lastDone(workflowId: number): Promise<WorkflowRun | null> {
+    const r = this.db
+      .prepare("SELECT * FROM workflow_runs WHERE workflow_id = ? AND status = 'done' ORDER BY id DESC LIMIT 1")
+      .get(workflowId) as RunRow | undefined;
+    return r ? toRun(r) : null;
+  }
+
+  async seen(workflowId: number, keys: string[]): Promise<Set<string>> {
+    // A failed run delivered nothing: what it selected does not count.
+    const out = new Set<string>();
+    const q = this.db
+      .prepare(
+        `SELECT 1 FROM workflow_seen s JOIN workflow_runs r ON r.id = s.run_id
+         WHERE s.workflow_id = ? AND s.doc_key = ? AND r.status <> 'failed'`,
+      )
+      .pluck();
+    for (const k of keys) if (q.get(workflowId, k) !== undefined) out.add(k);
+    return out;
+  }
+
+  async clusterKeys(clusterId: number): Promise<string[]> {
+    return this.db.prepare('SELECT key FROM documents WHERE cluster_id = ?').pluck().all(clusterId) as string[];
+  }
+
+  async recentItems(workflowId: number, limit: number): Promise<(RunItemRow & { runId: number; finishedAt: number })[]> {
+    const rows = this.db
+      .prepare(
+        `SELECT i.*, r.finished_at FROM workflow_items i JOIN workflow_runs r ON r.id = i.run_id
+         WHERE r.workflow_id = ? AND r.status = 'done' AND i.kind = 'item'
+         ORDER BY r.id DESC, i.pos LIMIT ?`,
+      )
+      .all(workflowId, limit) as (ItemRow & { finished_at: number })[];
+    return rows.map((r) => ({ ...toItem(r), runId: r.run_id, finishedAt: r.finished_at }));
+  }
+
+  async deliveries(workflowId: number, limit: number): Promise<Delivery[]> {
+    return (this.db.prepare('SELECT * FROM deliveries WHERE workflow_id = ? ORDER BY id DESC LIMIT ?').all(workflowId, limit) as DeliveryRow[]).map(
+      toDelivery,
+    );
+  }
+
+  async dueDeliveries(now: number, workflowId?: number): Promise<Delivery[]> {
+    const rows =
+      workflowId === undefined
+        ? this.db.prepare("SELECT * FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at").all(now)
+        : this.db
+            .prepare("SELECT * FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ? AND workflow_id = ? ORDER BY next_attempt_at")
+            .all(now, workflowId);
+    return (rows as DeliveryRow[]).map(toDelivery);
+  }
+
+  async updateDelivery(d: Delivery): Promise<void> {
+    this.db
+      .prepare(
+        'UPDATE deliveries SET status = ?, attempts = ?, last_status = ?, last_error = ?, next_attempt_at = ?, updated_at = ? WHERE id = ?',
+      )
+      .run(d.status, d.attempts, d.lastStatus, d.lastError, d.nextAttemptAt, d.updatedAt, d.id);
+  }
+
+  async feeds(): Promise<FeedPoll[]> {
+    const rows = this.db
+      .prepare("SELECT url, source, schedule, etag, last_modified, failures, next_poll_at, last_fetch_at, last_error FROM fetches WHERE kind = 'feed'")
+      .all() as {
+      url: string;
+      source: string;
+      schedule: string | null;
+      etag: string | null;
+      last_modified: string | null;
+      failures: number;
+      next_poll_at: number | null;
+      last_fetch_at: number;
+      last_error: string | null;
+    }[];
+    return rows.map((r) => ({
+      url: r.url,
+      source: r.source,
+      schedule: r.schedule,
+      etag: r.etag,
+      lastModified: r.last_modified,
+      failures: r.failures,
+      nextPollAt: r.next_poll_at,
+      lastFetchAt: r.last_fetch_at,
+      lastError: r.last_error,
+    }));
+  }
+
+  async updateFeed(
+    url: string,
+    patch: Partial<Pick<FeedPoll, 'schedule' | 'etag' | 'lastModified' | 'failures' | 'nextPollAt'>> & { kind?: 'feed' | 'page' },
+  ): Promise<void> {
+    const cols: Record<string, string> = {
+      schedule: 'schedule',
+      etag: 'etag',
+      lastModified: 'last_modified',
+      failures: 'failures',
+      nextPollAt: 'next_poll_at',
+      kind: 'kind',
+    };
+    const sets: string[] = [];
+    const args: unknown[] = [];
+    for (const [k, v] of Object.entries(patch)) {
+      if (v === undefined || !(k in cols)) continue;
+      sets.push(`${cols[k]} = ?`);
+      args.push(v);
+    }
+    if (sets.length === 0) return;
+    this.db.prepare(`UPDATE fetches SET ${sets.join(', ')} WHERE url = ?`).run(...args, url);
+  }
+}

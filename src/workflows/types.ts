@@ -1,0 +1,98 @@
+/**
+ * Workflows: tracked topics that run on a schedule and deliver digests. Domain types only;
+ * persistence is behind WorkflowRepo (src/store/ports.ts).
+ */
+
+export interface WebhookTarget {
+  url: string;
+  /** HMAC-SHA256 key for the X-Lodestone-Signature header (generated when not given). */
+  secret: string;
+}
+
+export interface WorkflowSpec {
+  name: string;
+  /** Full query language (src/search/query). */
+  query: string;
+  filters: { type?: string[]; source?: string[]; lang?: string[] };
+  /** Output language of summaries and the brief; null: each document's own. */
+  lang: 'en' | 'zh' | null;
+  /** Five- or six-field cron expression, or null for manual runs only. */
+  schedule: string | null;
+  /** IANA time zone the schedule is read in. */
+  tz: string;
+  summarize: boolean;
+  brief: boolean;
+  webhook: WebhookTarget | null;
+  /** Most items one run delivers; the rest are counted and reported as capped. */
+  maxItems: number;
+  /** Poll the feeds the workflow depends on (its source filter, or every feed) before selecting. */
+  refreshFeeds: boolean;
+}
+
+export interface Workflow extends WorkflowSpec {
+  id: number;
+  paused: boolean;
+  createdAt: number;
+  updatedAt: number;
+  /** The first run takes documents stored after this document id. */
+  startAfter: number;
+}
+
+export type RunStatus = 'running' | 'done' | 'failed';
+export type RunTrigger = 'manual' | 'schedule' | 'catch-up' | 'api';
+
+export interface WorkflowRun {
+  id: number;
+  workflowId: number;
+  trigger: RunTrigger;
+  scheduledFor: number | null;
+  status: RunStatus;
+  reason: string | null;
+  fromDoc: number;
+  toDoc: number;
+  selected: boolean;
+  matched: number;
+  capped: number;
+  owner: string;
+  startedAt: number;
+  heartbeatAt: number;
+  finishedAt: number | null;
+  brief: string | null;
+}
+
+export interface RunItemRow {
+  pos: number;
+  kind: 'item' | 'repeat';
+  docId: number;
+  docKey: string;
+  clusterId: number | null;
+  repeatOfRun: number | null;
+  summaryState: 'none' | 'done' | 'failed';
+  summaryError: string | null;
+}
+
+export interface Delivery {
+  id: number;
+  workflowId: number;
+  runId: number;
+  target: string;
+  status: 'pending' | 'delivered' | 'failed';
+  attempts: number;
+  lastStatus: number | null;
+  lastError: string | null;
+  nextAttemptAt: number | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface FeedPoll {
+  url: string;
+  source: string;
+  schedule: string | null;
+  etag: string | null;
+  lastModified: string | null;
+  failures: number;
+  nextPollAt: number | null;
+  lastFetchAt: number;
+  lastError: string | null;
+}

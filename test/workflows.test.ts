@@ -1,0 +1,378 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseFeed } from '../src/extract/feed.js';
+import { startServer, type RunningServer } from '../src/http/server.js';
+import { OpenAiCompatibleProvider } from '../src/llm/provider.js';
+import { type AppContext, openContext } from '../src/services/context.js';
+import { ingestRecords } from '../src/services/ingest.js';
+import { digestHtml, digestMarkdown } from '../src/workflows/digest.js';
+import { getWorkflow, runWorkflow } from '../src/workflows/run.js';
+import { Scheduler } from '../src/workflows/scheduler.js';
+import { createWorkflow, runDigest, runNow, updateWorkflow } from '../src/workflows/service.js';
+import { verifySignature } from '../src/workflows/webhook.js';
+import { spawnCli } from './helpers/cli.js';
+import { type FakeLlm, startFakeLlm } from './helpers/fake-llm.js';
+import { tempDir } from './helpers/fixtures.js';
+
+// Our own fixture stories: a rare-earth story syndicated by two outlets, another rare-earth
+// story, and an unrelated one.
+const STORY = {
+  title: '欧美加快建设稀土分离产能',
+  body: '欧美国家计划在2027年前建成独立的稀土分离产能。\n美国能源部宣布拨款5亿美元支持本土稀土分离项目。\n分析人士认为，稀土分离环节仍高度集中。',
+};
+const rec = (id: string, source: string, published: string, over: Partial<typeof STORY> = {}) => ({
+  id,
+  ...STORY,
+  ...over,
+  published_at: published,
+  source,
+  lang: 'zh',
+});
+
+function newCtx(): AppContext {
+  return openContext({ dataDir: tempDir(), allowPrivate: true, llm: null });
+}
+
+describe('workflow runs', () => {
+  it('delivers what is new since the last done run, collapses clusters and never repeats a story', async () => {
+    const ctx = newCtx();
+    try {
+      await ingestRecords(ctx.store, [
+        rec('s1', '示例财经', '2025-11-20T08:00:00+08:00'),
+        rec('s2', '另一家媒体', '2025-11-20T08:20:00+08:00'),
+        rec('x1', '示例财经', '2025-11-20T09:00:00+08:00', { title: '碳酸锂价格下跌', body: '碳酸锂价格继续下跌，跌幅扩大到3%。' }),
+      ]);
+      const wf = await createWorkflow(ctx, { name: '稀土独立', query: '稀土', summarize: true, brief: true });
+      const first = await runNow(ctx, wf.name);
+      expect(first.outcome).toBe('done');
+      // Two copies of one story: one item, the other outlet as "also in".
+      expect(first.items).toHaveLength(1);
+      expect(first.items[0]!.cluster?.also_in.map((a) => a.source)).toHaveLength(1);
+      expect(first.items[0]!.summary?.sections.length).toBeGreaterThan(0);
+      expect(first.brief?.themes.flatMap((t) => t.points).every((p) => p.verified)).toBe(true);
+
+      // Nothing new: a done run with no items.
+      const second = await runNow(ctx, wf.name);
+      expect(second).toMatchObject({ outcome: 'done', items: [] });
+
+      // A third outlet repeats the delivered story, and a late document with an old date arrives.
+      await ingestRecords(ctx.store, [
+        rec('s3', '第三家媒体', '2025-11-20T10:00:00+08:00'),
+        rec('late', '示例财经', '2024-01-05T08:00:00+08:00', {
+          title: '稀土收储政策回顾',
+          body: '稀土收储政策于2014年开始试点。\n收储规模逐年调整。',
+        }),
+      ]);
+      const third = await runNow(ctx, wf.name);
+      expect(third.items.map((i) => i.id)).toEqual(['late']);
+      expect(third.repeats?.map((r) => r.id)).toEqual(['s3']);
+
+      const dg = (await runDigest(ctx, wf.name, third.run_id!)).digest;
+      expect(dg.items).toHaveLength(1);
+      expect(digestMarkdown(dg, 'Asia/Shanghai')).toContain('稀土收储政策回顾');
+    } finally {
+      await ctx.store.close();
+    }
+  });
+
+  it('caps a run that matches more than max_items and says so', async () => {
+    const ctx = newCtx();
+    try {
+      const many = Array.from({ length: 30 }, (_, i) =>
+        rec(`m${i}`, `来源${i}`, `2025-11-${String(1 + (i % 28)).padStart(2, '0')}T08:00:00+08:00`, {
+          title: `稀土第${i}号消息`,
+          body: `第${i}号消息：稀土项目编号${i * 7919}，与其他消息内容完全不同的独立描述${'甲乙丙丁戊己庚辛'.repeat(i % 5)}。`,
+        }),
+      );
+      await ingestRecords(ctx.store, many);
+      await createWorkflow(ctx, { name: 'cap', query: '稀土', max_items: 5 });
+      const r = await runNow(ctx, 'cap');
+      expect(r.outcome).toBe('done');
+      expect(r.items).toHaveLength(5);
+      expect(r.capped).toBe((r.matched ?? 0) - 5);
+      expect(r.reason).toMatch(/capped: \d+ more/);
+    } finally {
+      await ctx.store.close();
+    }
+  });
+
+  it('lets only one of two simultaneous triggers run', async () => {
+    const ctx = newCtx();
+    try {
+      await ingestRecords(ctx.store, [rec('s1', '示例财经', '2025-11-20T08:00:00+08:00')]);
+      const wf = await createWorkflow(ctx, { name: 'twice', query: '稀土', summarize: true });
+      const [a, b] = await Promise.all([runWorkflow(ctx, wf), runWorkflow(ctx, wf)]);
+      expect([a.outcome, b.outcome].sort()).toEqual(['done', 'skipped']);
+      expect((a.outcome === 'skipped' ? a : b).reason).toMatch(/already running/);
+      expect(await ctx.store.workflows.runs(wf.id, 10)).toHaveLength(1);
+    } finally {
+      await ctx.store.close();
+    }
+  });
+
+  it('a failed run delivers nothing, and the next run takes its documents', async () => {
+    const ctx = newCtx();
+    try {
+      await ingestRecords(ctx.store, [rec('s1', '示例财经', '2025-11-20T08:00:00+08:00')]);
+      const wf = await createWorkflow(ctx, { name: 'flaky', query: '稀土' });
+      const failed = await runWorkflow(ctx, wf, {
+        hooks: {
+          afterSelection: () => {
+            throw new Error('disk full');
+          },
+        },
+      });
+      expect(failed).toMatchObject({ outcome: 'failed', reason: 'disk full' });
+      const next = await runNow(ctx, wf.name);
+      expect(next.outcome).toBe('done');
+      expect(next.items.map((i) => i.id)).toEqual(['s1']);
+    } finally {
+      await ctx.store.close();
+    }
+  });
+
+  it('rejects an invalid query, cron expression or time zone at save time', async () => {
+    const ctx = newCtx();
+    try {
+      await expect(createWorkflow(ctx, { name: 'q', query: '稀土 AND (' })).rejects.toThrow(/invalid query/);
+      await expect(createWorkflow(ctx, { name: 'c', query: '稀土', schedule: '61 * * * *' })).rejects.toThrow(/invalid cron/);
+      await expect(createWorkflow(ctx, { name: 't', query: '稀土', tz: 'Mars/Base' })).rejects.toThrow(/unknown time zone/);
+      await expect(createWorkflow(ctx, { name: 'w', query: '稀土', webhook: 'ftp://x' })).rejects.toThrow(/http/);
+      await createWorkflow(ctx, { name: 'ok', query: '稀土' });
+      await expect(createWorkflow(ctx, { name: 'ok', query: '稀土' })).rejects.toThrow(/already exists/);
+      await expect(updateWorkflow(ctx, 'ok', { schedule: 'every day' })).rejects.toThrow(/invalid cron/);
+      expect((await getWorkflow(ctx.store, 'ok')).schedule).toBeNull();
+    } finally {
+      await ctx.store.close();
+    }
+  });
+
+  it('catches up a missed slot once after a restart, not once per missed slot', async () => {
+    const ctx = newCtx();
+    try {
+      await ingestRecords(ctx.store, [rec('s1', '示例财经', '2025-11-20T08:00:00+08:00')]);
+      const created = Date.now() - 3 * 3600_000;
+      await createWorkflow(ctx, { name: 'hourly', query: '稀土', schedule: '0 * * * *', tz: 'UTC' }, created);
+      const scheduler = new Scheduler(ctx);
+      expect(await scheduler.catchUp()).toEqual(['hourly']);
+      expect(await scheduler.catchUp()).toEqual([]);
+      const wf = await getWorkflow(ctx.store, 'hourly');
+      const runs = await ctx.store.workflows.runs(wf.id, 10);
+      expect(runs).toHaveLength(1);
+      expect(runs[0]).toMatchObject({ trigger: 'catch-up', status: 'done' });
+      await scheduler.stop();
+    } finally {
+      await ctx.store.close();
+    }
+  });
+});
+
+describe('a run killed halfway', () => {
+  let fake: FakeLlm;
+  beforeAll(async () => {
+    fake = await startFakeLlm();
+  });
+  afterAll(async () => {
+    await fake.close();
+  });
+  const answer = JSON.stringify({ sections: [{ heading: '核心观点', points: [{ text: '稀土行业继续发展', citations: [1] }] }] });
+
+  it('is completed by the next run without paying the model twice', async () => {
+    const dir = tempDir();
+    const ctx = openContext({ dataDir: dir, allowPrivate: true, llm: null });
+    await ingestRecords(ctx.store, [
+      rec('k1', '示例财经', '2025-11-20T08:00:00+08:00'),
+      rec('k2', '示例财经', '2025-11-21T08:00:00+08:00', { title: '稀土永磁订单增长', body: '稀土永磁企业订单继续增长。\n多家企业扩产。' }),
+    ]);
+    await createWorkflow(ctx, { name: 'kill', query: '稀土', summarize: true });
+    await ctx.store.close();
+
+    // The first summary comes back; the second hangs, and the process is killed meanwhile.
+    fake.script([{ content: answer }, { content: answer, delayMs: 60_000 }]);
+    const child = spawnCli(['workflow', 'run', 'kill', '--data', dir], {
+      LODESTONE_LLM_BASE_URL: fake.baseURL,
+      LODESTONE_LLM_MODEL: 'fake',
+      LODESTONE_LLM_API_KEY: 'x',
+      LODESTONE_LLM_MAX_RETRIES: '0',
+    });
+    const deadline = Date.now() + 60_000;
+    while (fake.requests.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(fake.requests.length).toBe(2);
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+
+    fake.script([{ content: answer }]);
+    const llm = new OpenAiCompatibleProvider({ baseURL: fake.baseURL, apiKey: 'x', model: 'fake', timeoutMs: 10_000, maxRetries: 0, maxConcurrency: 1, rpm: null });
+    const again = openContext({ dataDir: dir, allowPrivate: true, llm });
+    try {
+      const r = await runNow(again, 'kill');
+      expect(r).toMatchObject({ outcome: 'done', resumed: true });
+      expect(r.items).toHaveLength(2);
+      expect(r.items.map((i) => [i.summary?.method, i.summary_error])).toEqual([['llm', null], ['llm', null]]);
+      expect(fake.requests).toHaveLength(1); // only the summary the killed run did not finish
+      const wf = await getWorkflow(again.store, 'kill');
+      expect(await again.store.workflows.runs(wf.id, 10)).toHaveLength(1);
+    } finally {
+      await again.store.close();
+    }
+  }, 90_000);
+});
+
+interface Received {
+  headers: IncomingMessage['headers'];
+  body: string;
+}
+
+describe('delivery: API, Atom feed and webhooks', () => {
+  let ctx: AppContext;
+  let server: RunningServer;
+  let receiver: Server;
+  let receiverUrl = '';
+  const received: Received[] = [];
+  let failuresLeft = 0;
+
+  beforeAll(async () => {
+    process.env.LODESTONE_WEBHOOK_BACKOFF_MS = '20,20';
+    ctx = newCtx();
+    server = await startServer(ctx, { port: 0, host: '127.0.0.1' });
+    receiver = createServer(async (req, res) => {
+      const chunks: Buffer[] = [];
+      for await (const c of req) chunks.push(c as Buffer);
+      if (req.url === '/hang') return; // never answers
+      if (req.url === '/fail' || failuresLeft > 0) {
+        failuresLeft--;
+        res.writeHead(500).end('receiver broken');
+        return;
+      }
+      received.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+      res.writeHead(204).end();
+    });
+    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+    receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
+  });
+
+  afterAll(async () => {
+    delete process.env.LODESTONE_WEBHOOK_BACKOFF_MS;
+    await server.close();
+    await ctx.store.close();
+    receiver.closeAllConnections();
+    receiver.close();
+  });
+
+  const api = async (method: string, path: string, body?: unknown) => {
+    const res = await fetch(server.url + path, {
+      method,
+      ...(body !== undefined ? { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) } : {}),
+    });
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  };
+
+  it('creates, previews, runs and lists runs over the API; bad input is a 422 with the reason', async () => {
+    await ingestRecords(ctx.store, [rec('s1', '示例财经', '2025-11-20T08:00:00+08:00'), rec('s2', '另一家媒体', '2025-11-20T08:20:00+08:00')]);
+    const bad = await api('POST', '/api/workflows', { name: 'x', query: '稀土', schedule: '99 * * * *' });
+    expect(bad.status).toBe(422);
+    expect(String((bad.body.error as { message: string }).message)).toMatch(/invalid cron/);
+
+    const preview = await api('POST', '/api/workflows/preview', { query: '稀土' });
+    expect(preview.body.total).toBe(1);
+
+    const created = await api('POST', '/api/workflows', {
+      name: '稀土独立',
+      query: '稀土',
+      schedule: '30 8 * * 1-5',
+      tz: 'Asia/Shanghai',
+      summarize: true,
+      webhook: `${receiverUrl}/hook`,
+      webhook_secret: 'test-secret-123',
+    });
+    expect(created.status).toBe(201);
+    expect(created.body.next_run_at).toMatch(/T00:30:00/);
+
+    const run = await api('POST', `/api/workflows/${encodeURIComponent('稀土独立')}/run`);
+    expect(run.body).toMatchObject({ outcome: 'done' });
+    const runs = await api('GET', `/api/workflows/${encodeURIComponent('稀土独立')}/runs`);
+    expect((runs.body.runs as { items: number }[])[0]!.items).toBe(1);
+    const one = await api('GET', `/api/workflows/${encodeURIComponent('稀土独立')}/runs/${run.body.run_id}`);
+    expect((one.body.items as unknown[]).length).toBe(1);
+    const missing = await api('GET', `/api/workflows/${encodeURIComponent('稀土独立')}/runs/999`);
+    expect(missing.status).toBe(404);
+
+    // The webhook was posted with a valid signature.
+    const deadline = Date.now() + 5_000;
+    while (received.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(received).toHaveLength(1);
+    const h = received[0]!;
+    expect(verifySignature('test-secret-123', String(h.headers['x-lodestone-timestamp']), h.body, String(h.headers['x-lodestone-signature']))).toBe(true);
+    expect(verifySignature('wrong-secret', String(h.headers['x-lodestone-timestamp']), h.body, String(h.headers['x-lodestone-signature']))).toBe(false);
+    expect(JSON.parse(h.body)).toMatchObject({ event: 'workflow.run', workflow: '稀土独立' });
+  });
+
+  it('serves a valid Atom feed whose entries stay the same across runs', async () => {
+    const name = encodeURIComponent('稀土独立');
+    const res1 = await fetch(`${server.url}/workflows/${name}/feed.atom`);
+    expect(res1.headers.get('content-type')).toMatch(/application\/atom\+xml/);
+    const xml1 = await res1.text();
+    expect(xml1).toMatch(/^<\?xml version="1.0" encoding="utf-8"\?>\n<feed xmlns="http:\/\/www.w3.org\/2005\/Atom">/);
+    for (const tag of ['id', 'title', 'updated']) expect(xml1).toMatch(new RegExp(`<feed[^]*?<${tag}[ >]`));
+    const ids1 = [...xml1.matchAll(/<entry>\s*<id>([^<]+)<\/id>/g)].map((m) => m[1]);
+    expect(ids1).toHaveLength(1);
+    const parsed = parseFeed(xml1);
+    expect(parsed.entries[0]!.title).toContain('稀土');
+
+    await ingestRecords(ctx.store, [rec('n2', '示例财经', '2025-11-22T08:00:00+08:00', { title: '稀土价格上涨', body: '氧化镨钕价格上涨。\n稀土板块走强。' })]);
+    await api('POST', `/api/workflows/${name}/run`);
+    const xml2 = await (await fetch(`${server.url}/workflows/${name}/feed.atom`)).text();
+    const ids2 = [...xml2.matchAll(/<entry>\s*<id>([^<]+)<\/id>/g)].map((m) => m[1]);
+    expect(ids2).toHaveLength(2);
+    expect(ids2).toContain(ids1[0]);
+    expect(new Set(ids2).size).toBe(2);
+  });
+
+  it('retries a failing webhook with back-off, logs every attempt, and fails it in the end', async () => {
+    await api('POST', '/api/workflows', { name: 'broken-hook', query: '稀土', webhook: `${receiverUrl}/fail` });
+    const r = await runNow(ctx, 'broken-hook', { deliver: 'wait' });
+    expect(r.deliveries?.[0]).toMatchObject({ status: 'pending', attempts: 1, lastStatus: 500 });
+    const scheduler = new Scheduler(ctx);
+    for (let i = 0; i < 5; i++) {
+      await new Promise((res) => setTimeout(res, 30));
+      await scheduler.tick();
+    }
+    await scheduler.stop();
+    const log = await api('GET', '/api/workflows/broken-hook/deliveries');
+    expect((log.body.deliveries as unknown[])[0]).toMatchObject({ status: 'failed', attempts: 3, last_status: 500 });
+    expect(String(((log.body.deliveries as { last_error: string }[])[0]!).last_error)).toMatch(/HTTP 500: receiver broken/);
+  });
+
+  it('a hanging webhook does not hold up another workflow', async () => {
+    await api('POST', '/api/workflows', { name: 'hangs', query: '稀土', webhook: `${receiverUrl}/hang` });
+    await api('POST', '/api/workflows', { name: 'fine', query: '价格', webhook: `${receiverUrl}/ok` });
+    const before = received.length;
+    const started = Date.now();
+    const hanging = runNow(ctx, 'hangs', { deliver: 'background' });
+    const fine = await runNow(ctx, 'fine', { deliver: 'wait' });
+    expect(fine.deliveries?.[0]?.status).toBe('delivered');
+    expect(received.length).toBe(before + 1);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect((await hanging).outcome).toBe('done');
+  });
+
+  it('renders Markdown and self-contained HTML digests with escaped document text', async () => {
+    await ingestRecords(ctx.store, [
+      rec('xss', '<script>alert(1)</script>', '2025-11-22T09:00:00+08:00', {
+        title: '稀土 <img src=x onerror=alert(1)>',
+        body: '稀土 <b>bold</b> & "quotes"。\n第二段。',
+      }),
+    ]);
+    await api('POST', '/api/workflows', { name: 'esc', query: '稀土', summarize: true });
+    const r = await runNow(ctx, 'esc');
+    const html = await (await fetch(`${server.url}/api/workflows/esc/runs/${r.run_id}/digest.html`)).text();
+    expect(html).not.toMatch(/<script>|<img|<b>/);
+    expect(html).toContain('&lt;img src=x onerror=alert(1)&gt;');
+    expect(html).not.toMatch(/<link|src="http/);
+    const md = await (await fetch(`${server.url}/api/workflows/esc/runs/${r.run_id}/digest.md`)).text();
+    expect(md).toContain('\\<script\\>');
+    const { digest } = await runDigest(ctx, 'esc', r.run_id!);
+    expect(digestHtml(digest, 'UTC')).toContain('<!doctype html>');
+  });
+});
