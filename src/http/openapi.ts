@@ -13,7 +13,14 @@ import {
   PostDocuments,
   SearchQuery,
   SearchResponse,
+  DeliveryList,
+  DigestView,
+  RunList,
+  RunOutcome,
+  WorkflowList,
+  WorkflowView,
 } from './schemas.js';
+import { WorkflowBody } from './workflows.js';
 
 const json = (schema: z.ZodType, io: 'input' | 'output' = 'output') => ({
   'application/json': { schema: z.toJSONSchema(schema, { io, unrepresentable: 'any' }) },
@@ -116,6 +123,31 @@ export function openApiDocument(): Record<string, unknown> {
       },
       '/api/clusters': { get: { summary: 'Duplicate clusters', responses: { 200: { description: 'Clusters' } } } },
       '/api/stats': { get: { summary: 'Store statistics', responses: { 200: { description: 'Statistics' } } } },
+      '/api/workflows': {
+        get: { summary: 'Workflows with their last run and next scheduled run', responses: { 200: { description: 'Workflows', content: json(WorkflowList) } } },
+        post: {
+          summary: 'Create a workflow (query, filters, schedule + tz, lang, summarize, brief, webhook, max_items)',
+          requestBody: { content: json(WorkflowBody, 'input') },
+          responses: { 201: { description: 'Created', content: json(WorkflowView) }, 409: error, 422: error },
+        },
+      },
+      '/api/workflows/preview': {
+        post: { summary: 'What a query matches now (live preview)', requestBody: { content: json(WorkflowBody, 'input') }, responses: { 200: { description: 'Search response', content: json(SearchResponse) }, 422: error } },
+      },
+      '/api/workflows/{name}': {
+        get: { summary: 'One workflow (with its webhook secret)', responses: { 200: { description: 'Workflow', content: json(WorkflowView) }, 404: error } },
+        patch: { summary: 'Edit, pause or resume', requestBody: { content: json(WorkflowBody, 'input') }, responses: { 200: { description: 'Workflow', content: json(WorkflowView) }, 404: error, 422: error } },
+        delete: { summary: 'Delete a workflow and its history', responses: { 200: { description: 'Deleted' }, 404: error } },
+      },
+      '/api/workflows/{name}/run': {
+        post: { summary: 'Run now: done, skipped (another run is live) or failed with the reason', responses: { 200: { description: 'Outcome', content: json(RunOutcome) }, 404: error } },
+      },
+      '/api/workflows/{name}/runs': { get: { summary: 'Run history, newest first', responses: { 200: { description: 'Runs', content: json(RunList) } } } },
+      '/api/workflows/{name}/runs/{run_id}': { get: { summary: 'A run as a digest', responses: { 200: { description: 'Digest', content: json(DigestView) }, 404: error } } },
+      '/api/workflows/{name}/runs/{run_id}/digest.md': { get: { summary: 'The digest as Markdown', responses: { 200: { description: 'text/markdown' } } } },
+      '/api/workflows/{name}/runs/{run_id}/digest.html': { get: { summary: 'The digest as a self-contained HTML page', responses: { 200: { description: 'text/html' } } } },
+      '/api/workflows/{name}/deliveries': { get: { summary: 'Webhook deliveries and their attempts', responses: { 200: { description: 'Deliveries', content: json(DeliveryList) } } } },
+      '/workflows/{name}/feed.atom': { get: { summary: 'Atom 1.0 feed of delivered items (stable entry ids)', responses: { 200: { description: 'application/atom+xml' } } } },
     },
   };
 }

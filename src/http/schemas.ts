@@ -186,3 +186,123 @@ export const SummaryResponse = z.object({
   dropped: z.array(z.object({ text: z.string(), citations: z.array(z.number()), reason: z.string() })),
   text: z.string(),
 });
+
+// Workflows (src/workflows). The server builds these shapes; the web app types its calls by them.
+
+const Filters = z.object({ type: z.array(z.string()).optional(), source: z.array(z.string()).optional(), lang: z.array(z.string()).optional() });
+
+export const RunView = z.object({
+  run_id: z.number(),
+  status: z.enum(['running', 'done', 'failed']),
+  reason: z.string().nullable(),
+  trigger: z.enum(['manual', 'schedule', 'catch-up', 'api']),
+  scheduled_for: z.string().nullable(),
+  started_at: z.string(),
+  finished_at: z.string().nullable(),
+  matched: z.number(),
+  capped: z.number(),
+  items: z.number(),
+  repeats: z.number(),
+});
+
+export const WorkflowView = z.object({
+  name: z.string(),
+  query: z.string(),
+  filters: Filters,
+  lang: z.enum(['en', 'zh']).nullable(),
+  schedule: z.string().nullable(),
+  tz: z.string(),
+  summarize: z.boolean(),
+  brief: z.boolean(),
+  webhook: z.object({ url: z.string(), secret: z.string().optional() }).nullable(),
+  max_items: z.number(),
+  refresh_feeds: z.boolean(),
+  paused: z.boolean(),
+  created_at: z.string(),
+  updated_at: z.string(),
+  next_run_at: z.string().nullable(),
+  last_run: RunView.nullable(),
+});
+
+export const WorkflowList = z.object({ workflows: z.array(WorkflowView) });
+export const RunList = z.object({ workflow: z.string(), runs: z.array(RunView) });
+
+const DigestAlso = z.object({ id: z.string(), source: z.string(), title: z.string(), url: z.string().nullable(), published_at: z.string().nullable() });
+
+export const DigestItem = z.object({
+  n: z.number(),
+  id: z.string(),
+  title: z.string(),
+  display_title: z.string(),
+  source: z.string(),
+  url: z.string().nullable(),
+  published_at: z.string().nullable(),
+  ingested_at: z.string().nullable(),
+  type: z.string(),
+  lang: z.string(),
+  cluster: z.object({ id: z.number(), size: z.number(), also_in: z.array(DigestAlso) }).nullable(),
+  summary: SummaryResponse.nullable(),
+  summary_error: z.string().nullable(),
+  excerpt: z.string(),
+});
+
+const BriefPoint = z.object({
+  text: z.string(),
+  citations: z.array(z.object({ doc: z.number(), paragraph: z.number(), id: z.string() })),
+  verified: z.boolean(),
+  problems: z.array(z.string()),
+});
+
+export const BriefView = z.object({
+  method: z.literal('extractive'),
+  lang: z.string(),
+  documents: z.number(),
+  themes: z.array(z.object({ heading: z.string(), points: z.array(BriefPoint) })),
+  text: z.string(),
+});
+
+export const DigestView = z.object({
+  workflow: z.string(),
+  query: z.string(),
+  run_id: z.number(),
+  status: z.enum(['running', 'done', 'failed']),
+  outcome: z.enum(['running', 'done', 'failed']),
+  reason: z.string().nullable(),
+  trigger: z.enum(['manual', 'schedule', 'catch-up', 'api']),
+  started_at: z.string(),
+  finished_at: z.string().nullable(),
+  matched: z.number(),
+  capped: z.number(),
+  items: z.array(DigestItem),
+  repeats: z.array(z.object({ id: z.string(), title: z.string(), source: z.string(), published_at: z.string().nullable(), cluster_id: z.number().nullable() })),
+  brief: BriefView.nullable(),
+});
+
+export const RunOutcome = z.object({
+  run_id: z.number().nullable(),
+  outcome: z.enum(['done', 'skipped', 'failed']),
+  reason: z.string().optional(),
+  resumed: z.boolean().optional(),
+  matched: z.number().optional(),
+  capped: z.number().optional(),
+  items: z.array(DigestItem),
+  repeats: DigestView.shape.repeats.optional(),
+  brief: BriefView.nullable().optional(),
+});
+
+export const DeliveryList = z.object({
+  deliveries: z.array(
+    z.object({
+      id: z.number(),
+      run_id: z.number(),
+      target: z.string(),
+      status: z.enum(['pending', 'delivered', 'failed']),
+      attempts: z.number(),
+      last_status: z.number().nullable(),
+      last_error: z.string().nullable(),
+      next_attempt_at: z.string().nullable(),
+      created_at: z.string().nullable(),
+      updated_at: z.string().nullable(),
+    }),
+  ),
+});

@@ -3,16 +3,15 @@
  * real server and a fixture corpus written here. Screenshots of the main pages in both
  * languages go to test-artifacts/screenshots/ (look at them).
  */
-import { existsSync, mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningServer, startServer } from '../../src/http/server.js';
-import { webDir } from '../../src/http/static.js';
 import { type AppContext, openContext } from '../../src/services/context.js';
 import { ingestRecords } from '../../src/services/ingest.js';
+import { browserMissing as missing, openBrowser, SHOTS } from '../helpers/browser.js';
 import { rssFeed, tempDir } from '../helpers/fixtures.js';
 
 // The few DOM names used inside page.evaluate callbacks (they run in the browser); the
@@ -21,14 +20,6 @@ declare const document: {
   activeElement: { textContent: string | null } | null;
   querySelectorAll(selector: string): { length: number };
 };
-
-const CHROMIUM = process.env.LODESTONE_CHROMIUM ?? '/usr/bin/chromium';
-const SHOTS = join(import.meta.dirname, '..', '..', 'test-artifacts', 'screenshots');
-const missing = !existsSync(CHROMIUM)
-  ? `no Chromium at ${CHROMIUM} (apt-get install chromium fonts-noto-cjk)`
-  : webDir() === null
-    ? 'the web app is not built (npm run build)'
-    : null;
 
 const CORPUS = [
   {
@@ -80,12 +71,11 @@ describe.skipIf(missing !== null)(`web app in Chromium${missing ? ` (skipped: ${
   let feedUrl = '';
   let browser: Browser;
   let page: Page;
-  const dialogs: string[] = [];
-  let acceptConfirm = false;
-  const pageErrors: string[] = [];
+  let dialogs: string[] = [];
+  let pageErrors: string[] = [];
+  let setAcceptConfirm: (on: boolean) => void = () => {};
 
   beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true });
     ctx = openContext({ dataDir: tempDir('lodestone-web-'), allowPrivate: true });
     await ingestRecords(ctx.store, CORPUS);
     server = await startServer(ctx, { port: 0, host: '127.0.0.1' });
@@ -95,28 +85,12 @@ describe.skipIf(missing !== null)(`web app in Chromium${missing ? ` (skipped: ${
     });
     await new Promise<void>((r) => fixtures.listen(0, '127.0.0.1', r));
     feedUrl = `http://127.0.0.1:${(fixtures.address() as AddressInfo).port}/feed.xml`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-US', timezoneId: 'Asia/Shanghai' });
-    page = await context.newPage();
-    // Any alert is an injected script running; the only dialog the app opens is the
-    // delete confirmation, accepted when a test expects it.
-    page.on('dialog', (d) => {
-      if (d.type() === 'confirm' && acceptConfirm) return void d.accept();
-      dialogs.push(`${d.type()}: ${d.message()}`);
-      void d.dismiss();
-    });
-    page.on('pageerror', (e) => pageErrors.push(e.message));
+    const session = await openBrowser();
+    browser = session.browser;
+    page = session.page;
+    dialogs = session.dialogs;
+    pageErrors = session.pageErrors;
+    setAcceptConfirm = session.acceptConfirms;
   });
 
   afterAll(async () => {
@@ -212,10 +186,10 @@ describe.skipIf(missing !== null)(`web app in Chromium${missing ? ` (skipped: ${
     await page.goto(`${server.url}/sources`);
     const row = page.locator('table.sources tr', { hasText: 'Wire' });
     await row.waitFor();
-    acceptConfirm = true;
+    setAcceptConfirm(true);
     await row.getByRole('button', { name: 'Delete' }).click();
     await page.getByText('Deleted 1 documents.').waitFor();
-    acceptConfirm = false;
+    setAcceptConfirm(false);
     expect(await page.locator('table.sources tr', { hasText: 'Wire' }).count()).toBe(0);
     const r = await fetch(`${server.url}/api/search?q=magnets`);
     expect(((await r.json()) as { total: number }).total).toBe(0);

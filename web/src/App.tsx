@@ -3,6 +3,7 @@ import { useI18n } from './i18n.js';
 import { DocumentPage } from './pages/DocumentPage.js';
 import { SearchPage } from './pages/SearchPage.js';
 import { SourcesPage } from './pages/SourcesPage.js';
+import { WorkflowPage, WorkflowsPage } from './pages/WorkflowsPage.js';
 
 export function App() {
   const { t, lang, setLang } = useI18n();
@@ -16,6 +17,9 @@ export function App() {
         <nav aria-label="main">
           <Link href="/search" className={location.startsWith('/search') || location === '/' ? 'active' : ''}>
             {t.navSearch}
+          </Link>
+          <Link href="/workflows" className={location.startsWith('/workflows') ? 'active' : ''}>
+            {t.navWorkflows}
           </Link>
           <Link href="/sources" className={location.startsWith('/sources') ? 'active' : ''}>
             {t.navSources}
@@ -34,6 +38,11 @@ export function App() {
         <Switch>
           <Route path="/documents/:id">{(p) => <DocumentPage id={decodeURIComponent(p.id)} />}</Route>
           <Route path="/sources" component={SourcesPage} />
+          <Route path="/workflows" component={WorkflowsPage} />
+          <Route path="/workflows/:name/runs/:run">
+            {(p) => <WorkflowPage name={decodeURIComponent(p.name)} runId={Number(p.run)} />}
+          </Route>
+          <Route path="/workflows/:name">{(p) => <WorkflowPage name={decodeURIComponent(p.name)} runId={null} />}</Route>
           <Route component={SearchPage} />
         </Switch>
       </main>

@@ -4,7 +4,20 @@
  * to the browser.
  */
 import type { z } from 'zod';
-import type { DeletedSource, DocumentView, IngestResult, SearchResponse, SourceList, SummaryResponse } from '../../src/http/schemas.js';
+import type {
+  DeletedSource,
+  DeliveryList,
+  DigestView,
+  DocumentView,
+  IngestResult,
+  RunList,
+  RunOutcome,
+  SearchResponse,
+  SourceList,
+  SummaryResponse,
+  WorkflowList,
+  WorkflowView,
+} from '../../src/http/schemas.js';
 
 export type SearchResult = z.output<typeof SearchResponse>;
 export type Hit = SearchResult['hits'][number];
@@ -13,6 +26,34 @@ export type IngestOutcome = z.output<typeof IngestResult>;
 export type Sort = 'relevance' | 'newest';
 export type SummaryView = z.output<typeof SummaryResponse>;
 export type SourceRow = z.output<typeof SourceList>['sources'][number];
+export type Workflow = z.output<typeof WorkflowView>;
+export type Digest = z.output<typeof DigestView>;
+export type DigestEntry = Digest['items'][number];
+export type RunRow = z.output<typeof RunList>['runs'][number];
+export type DeliveryRow = z.output<typeof DeliveryList>['deliveries'][number];
+export type RunResult = z.output<typeof RunOutcome>;
+
+/** What the workflow editor sends (POST /api/workflows, PATCH /api/workflows/NAME, preview). */
+export interface WorkflowInput {
+  name?: string;
+  query?: string;
+  filters?: { type?: string[]; source?: string[]; lang?: string[] };
+  lang?: 'en' | 'zh' | '' | null;
+  schedule?: string | null;
+  tz?: string;
+  summarize?: boolean;
+  brief?: boolean;
+  webhook?: string | null;
+  max_items?: number;
+  paused?: boolean;
+}
+
+const jsonBody = (method: string, body: unknown): RequestInit => ({
+  method,
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify(body),
+});
+const wf = (name: string) => `/api/workflows/${encodeURIComponent(name)}`;
 
 export interface SearchParams {
   q: string;
@@ -87,6 +128,25 @@ export const api = {
   sources: () => call<z.output<typeof SourceList>>('/api/sources'),
   deleteSource: (name: string) =>
     call<z.output<typeof DeletedSource>>(`/api/sources/${encodeURIComponent(name)}`, { method: 'DELETE' }),
+  workflows: () => call<z.output<typeof WorkflowList>>('/api/workflows'),
+  workflow: (name: string) => call<Workflow>(wf(name)),
+  createWorkflow: (input: WorkflowInput) => call<Workflow>('/api/workflows', jsonBody('POST', input)),
+  updateWorkflow: (name: string, input: WorkflowInput) => call<Workflow>(wf(name), jsonBody('PATCH', input)),
+  deleteWorkflow: (name: string) => call<{ deleted: string }>(wf(name), { method: 'DELETE' }),
+  previewWorkflow: (input: WorkflowInput, signal?: AbortSignal) =>
+    call<SearchResult>('/api/workflows/preview', jsonBody('POST', input), signal),
+  runWorkflow: (name: string) => call<RunResult>(`${wf(name)}/run`, { method: 'POST' }),
+  runs: (name: string) => call<z.output<typeof RunList>>(`${wf(name)}/runs`),
+  digest: (name: string, runId: number) => call<Digest>(`${wf(name)}/runs/${runId}`),
+  deliveries: (name: string) => call<z.output<typeof DeliveryList>>(`${wf(name)}/deliveries`),
+};
+
+export const workflowLinks = {
+  page: (name: string) => `/workflows/${encodeURIComponent(name)}`,
+  run: (name: string, runId: number) => `/workflows/${encodeURIComponent(name)}/runs/${runId}`,
+  atom: (name: string) => `/workflows/${encodeURIComponent(name)}/feed.atom`,
+  markdown: (name: string, runId: number) => `${wf(name)}/runs/${runId}/digest.md`,
+  html: (name: string, runId: number) => `${wf(name)}/runs/${runId}/digest.html`,
 };
 
 

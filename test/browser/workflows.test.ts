@@ -1,0 +1,172 @@
+/**
+ * Workflows end to end in Chromium: create 稀土独立 with a schedule in the web app (the
+ * live preview follows the query), ingest new fixture documents, and watch the scheduler's
+ * next run produce the digest on the page, in the Atom feed, and as a signed webhook to a
+ * local receiver. Screenshots: workflow-*.png.
+ */
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningServer, startServer } from '../../src/http/server.js';
+import { type AppContext, openContext } from '../../src/services/context.js';
+import { ingestRecords } from '../../src/services/ingest.js';
+import { verifySignature } from '../../src/workflows/webhook.js';
+import { browserMissing, openBrowser, SHOTS } from '../helpers/browser.js';
+import { tempDir } from '../helpers/fixtures.js';
+
+const OLD = [
+  {
+    id: 'w-old',
+    title: '稀土价格周评',
+    body: '本周稀土价格小幅波动。\n氧化镨钕报价持平。',
+    source: '示例财经',
+    published_at: '2025-11-18T09:00:00+08:00',
+  },
+];
+
+const NEW = [
+  {
+    id: 'w1',
+    title: '欧美加快建设稀土分离产能',
+    body: '欧美国家计划在2027年前建成独立的稀土分离产能。\n美国能源部宣布拨款5亿美元支持本土稀土分离项目。',
+    source: '示例财经',
+    published_at: '2025-11-22T08:00:00+08:00',
+  },
+  {
+    id: 'w2',
+    title: '欧美加快建设稀土分离产能',
+    body: '欧美国家计划在2027年前建成独立的稀土分离产能。\n美国能源部宣布拨款5亿美元支持本土稀土分离项目。',
+    source: '另一家媒体',
+    published_at: '2025-11-22T08:10:00+08:00',
+  },
+  {
+    id: 'w3',
+    title: '稀土永磁企业订单增长',
+    body: '多家稀土永磁企业表示订单继续增长。\n新能源汽车需求是主要动力。',
+    source: '第三家媒体',
+    published_at: '2025-11-22T09:00:00+08:00',
+  },
+];
+
+describe.skipIf(browserMissing !== null)(`workflows in Chromium${browserMissing ? ` (skipped: ${browserMissing})` : ''}`, () => {
+  let ctx: AppContext;
+  let server: RunningServer;
+  let receiver: Server;
+  let hookUrl = '';
+  const hooks: { headers: IncomingMessage['headers']; body: string }[] = [];
+  let browser: Browser;
+  let page: Page;
+  let dialogs: string[] = [];
+  let pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    ctx = openContext({ dataDir: tempDir('lodestone-wf-web-'), allowPrivate: true, llm: null });
+    await ingestRecords(ctx.store, OLD);
+    server = await startServer(ctx, { port: 0, host: '127.0.0.1', scheduler: true, tickMs: 500 });
+    receiver = createServer(async (req, res) => {
+      const chunks: Buffer[] = [];
+      for await (const c of req) chunks.push(c as Buffer);
+      hooks.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+      res.writeHead(200).end('ok');
+    });
+    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+    hookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+    const s = await openBrowser();
+    browser = s.browser;
+    page = s.page;
+    dialogs = s.dialogs;
+    pageErrors = s.pageErrors;
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    await ctx?.store.close();
+    receiver?.closeAllConnections();
+    receiver?.close();
+  });
+
+  it('creates 稀土独立 with a schedule; the next scheduled run shows the digest, the Atom feed and the webhook', async () => {
+    await page.goto(`${server.url}/workflows`);
+    await page.getByText('No workflows yet').waitFor();
+    await page.getByRole('button', { name: 'New workflow' }).click();
+    const form = page.locator('form.workflow-editor');
+    await form.locator('input[name=name]').fill('稀土独立');
+    await form.locator('input[name=query]').fill('稀土');
+    // The live preview shows what the query matches now.
+    await page.getByText('Matches now: 1 documents').waitFor();
+    expect(await page.locator('.preview-list li').first().textContent()).toContain('稀土价格周评');
+    // A bad schedule is refused at save time with the reason.
+    await form.locator('input[name=schedule]').fill('61 * * * *');
+    await form.getByRole('button', { name: 'Save' }).click();
+    await expect.poll(() => form.locator('[role=alert]').textContent()).toMatch(/invalid cron expression/);
+    // Every two seconds (six-field cron) so the test sees the next scheduled run.
+    await form.locator('input[name=schedule]').fill('*/2 * * * * *');
+    await form.locator('input[name=tz]').fill('Asia/Shanghai');
+    await form.locator('input[name=brief]').check();
+    await form.locator('input[name=webhook]').fill(hookUrl);
+    await page.screenshot({ path: join(SHOTS, 'workflow-editor-en.png'), fullPage: true });
+    await form.getByRole('button', { name: 'Save' }).click();
+    await page.waitForURL(/\/workflows\/%E7%A8%80/);
+    await page.getByRole('heading', { name: '稀土独立' }).waitFor();
+
+    // The first scheduled run takes what was there (the last day); then new documents arrive.
+    await expect.poll(async () => (await (await fetch(`${server.url}/api/workflows/${encodeURIComponent('稀土独立')}/runs`)).json()).runs.length, { timeout: 15_000 }).toBeGreaterThan(0);
+    await ingestRecords(ctx.store, NEW);
+    const name = encodeURIComponent('稀土独立');
+    await expect
+      .poll(
+        async () => {
+          const runs = (await (await fetch(`${server.url}/api/workflows/${name}/runs`)).json()).runs as { items: number; status: string }[];
+          return runs.some((r) => r.status === 'done' && r.items === 2);
+        },
+        { timeout: 15_000 },
+      )
+      .toBe(true);
+    // Pause it so the page stays put while we look.
+    await page.reload();
+    await page.getByRole('button', { name: 'Pause' }).click();
+    await page.getByRole('button', { name: 'Resume' }).waitFor();
+    const runs = (await (await fetch(`${server.url}/api/workflows/${name}/runs`)).json()).runs as { run_id: number; items: number }[];
+    const withItems = runs.find((r) => r.items === 2)!;
+    await page.goto(`${server.url}/workflows/${name}/runs/${withItems.run_id}`);
+    await page.locator('.digest-list .result').first().waitFor();
+    // Seed layout: newest first, `source · time`, summary with [n] citations, "also in".
+    expect(await page.locator('.digest-list .result-title').allInnerTexts()).toEqual(['稀土永磁企业订单增长', '欧美加快建设稀土分离产能']);
+    const story = page.locator('.digest-list .result', { hasText: '欧美加快建设稀土分离产能' });
+    expect(await story.locator('.also').textContent()).toMatch(/Also in: (另一家媒体|示例财经)/);
+    expect(await story.locator('.source-time').textContent()).toMatch(/·/);
+    expect(await page.locator('.digest-list .cite').count()).toBeGreaterThan(0);
+    await page.locator('.brief .cite').first().waitFor();
+    await page.screenshot({ path: join(SHOTS, 'workflow-digest-en.png'), fullPage: true });
+    // A brief citation opens the document at the cited paragraph.
+    await page.locator('.brief .cite').first().click();
+    await page.waitForURL(/\/documents\/.+#p\d+/);
+
+    // The Atom feed has one entry per delivered story.
+    const atom = await (await fetch(`${server.url}/workflows/${name}/feed.atom`)).text();
+    expect(atom).toContain('<feed xmlns="http://www.w3.org/2005/Atom">');
+    expect([...atom.matchAll(/<entry>/g)].length).toBe(3); // the old document's run + the two new stories
+
+    // The webhook received the run, signed with the workflow's secret.
+    const wf = (await (await fetch(`${server.url}/api/workflows/${name}`)).json()) as { webhook: { secret: string } };
+    const delivered = hooks.map((h) => ({ h, body: JSON.parse(h.body) as { run_id: number; items: { id: string }[] } }));
+    const hit = delivered.find((d) => d.body.run_id === withItems.run_id)!;
+    expect(hit.body.items.map((i) => i.id).sort()).toEqual(expect.arrayContaining(['w3']));
+    expect(verifySignature(wf.webhook.secret, String(hit.h.headers['x-lodestone-timestamp']), hit.h.body, String(hit.h.headers['x-lodestone-signature']))).toBe(true);
+
+    // In Chinese.
+    await page.goto(`${server.url}/workflows/${name}/runs/${withItems.run_id}`);
+    await page.locator('.lang-switch').click();
+    await page.getByText('同时见于', { exact: false }).first().waitFor();
+    await page.screenshot({ path: join(SHOTS, 'workflow-digest-zh.png'), fullPage: true });
+    await page.goto(`${server.url}/workflows`);
+    await page.locator('.workflow-card').first().waitFor();
+    await page.screenshot({ path: join(SHOTS, 'workflows-zh.png'), fullPage: true });
+    await page.locator('.lang-switch').click();
+    expect(dialogs).toEqual([]);
+    expect(pageErrors).toEqual([]);
+  }, 60_000);
+});

@@ -1,0 +1,475 @@
+/**
+ * Workflows: the list, the editor (with a live preview of what the query matches now), and
+ * a workflow's page: its latest digest in the seed layout (title, `source · time`, summary
+ * with citations or an excerpt, newest first, "also in"), the run history, webhook
+ * deliveries, and links to the Atom feed and the Markdown / HTML digests.
+ */
+import { type FormEvent, useCallback, useEffect, useState } from 'react';
+import { Link, useLocation } from 'wouter';
+import {
+  ApiError,
+  api,
+  type DeliveryRow,
+  type Digest,
+  type DigestEntry,
+  type RunRow,
+  type SearchResult,
+  type Workflow,
+  type WorkflowInput,
+  workflowLinks,
+} from '../api.js';
+import { SourceTime } from '../components/SourceTime.js';
+import { SummaryBlock } from '../components/SummaryBlock.js';
+import { useI18n } from '../i18n.js';
+
+const browserTz = () => Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+
+function errorText(e: unknown): string {
+  return e instanceof ApiError || e instanceof Error ? e.message : String(e);
+}
+
+export function WorkflowsPage() {
+  const { t } = useI18n();
+  const [list, setList] = useState<Workflow[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [creating, setCreating] = useState(false);
+  const [, navigate] = useLocation();
+  const load = useCallback(() => {
+    api
+      .workflows()
+      .then((r) => setList(r.workflows))
+      .catch((e) => setError(errorText(e)));
+  }, []);
+  useEffect(load, [load]);
+  return (
+    <div className="workflows-page">
+      <div className="page-head">
+        <h1>{t.workflowsTitle}</h1>
+        {!creating && (
+          <button type="button" className="primary" onClick={() => setCreating(true)}>
+            {t.newWorkflow}
+          </button>
+        )}
+      </div>
+      <p className="hint">{t.workflowsIntro}</p>
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
+      {creating && (
+        <WorkflowEditor initial={null} onCancel={() => setCreating(false)} onSaved={(wf) => navigate(workflowLinks.page(wf.name))} />
+      )}
+      {list && list.length === 0 && !creating && <p className="empty">{t.noWorkflows}</p>}
+      {list && list.length > 0 && (
+        <ul className="workflow-list">
+          {list.map((wf) => (
+            <WorkflowCard key={wf.name} wf={wf} />
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}
+
+function WorkflowCard({ wf }: { wf: Workflow }) {
+  const { t, dateTime } = useI18n();
+  return (
+    <li className="workflow-card">
+      <Link href={workflowLinks.page(wf.name)} className="workflow-name">
+        {wf.name}
+      </Link>
+      {wf.paused && <span className="badge">{t.wfPaused}</span>}
+      <code className="workflow-query">{wf.query}</code>
+      <span className="meta">
+        {wf.schedule ? `${wf.schedule} (${wf.tz})` : t.wfManual}
+        {wf.next_run_at && ` · ${t.wfNextRun}: ${dateTime(wf.next_run_at)}`}
+        {' · '}
+        {wf.last_run
+          ? `${t.wfLastRun}: ${dateTime(wf.last_run.started_at)} ${t.wfOutcome[wf.last_run.status]} · ${t.wfItems(wf.last_run.items)}`
+          : t.wfNever}
+      </span>
+    </li>
+  );
+}
+
+/** Create (initial = null) or edit a workflow; the preview follows the query as it is typed. */
+function WorkflowEditor({ initial, onSaved, onCancel }: { initial: Workflow | null; onSaved: (wf: Workflow) => void; onCancel: () => void }) {
+  const { t, num } = useI18n();
+  const [name, setName] = useState(initial?.name ?? '');
+  const [query, setQuery] = useState(initial?.query ?? '');
+  const [schedule, setSchedule] = useState(initial?.schedule ?? '30 8 * * 1-5');
+  const [tz, setTz] = useState(initial?.tz ?? browserTz());
+  const [lang, setLang] = useState<'' | 'en' | 'zh'>(initial?.lang ?? '');
+  const [summarize, setSummarize] = useState(initial?.summarize ?? true);
+  const [brief, setBrief] = useState(initial?.brief ?? false);
+  const [webhook, setWebhook] = useState(initial?.webhook?.url ?? '');
+  const [maxItems, setMaxItems] = useState(initial?.max_items ?? 200);
+  const [saving, setSaving] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [preview, setPreview] = useState<SearchResult | null>(null);
+  const [previewError, setPreviewError] = useState<string | null>(null);
+
+  useEffect(() => {
+    if (query.trim() === '') {
+      setPreview(null);
+      setPreviewError(null);
+      return;
+    }
+    const ctl = new AbortController();
+    const timer = setTimeout(() => {
+      api
+        .previewWorkflow({ query }, ctl.signal)
+        .then((r) => {
+          setPreview(r);
+          setPreviewError(null);
+        })
+        .catch((e) => {
+          if ((e as Error).name !== 'AbortError') setPreviewError(errorText(e));
+        });
+    }, 250);
+    return () => {
+      clearTimeout(timer);
+      ctl.abort();
+    };
+  }, [query]);
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setSaving(true);
+    setError(null);
+    const input: WorkflowInput = {
+      name,
+      query,
+      schedule: schedule.trim() === '' ? null : schedule,
+      tz,
+      lang,
+      summarize,
+      brief,
+      webhook: webhook.trim() === '' ? null : webhook.trim(),
+      max_items: maxItems,
+    };
+    try {
+      onSaved(initial ? await api.updateWorkflow(initial.name, input) : await api.createWorkflow(input));
+    } catch (err) {
+      setError(errorText(err));
+    } finally {
+      setSaving(false);
+    }
+  };
+
+  return (
+    <form className="workflow-editor" onSubmit={submit} aria-label={initial ? t.wfEdit : t.newWorkflow}>
+      <div className="editor-fields">
+        <label>
+          {t.wfName}
+          <input value={name} onChange={(e) => setName(e.target.value)} required maxLength={80} name="name" />
+        </label>
+        <label>
+          {t.wfQuery}
+          <input value={query} onChange={(e) => setQuery(e.target.value)} required name="query" placeholder="稀土 (出口管制 OR 独立)" />
+        </label>
+        <label>
+          {t.wfSchedule}
+          <span className="inline">
+            <select aria-label={t.wfSchedule} value={t.wfSchedulePresets.some(([v]) => v === schedule) ? schedule : 'custom'} onChange={(e) => e.target.value !== 'custom' && setSchedule(e.target.value)}>
+              {t.wfSchedulePresets.map(([v, label]) => (
+                <option key={v} value={v}>
+                  {label}
+                </option>
+              ))}
+              <option value="custom">cron…</option>
+            </select>
+            <input value={schedule} onChange={(e) => setSchedule(e.target.value)} name="schedule" placeholder="30 8 * * 1-5" />
+          </span>
+        </label>
+        <label>
+          {t.wfTz}
+          <input value={tz} onChange={(e) => setTz(e.target.value)} name="tz" />
+        </label>
+        <label>
+          {t.wfLang}
+          <select value={lang} onChange={(e) => setLang(e.target.value as '' | 'en' | 'zh')} name="lang">
+            <option value="">{t.wfLangAuto}</option>
+            <option value="zh">中文</option>
+            <option value="en">English</option>
+          </select>
+        </label>
+        <label>
+          {t.wfMaxItems}
+          <input type="number" min={1} max={5000} value={maxItems} onChange={(e) => setMaxItems(Number(e.target.value))} name="max_items" />
+        </label>
+        <label className="check">
+          <input type="checkbox" checked={summarize} onChange={(e) => setSummarize(e.target.checked)} name="summarize" />
+          {t.wfSummarize}
+        </label>
+        <label className="check">
+          <input type="checkbox" checked={brief} onChange={(e) => setBrief(e.target.checked)} name="brief" />
+          {t.wfBrief}
+        </label>
+        <label>
+          {t.wfWebhook}
+          <input value={webhook} onChange={(e) => setWebhook(e.target.value)} name="webhook" placeholder="https://example.com/hooks/lodestone" />
+        </label>
+        {error && (
+          <p className="error" role="alert">
+            {error}
+          </p>
+        )}
+        <div className="buttons">
+          <button type="submit" className="primary" disabled={saving}>
+            {saving ? t.wfSaving : t.wfSave}
+          </button>
+          <button type="button" onClick={onCancel}>
+            {t.wfCancel}
+          </button>
+        </div>
+      </div>
+      <section className="preview" aria-live="polite" aria-label="preview">
+        {previewError ? (
+          <p className="error">{previewError}</p>
+        ) : preview ? (
+          <>
+            <p className="count-line">{t.wfPreview(num(preview.total))}</p>
+            <ol className="preview-list">
+              {preview.hits.slice(0, 8).map((h) => (
+                <li key={`${h.id}-${h.source}`}>
+                  <span className="preview-title">{h.display_title}</span>
+                  <SourceTime source={h.source} iso={h.published_at} />
+                </li>
+              ))}
+            </ol>
+          </>
+        ) : (
+          <p className="hint">{t.wfPreviewEmpty}</p>
+        )}
+      </section>
+    </form>
+  );
+}
+
+export function WorkflowPage({ name, runId }: { name: string; runId: number | null }) {
+  const { t, dateTime } = useI18n();
+  const [, navigate] = useLocation();
+  const [wf, setWf] = useState<Workflow | null>(null);
+  const [runs, setRuns] = useState<RunRow[]>([]);
+  const [deliveries, setDeliveries] = useState<DeliveryRow[]>([]);
+  const [digest, setDigest] = useState<Digest | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [editing, setEditing] = useState(false);
+  const [running, setRunning] = useState(false);
+  const [notice, setNotice] = useState<string | null>(null);
+
+  const load = useCallback(async () => {
+    try {
+      const [w, r, d] = await Promise.all([api.workflow(name), api.runs(name), api.deliveries(name)]);
+      setWf(w);
+      setRuns(r.runs);
+      setDeliveries(d.deliveries);
+      const shown = runId ?? r.runs.find((x) => x.status !== 'running')?.run_id ?? null;
+      setDigest(shown !== null ? await api.digest(name, shown) : null);
+      setError(null);
+    } catch (e) {
+      setError(errorText(e));
+    }
+  }, [name, runId]);
+  useEffect(() => {
+    void load();
+  }, [load]);
+
+  const runNow = async () => {
+    setRunning(true);
+    setNotice(null);
+    try {
+      const r = await api.runWorkflow(name);
+      setNotice(`${t.wfOutcome[r.outcome] ?? r.outcome}${r.reason ? ` — ${r.reason}` : ''}`);
+      if (r.run_id !== null && r.outcome !== 'skipped') navigate(workflowLinks.run(name, r.run_id));
+      await load();
+    } catch (e) {
+      setNotice(errorText(e));
+    } finally {
+      setRunning(false);
+    }
+  };
+
+  const togglePause = async () => {
+    if (!wf) return;
+    setWf(await api.updateWorkflow(name, { paused: !wf.paused }));
+  };
+
+  const remove = async () => {
+    if (!window.confirm(t.wfConfirmDelete(name))) return;
+    await api.deleteWorkflow(name);
+    navigate('/workflows');
+  };
+
+  if (error) {
+    return (
+      <p className="error" role="alert">
+        {error}
+      </p>
+    );
+  }
+  if (!wf) return <p className="hint">{t.loading}</p>;
+  return (
+    <div className="workflow-page">
+      <div className="page-head">
+        <h1>
+          {wf.name} {wf.paused && <span className="badge">{t.wfPaused}</span>}
+        </h1>
+        <div className="buttons">
+          <button type="button" className="primary" onClick={runNow} disabled={running}>
+            {running ? t.wfRunning : t.wfRunNow}
+          </button>
+          <button type="button" onClick={() => setEditing((e) => !e)} aria-expanded={editing}>
+            {t.wfEdit}
+          </button>
+          <button type="button" onClick={togglePause}>
+            {wf.paused ? t.wfResume : t.wfPause}
+          </button>
+          <button type="button" className="danger" onClick={remove}>
+            {t.wfDelete}
+          </button>
+        </div>
+      </div>
+      <p className="meta">
+        <code>{wf.query}</code> · {wf.schedule ? `${wf.schedule} (${wf.tz})` : t.wfManual}
+        {wf.next_run_at && ` · ${t.wfNextRun}: ${dateTime(wf.next_run_at)}`} · <a href={workflowLinks.atom(wf.name)}>{t.wfAtom}</a>
+      </p>
+      {notice && (
+        <p className="notice" role="status">
+          {notice}
+        </p>
+      )}
+      {editing && (
+        <WorkflowEditor
+          initial={wf}
+          onCancel={() => setEditing(false)}
+          onSaved={(w) => {
+            setEditing(false);
+            if (w.name !== name) navigate(workflowLinks.page(w.name));
+            else void load();
+          }}
+        />
+      )}
+      <div className="workflow-layout">
+        <section className="digest" aria-label="digest">
+          {digest ? <DigestView name={wf.name} digest={digest} /> : <p className="empty">{t.wfNoRuns}</p>}
+        </section>
+        <aside className="workflow-side">
+          <h2>{t.wfHistory}</h2>
+          <ol className="run-list">
+            {runs.map((r) => (
+              <li key={r.run_id} className={digest?.run_id === r.run_id ? 'current' : ''}>
+                <Link href={workflowLinks.run(wf.name, r.run_id)}>{t.wfRun(r.run_id)}</Link>{' '}
+                <span className={`status status-${r.status}`}>{t.wfOutcome[r.status]}</span>
+                <span className="meta">
+                  {' '}
+                  {dateTime(r.started_at)} · {t.wfTrigger[r.trigger]} · {t.wfItems(r.items)}
+                </span>
+                {r.reason && <span className="reason">{r.reason}</span>}
+              </li>
+            ))}
+          </ol>
+          {wf.webhook && (
+            <>
+              <h2>{t.wfDeliveries}</h2>
+              {deliveries.length === 0 && <p className="hint">{t.wfNoDeliveries}</p>}
+              <ol className="delivery-list">
+                {deliveries.map((d) => (
+                  <li key={d.id}>
+                    <span className={`status status-${d.status}`}>{d.status}</span> {t.wfRun(d.run_id)} · {t.wfAttempts(d.attempts)}
+                    {d.last_error && <span className="reason">{d.last_error}</span>}
+                  </li>
+                ))}
+              </ol>
+            </>
+          )}
+        </aside>
+      </div>
+    </div>
+  );
+}
+
+function DigestView({ name, digest }: { name: string; digest: Digest }) {
+  const { t, dateTime } = useI18n();
+  return (
+    <>
+      <p className="count-line">
+        {t.wfRun(digest.run_id)} · {dateTime(digest.finished_at ?? digest.started_at)} · {t.wfOutcome[digest.status]} ·{' '}
+        {t.wfItems(digest.items.length)}
+        {digest.repeats.length > 0 && ` · ${t.wfRepeats(digest.repeats.length)}`} ·{' '}
+        <a href={workflowLinks.markdown(name, digest.run_id)}>{t.wfMarkdown}</a> · <a href={workflowLinks.html(name, digest.run_id)}>{t.wfHtml}</a>
+      </p>
+      {digest.status === 'failed' && digest.reason && (
+        <p className="error" role="alert">
+          {digest.reason}
+        </p>
+      )}
+      {digest.capped > 0 && <p className="notice">{t.wfCapped(digest.capped)}</p>}
+      {digest.brief && (
+        <div className="brief">
+          <h2>{t.wfBriefTitle}</h2>
+          {digest.brief.themes.map((th) => (
+            <div key={th.heading} className="summary-section">
+              <span className="summary-heading">{th.heading}</span>
+              {th.points.map((p) => (
+                <span key={p.text} className={`point${p.verified ? '' : ' unverified'}`}>
+                  {' – '}
+                  {p.text}
+                  {p.citations.map((c) => (
+                    <Link key={`${c.doc}-${c.paragraph}`} href={`/documents/${encodeURIComponent(c.id)}#p${c.paragraph}`} className="cite">
+                      [doc {c.doc} ¶{c.paragraph}]
+                    </Link>
+                  ))}
+                </span>
+              ))}
+            </div>
+          ))}
+        </div>
+      )}
+      {digest.items.length === 0 && <p className="empty">{t.wfNoItems}</p>}
+      <ol className="result-list digest-list">
+        {digest.items.map((it) => (
+          <DigestRow key={`${it.id}-${it.source}`} it={it} />
+        ))}
+      </ol>
+      {digest.repeats.length > 0 && (
+        <div className="repeats">
+          <h3>{t.wfRepeatedTitle}</h3>
+          <ul>
+            {digest.repeats.map((r) => (
+              <li key={`${r.id}-${r.source}`}>
+                <Link href={`/documents/${encodeURIComponent(r.id)}`}>{r.title || r.id}</Link> <SourceTime source={r.source} iso={r.published_at} />
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
+    </>
+  );
+}
+
+function DigestRow({ it }: { it: DigestEntry }) {
+  const { t } = useI18n();
+  const href = `/documents/${encodeURIComponent(it.id)}`;
+  return (
+    <li className="result">
+      <div className="result-head">
+        <span className="digest-n">{it.n}</span>
+        <Link href={href} className="result-title">
+          {it.display_title}
+        </Link>
+      </div>
+      <div className="meta">
+        <SourceTime source={it.source} iso={it.published_at} />
+      </div>
+      {it.summary ? <SummaryBlock summary={it.summary} docHref={href} compact /> : <p className="snippet">{it.excerpt}</p>}
+      {it.cluster && it.cluster.also_in.length > 0 && (
+        <p className="also">
+          {t.wfAlsoIn}: {it.cluster.also_in.map((a) => a.source).join(', ')}
+        </p>
+      )}
+    </li>
+  );
+}
