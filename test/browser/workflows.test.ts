@@ -113,15 +113,14 @@ describe.skipIf(browserMissing !== null)(`workflows in Chromium${browserMissing 
     await page.getByRole('heading', { name: '稀土独立' }).waitFor();
 
     // The first scheduled run takes what was there (the last day); then new documents arrive.
-    await expect.poll(async () => (await (await fetch(`${server.url}/api/workflows/${encodeURIComponent('稀土独立')}/runs`)).json()).runs.length, { timeout: 15_000 }).toBeGreaterThan(0);
-    await ingestRecords(ctx.store, NEW);
     const name = encodeURIComponent('稀土独立');
+    const runsNow = async () =>
+      ((await (await fetch(`${server.url}/api/workflows/${name}/runs`)).json()) as { runs: { run_id: number; items: number; status: string }[] }).runs;
+    await expect.poll(async () => (await runsNow()).length, { timeout: 15_000 }).toBeGreaterThan(0);
+    await ingestRecords(ctx.store, NEW);
     await expect
       .poll(
-        async () => {
-          const runs = (await (await fetch(`${server.url}/api/workflows/${name}/runs`)).json()).runs as { items: number; status: string }[];
-          return runs.some((r) => r.status === 'done' && r.items === 2);
-        },
+        async () => (await runsNow()).some((r) => r.status === 'done' && r.items === 2),
         { timeout: 15_000 },
       )
       .toBe(true);
@@ -129,8 +128,7 @@ describe.skipIf(browserMissing !== null)(`workflows in Chromium${browserMissing 
     await page.reload();
     await page.getByRole('button', { name: 'Pause' }).click();
     await page.getByRole('button', { name: 'Resume' }).waitFor();
-    const runs = (await (await fetch(`${server.url}/api/workflows/${name}/runs`)).json()).runs as { run_id: number; items: number }[];
-    const withItems = runs.find((r) => r.items === 2)!;
+    const withItems = (await runsNow()).find((r) => r.items === 2)!;
     await page.goto(`${server.url}/workflows/${name}/runs/${withItems.run_id}`);
     await page.locator('.digest-list .result').first().waitFor();
     // Seed layout: newest first, `source · time`, summary with [n] citations, "also in".
