@@ -6,6 +6,7 @@ import { startServer, type RunningServer } from '../src/http/server.js';
 import { OpenAiCompatibleProvider } from '../src/llm/provider.js';
 import { type AppContext, openContext } from '../src/services/context.js';
 import { ingestRecords } from '../src/services/ingest.js';
+import { feedDue, fetchSource, pollFeeds } from '../src/services/sources.js';
 import { digestHtml, digestMarkdown } from '../src/workflows/digest.js';
 import { getWorkflow, runWorkflow } from '../src/workflows/run.js';
 import { Scheduler } from '../src/workflows/scheduler.js';
@@ -13,7 +14,7 @@ import { createWorkflow, runDigest, runNow, updateWorkflow } from '../src/workfl
 import { verifySignature } from '../src/workflows/webhook.js';
 import { spawnCli } from './helpers/cli.js';
 import { type FakeLlm, startFakeLlm } from './helpers/fake-llm.js';
-import { tempDir } from './helpers/fixtures.js';
+import { rssFeed, tempDir } from './helpers/fixtures.js';
 
 // Our own fixture stories: a rare-earth story syndicated by two outlets, another rare-earth
 // story, and an unrelated one.
@@ -374,5 +375,60 @@ describe('delivery: API, Atom feed and webhooks', () => {
     expect(md).toContain('\\<script\\>');
     const { digest } = await runDigest(ctx, 'esc', r.run_id!);
     expect(digestHtml(digest, 'UTC')).toContain('<!doctype html>');
+  });
+});
+
+describe('feeds on schedules', () => {
+  it('polls with conditional requests, backs off on failure with a visible error, and a workflow can refresh first', async () => {
+    let items = 2;
+    let broken = false;
+    const seen: (string | undefined)[] = [];
+    const feedServer = createServer((req, res) => {
+      seen.push(req.headers['if-none-match'] as string | undefined);
+      if (broken) return void res.writeHead(503).end('down');
+      const etag = `"v${items}"`;
+      if (req.headers['if-none-match'] === etag) return void res.writeHead(304, { etag }).end();
+      res.writeHead(200, { 'content-type': 'application/rss+xml', etag, 'last-modified': 'Sat, 22 Nov 2025 00:00:00 GMT' }).end(rssFeed(items));
+    });
+    await new Promise<void>((r) => feedServer.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(feedServer.address() as AddressInfo).port}/feed.xml`;
+    const ctx = newCtx();
+    try {
+      const first = await fetchSource(ctx.store, url, { source: '示例稀土源', allowPrivate: true });
+      expect(first.results).toHaveLength(2);
+      const [feed] = await ctx.store.workflows.feeds();
+      expect(feed).toMatchObject({ url, etag: '"v2"', failures: 0, nextPollAt: null });
+
+      // Not due yet (default interval); forced, it sends If-None-Match and gets a 304.
+      expect(feedDue(feed!, Date.now(), 'UTC')).toBe(false);
+      const unchanged = await pollFeeds(ctx.store, { allowPrivate: true, tz: 'UTC', force: true });
+      expect(unchanged).toEqual([{ url, stored: 0, unchanged: true, error: null }]);
+      expect(seen.at(-1)).toBe('"v2"');
+
+      // Failing: counted, backed off, shown on the sources list; documents stay.
+      broken = true;
+      const failed = await pollFeeds(ctx.store, { allowPrivate: true, tz: 'UTC', force: true });
+      expect(failed[0]!.error).toMatch(/HTTP 503/);
+      const [afterFail] = await ctx.store.workflows.feeds();
+      expect(afterFail!.failures).toBe(1);
+      expect(afterFail!.nextPollAt).toBeGreaterThan(Date.now() + 4 * 60_000);
+      expect(feedDue(afterFail!, Date.now(), 'UTC')).toBe(false);
+      expect(feedDue(afterFail!, afterFail!.nextPollAt!, 'UTC')).toBe(true);
+      const listed = (await ctx.store.listSources()).find((s) => s.name === '示例稀土源')!;
+      expect(listed).toMatchObject({ documents: 2, failures: 1, feed: true });
+      expect(listed.lastError).toMatch(/503/);
+
+      // Back up with a new entry: a workflow that refreshes its feeds first delivers it.
+      broken = false;
+      items = 3;
+      await createWorkflow(ctx, { name: 'feeds', query: '稀土', refresh_feeds: true, filters: { source: ['示例稀土源'] } });
+      const run = await runNow(ctx, 'feeds');
+      expect(run.feeds).toEqual([{ url, stored: 3, unchanged: false, error: null }]);
+      expect(run.items).toHaveLength(3);
+      expect((await ctx.store.workflows.feeds())[0]).toMatchObject({ failures: 0, nextPollAt: null, etag: '"v3"' });
+    } finally {
+      await ctx.store.close();
+      feedServer.close();
+    }
   });
 });

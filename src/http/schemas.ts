@@ -155,6 +155,10 @@ export const SourceList = z.object({
       url: z.string().nullable(),
       last_fetch_at: z.string().nullable(),
       last_error: z.string().nullable(),
+      /** Feeds: consecutive failed polls, and when the next attempt is due (back-off). */
+      failures: z.number(),
+      next_poll_at: z.string().nullable(),
+      feed: z.boolean(),
     }),
   ),
 });

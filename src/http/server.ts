@@ -195,6 +195,9 @@ export async function buildServer(ctx: AppContext, scheduler: Scheduler | null =
       url: s.url,
       last_fetch_at: toIso(s.lastFetchAt),
       last_error: s.lastError,
+      failures: s.failures,
+      next_poll_at: toIso(s.nextPollAt),
+      feed: s.feed,
     })),
   }));
 

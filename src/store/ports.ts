@@ -96,6 +96,10 @@ export interface SourceSummary {
   url: string | null;
   lastFetchAt: number | null;
   lastError: string | null;
+  /** Feeds: consecutive failed polls and the back-off's next attempt. */
+  failures: number;
+  nextPollAt: number | null;
+  feed: boolean;
 }
 
 export interface SummaryStatus {

@@ -471,25 +471,51 @@ export class SqliteStore implements DocumentStore {
     const docs = this.db
       .prepare('SELECT source, count(*) AS n, max(ingested_at) AS last FROM documents GROUP BY source')
       .all() as { source: string; n: number; last: number | null }[];
-    const fetches = this.db.prepare('SELECT url, source, last_fetch_at, items, last_error FROM fetches').all() as {
+    const fetches = this.db.prepare('SELECT url, source, last_fetch_at, items, last_error, failures, next_poll_at, kind FROM fetches').all() as {
       url: string;
       source: string;
       last_fetch_at: number;
       items: number;
       last_error: string | null;
+      failures: number;
+      next_poll_at: number | null;
+      kind: string | null;
     }[];
     const out = new Map<string, SourceSummary>();
     for (const d of docs) {
-      out.set(d.source, { name: d.source, documents: d.n, lastIngestedAt: d.last, url: null, lastFetchAt: null, lastError: null });
+      out.set(d.source, {
+        name: d.source,
+        documents: d.n,
+        lastIngestedAt: d.last,
+        url: null,
+        lastFetchAt: null,
+        lastError: null,
+        failures: 0,
+        nextPollAt: null,
+        feed: false,
+      });
     }
     for (const f of fetches) {
       // A URL whose documents carry their own source names is listed under the URL itself.
       const name = f.source !== '' ? f.source : f.url;
-      const row = out.get(name) ?? { name, documents: 0, lastIngestedAt: null, url: null, lastFetchAt: null, lastError: null };
+      const row = out.get(name) ?? {
+        name,
+        documents: 0,
+        lastIngestedAt: null,
+        url: null,
+        lastFetchAt: null,
+        lastError: null,
+        failures: 0,
+        nextPollAt: null,
+        feed: false,
+      };
       if (row.lastFetchAt === null || f.last_fetch_at > row.lastFetchAt) {
         row.url = f.url;
         row.lastFetchAt = f.last_fetch_at;
         row.lastError = f.last_error;
+        row.failures = f.failures;
+        row.nextPollAt = f.next_poll_at;
+        row.feed = f.kind === 'feed';
       }
       out.set(name, row);
     }

@@ -234,7 +234,10 @@ export function SourcesPage() {
                   <td className="num">{num(r.documents)}</td>
                   <td>{r.last_ingested_at ? dateTime(r.last_ingested_at) : t.none}</td>
                   <td>{r.last_fetch_at ? dateTime(r.last_fetch_at) : t.none}</td>
-                  <td className={r.last_error ? 'error' : ''}>{r.last_error ?? t.none}</td>
+                  <td className={r.last_error ? 'error' : ''}>
+                    {r.last_error ?? t.none}
+                    {r.last_error && r.next_poll_at && <span className="reason">{t.retryAt(dateTime(r.next_poll_at), r.failures)}</span>}
+                  </td>
                   <td>
                     <button type="button" className="danger" onClick={() => void remove(r)}>
                       {t.delete}
