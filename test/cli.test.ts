@@ -98,4 +98,37 @@ describe('lodestone CLI contract', () => {
     expect(after.total).toBe(before.total);
     expect(after.total).toBeGreaterThan(0);
   });
+
+  it('workflow add / run --json / list --json / show / rm follow the contract', async () => {
+    const add = await runCli(['workflow', 'add', '稀土独立', '--query', '稀土', '--schedule', '30 8 * * 1-5', '--tz', 'Asia/Shanghai', '--summarize', '--data', data]);
+    expect(add.code).toBe(0);
+    expect(add.stdout).toMatch(/next run 20\d\d-\d\d-\d\dT00:30:00/);
+    const bad = await runCli(['workflow', 'add', 'bad', '--query', '稀土', '--schedule', 'weekdays', '--data', data]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/invalid cron expression "weekdays"/);
+    const run = await runCli(['workflow', 'run', '稀土独立', '--json', '--data', data]);
+    expect(run.code).toBe(0);
+    const out = JSON.parse(run.stdout) as { run_id: number; outcome: string; items: { id: string; title: string; source: string; published_at: string | null; cluster: unknown; summary: unknown }[] };
+    expect(out).toMatchObject({ run_id: expect.any(Number), outcome: 'done' });
+    expect(out.items.length).toBeGreaterThan(0);
+    for (const it of out.items) {
+      expect(it).toMatchObject({ id: expect.any(String), title: expect.any(String), source: expect.any(String) });
+      expect(it).toHaveProperty('published_at');
+      expect(it).toHaveProperty('cluster');
+      expect(it.summary).toMatchObject({ document_id: it.id, sections: expect.any(Array) });
+    }
+    // n1 and n2 are one story: one item, the other outlet under "also in".
+    expect(out.items.filter((i) => i.id === 'n1' || i.id === 'n2')).toHaveLength(1);
+    const again = JSON.parse((await runCli(['workflow', 'run', '稀土独立', '--json', '--data', data])).stdout);
+    expect(again).toMatchObject({ outcome: 'done', items: [] });
+    const list = (await runCli(['workflow', 'list', '--json', '--data', data])).stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(list).toHaveLength(1);
+    expect(list[0]).toMatchObject({ name: '稀土独立', schedule: '30 8 * * 1-5', tz: 'Asia/Shanghai', last_run: { status: 'done', items: 0 } });
+    const md = await runCli(['workflow', 'digest', '稀土独立', String(out.run_id), '--data', data]);
+    expect(md.stdout).toMatch(/^# 稀土独立/);
+    expect((await runCli(['workflow', 'rm', '稀土独立', '--data', data])).code).toBe(0);
+    const gone = await runCli(['workflow', 'show', '稀土独立', '--data', data]);
+    expect(gone.code).toBe(2);
+    expect(gone.stderr).toMatch(/no workflow named/);
+  }, 60_000);
 });

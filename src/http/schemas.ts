@@ -289,6 +289,7 @@ export const RunOutcome = z.object({
   resumed: z.boolean().optional(),
   matched: z.number().optional(),
   capped: z.number().optional(),
+  timings: z.object({ select_ms: z.number(), summarize_ms: z.number(), total_ms: z.number() }).optional(),
   items: z.array(DigestItem),
   repeats: DigestView.shape.repeats.optional(),
   brief: BriefView.nullable().optional(),

@@ -52,6 +52,8 @@ export interface RunOutcome {
   resumed?: boolean;
   matched?: number;
   capped?: number;
+  /** Where the time went (ms): the selection query and checks, summaries, the whole run. */
+  timings?: { select_ms: number; summarize_ms: number; total_ms: number };
   items: unknown[];
 }
 
@@ -118,15 +120,21 @@ async function runLocked(ctx: RunContext, wf: Workflow, opts: RunOptions, now: (
   }
   let run = begun.run;
   active.add(run.id);
+  const t0 = performance.now();
+  let selectMs = 0;
+  let summarizeMs = 0;
   try {
     if (!run.selected) {
+      const ts = performance.now();
       await select(ctx, wf, run);
+      selectMs = performance.now() - ts;
       run = (await repo.run(run.id))!;
       await opts.hooks?.afterSelection?.();
     }
     const items = await repo.items(run.id);
     const docs = await ctx.store.getManyByRowid(items.map((i) => i.docId));
     const summaries = new Map<number, Summary | null>();
+    const tsum = performance.now();
     for (const it of items) {
       if (it.kind !== 'item') continue;
       const d = docs.get(it.docId);
@@ -141,6 +149,7 @@ async function runLocked(ctx: RunContext, wf: Workflow, opts: RunOptions, now: (
       await repo.heartbeat(run.id, now());
       await opts.hooks?.afterItem?.(it.pos);
     }
+    summarizeMs = performance.now() - tsum;
     let brief: Brief | null = null;
     if (wf.brief) {
       const list: { doc: StoredDocument; summary: Summary | null }[] = [];
@@ -153,7 +162,17 @@ async function runLocked(ctx: RunContext, wf: Workflow, opts: RunOptions, now: (
     }
     const reason = run.capped > 0 ? `capped: ${run.capped} more matching stories were not included (max_items ${wf.maxItems})` : null;
     await repo.finishRun(run.id, 'done', reason, brief ? JSON.stringify(brief) : null, now(), wf.webhook ? [wf.webhook.url] : []);
-    return { run_id: run.id, outcome: 'done', ...(reason ? { reason } : {}), resumed: begun.resumed, matched: run.matched, capped: run.capped, items: [] };
+    const ms = (x: number) => Math.round(x * 10) / 10;
+    return {
+      run_id: run.id,
+      outcome: 'done',
+      ...(reason ? { reason } : {}),
+      resumed: begun.resumed,
+      matched: run.matched,
+      capped: run.capped,
+      timings: { select_ms: ms(selectMs), summarize_ms: ms(summarizeMs), total_ms: ms(performance.now() - t0) },
+      items: [],
+    };
   } catch (err) {
     const reason = describeError(err);
     await repo.finishRun(run.id, 'failed', reason, null, now(), []);

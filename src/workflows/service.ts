@@ -151,6 +151,7 @@ export interface RunResult {
   resumed?: boolean;
   matched?: number;
   capped?: number;
+  timings?: { select_ms: number; summarize_ms: number; total_ms: number };
   items: Digest['items'];
   repeats?: Digest['repeats'];
   brief?: Digest['brief'];
