@@ -209,6 +209,8 @@ export interface WorkflowRepo {
   lastDone(workflowId: number): Promise<WorkflowRun | null>;
   /** Which of `keys` this workflow delivered before. */
   seen(workflowId: number, keys: string[]): Promise<Set<string>>;
+  /** Key and cluster of each stored document (what a selection needs, without the text). */
+  docKeys(rowids: number[]): Promise<Map<number, { key: string; clusterId: number | null }>>;
   /** Keys of the documents in a duplicate cluster. */
   clusterKeys(clusterId: number): Promise<string[]>;
   /** Items of the workflow's latest done runs, newest run first (Atom feed). */

@@ -215,7 +215,7 @@ async function select(ctx: RunContext, wf: Workflow, run: WorkflowRun): Promise<
       facets: false,
     });
     matched = raw.total;
-    const docs = await ctx.store.getManyByRowid(raw.hits.map((h) => h.rowid));
+    const docs = await repo.docKeys(raw.hits.map((h) => h.rowid));
     for (const h of raw.hits) {
       const d = docs.get(h.rowid);
       if (!d) continue;
@@ -224,12 +224,12 @@ async function select(ctx: RunContext, wf: Workflow, run: WorkflowRun): Promise<
       const before = await repo.seen(wf.id, keys);
       if (before.size > 0) {
         repeats++;
-        items.push({ kind: 'repeat', docId: d.rowid, docKey: d.key, clusterId: h.clusterId, repeatOfRun: null });
+        items.push({ kind: 'repeat', docId: h.rowid, docKey: d.key, clusterId: h.clusterId, repeatOfRun: null });
         for (const k of keys) seenKeys.add(k);
         continue;
       }
       if (items.length - repeats >= wf.maxItems) continue;
-      items.push({ kind: 'item', docId: d.rowid, docKey: d.key, clusterId: h.clusterId, repeatOfRun: null });
+      items.push({ kind: 'item', docId: h.rowid, docKey: d.key, clusterId: h.clusterId, repeatOfRun: null });
       for (const k of keys) seenKeys.add(k);
     }
   }

@@ -108,13 +108,15 @@ describe('hot-term lists answer exactly like FTS5', () => {
     // a stale N and avgdl; the hot path (like explain) uses the live documents. Then only the
     // matches are compared (and the order of newest-first results).
     const compare = async (label: string, relTol: number | null = 1e-9) => {
+      // Ingest-order windows (workflows) read only the hot chunks overlapping them.
+      const windows = [{}, { afterRowid: 30, throughRowid: 90 }, { afterRowid: 100 }, { afterRowid: 7, throughRowid: 7 }];
       for (const q of queries) {
-        for (const sort of ['relevance', 'newest'] as const) {
-          const a = await plain.search(req(q, { sort }));
+        for (const [sort, filters] of (['relevance', 'newest'] as const).flatMap((so) => windows.map((w) => [so, w] as const))) {
+          const a = await plain.search(req(q, { sort, filters }));
           // Twice: the first run may promote terms, the second reads the hot lists.
-          await hot.search(req(q, { sort }));
-          const b = await hot.search(req(q, { sort }));
-          const ctx = `${label}: ${q} (${sort})`;
+          await hot.search(req(q, { sort, filters }));
+          const b = await hot.search(req(q, { sort, filters }));
+          const ctx = `${label}: ${q} (${sort}, ${JSON.stringify(filters)})`;
           expect(b.total, ctx).toBe(a.total);
           expect(b.facets, ctx).toEqual(a.facets);
           const ka = await plain.getManyByRowid(a.hits.map((h) => h.rowid));

@@ -60,6 +60,14 @@ export class HotIndex {
       chunksNoPos: db.prepare<[string], { n: number; docs: Buffer }>(
         'SELECT n, docs FROM hot_postings WHERE term = ? ORDER BY first_doc',
       ),
+      // Chunks cover disjoint rowid ranges (appends come in rowid order, merges join
+      // neighbours), so a rowid range needs only the chunks that overlap it.
+      chunksIn: db.prepare<[string, number, number], { n: number; docs: Buffer; pos: Buffer }>(
+        'SELECT n, docs, pos FROM hot_postings WHERE term = ? AND first_doc <= ? AND last_doc >= ? ORDER BY first_doc',
+      ),
+      chunksInNoPos: db.prepare<[string, number, number], { n: number; docs: Buffer }>(
+        'SELECT n, docs FROM hot_postings WHERE term = ? AND first_doc <= ? AND last_doc >= ? ORDER BY first_doc',
+      ),
       newest: db.prepare<[string, number], { id: number; level: number; n: number; docs: Buffer; pos: Buffer }>(
         'SELECT id, level, n, docs, pos FROM hot_postings WHERE term = ? ORDER BY first_doc DESC LIMIT ?',
       ),
@@ -85,9 +93,19 @@ export class HotIndex {
     return this.terms.has(term);
   }
 
-  /** Decoded postings of a hot term (all chunks, document order). */
-  load(term: string, withPositions: boolean): Postings {
-    const rows = withPositions ? this.st.chunks.all(term) : this.st.chunksNoPos.all(term);
+  /**
+   * Decoded postings of a hot term (document order): every chunk, or with `range` only the
+   * chunks overlapping it (the list may then hold documents outside the range, never miss one
+   * inside). Callers that need the term's document frequency must not pass a range.
+   */
+  load(term: string, withPositions: boolean, range?: { lo: number; hi: number }): Postings {
+    const rows = range
+      ? withPositions
+        ? this.st.chunksIn.all(term, range.hi, range.lo)
+        : this.st.chunksInNoPos.all(term, range.hi, range.lo)
+      : withPositions
+        ? this.st.chunks.all(term)
+        : this.st.chunksNoPos.all(term);
     return decodePostings(rows, withPositions);
   }
 
@@ -95,9 +113,9 @@ export class HotIndex {
    * Postings of any term: a hot term's list, or one read from FTS5's occurrences (cheap for
    * rare terms). A term found in `threshold` or more documents is promoted on the way.
    */
-  postings(term: string, withPositions: boolean): Postings {
+  postings(term: string, withPositions: boolean, range?: { lo: number; hi: number }): Postings {
     this.refresh();
-    if (this.terms.has(term)) return this.load(term, withPositions);
+    if (this.terms.has(term)) return this.load(term, withPositions, range);
     const b = this.fromInstances(term);
     // Promotion reads the occurrences again, inside its write transaction: a batch another
     // connection commits in between must be in the list. It happens once per term.

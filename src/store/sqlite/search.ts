@@ -114,7 +114,10 @@ export class SqliteSearcher {
     let common: Int32Array | null = null; // documents holding every rare term read so far
     for (const o of order) {
       if (o.hot && common !== null && common.length === 0) return EMPTY;
-      const p = this.hot.threshold > 0 ? this.hot.postings(o.t, withPositions) : this.hot.load(o.t, withPositions);
+      // Unscored (newest first, NOT, filters) needs only the range's chunks; BM25 needs the
+      // whole list for the term's document frequency.
+      const within = withScores ? undefined : range;
+      const p = this.hot.threshold > 0 ? this.hot.postings(o.t, withPositions, within) : this.hot.load(o.t, withPositions, within);
       if (p.n === 0) return EMPTY;
       lists[o.i] = p;
       if (!o.hot) common = common === null ? p.docs : intersect({ ids: common, scores: null }, { ids: p.docs, scores: null }).ids;
@@ -154,8 +157,11 @@ export class SqliteSearcher {
         freq[m] = w;
         m++;
       }
-    } else {
+    } else if (withScores) {
+      // BM25 needs the phrase's document frequency over every document, not just the range.
       phraseMatches(lists, titleOnly, keep);
+    } else {
+      phraseMatches(lists, titleOnly, keep, lo, hi);
     }
     const outIds = ids.slice(0, m);
     if (!withScores) return { ids: outIds, scores: null };
@@ -391,7 +397,7 @@ export class SqliteSearcher {
  * phrase's weighted frequency (occurrences in the title weigh TITLE_WEIGHT). The shortest
  * list drives; positions are decoded only for documents that hold every term.
  */
-function phraseMatches(lists: Postings[], titleOnly: boolean, keep: (doc: number, w: number) => void): void {
+function phraseMatches(lists: Postings[], titleOnly: boolean, keep: (doc: number, w: number) => void, lo = 0, hi = 0x7fffffff): void {
   const k = lists.length;
   let driver = 0;
   for (let j = 1; j < k; j++) if (lists[j]!.n < lists[driver]!.n) driver = j;
@@ -400,8 +406,10 @@ function phraseMatches(lists: Postings[], titleOnly: boolean, keep: (doc: number
   const ptr = new Int32Array(k);
   const end = new Int32Array(k);
   const d = lists[driver]!;
-  outer: for (let a = 0; a < d.n; a++) {
+  // Documents outside [lo, hi] are not looked at (positions are the expensive part).
+  outer: for (let a = advance(d.docs, 0, lo); a < d.n; a++) {
     const doc = d.docs[a]!;
+    if (doc > hi) break;
     for (let j = 0; j < k; j++) {
       if (j === driver) {
         cur[j] = a;

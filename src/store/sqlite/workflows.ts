@@ -298,6 +298,16 @@ export class SqliteWorkflowRepo implements WorkflowRepo {
     return out;
   }
 
+  async docKeys(rowids: number[]): Promise<Map<number, { key: string; clusterId: number | null }>> {
+    const out = new Map<number, { key: string; clusterId: number | null }>();
+    const q = this.db.prepare('SELECT key, cluster_id FROM documents WHERE id = ?').raw(true);
+    for (const id of rowids) {
+      const r = q.get(id) as [string, number | null] | undefined;
+      if (r) out.set(id, { key: r[0], clusterId: r[1] });
+    }
+    return out;
+  }
+
   async clusterKeys(clusterId: number): Promise<string[]> {
     return this.db.prepare('SELECT key FROM documents WHERE cluster_id = ?').pluck().all(clusterId) as string[];
   }
