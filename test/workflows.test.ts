@@ -179,6 +179,51 @@ describe('a run killed halfway', () => {
   });
   const answer = JSON.stringify({ sections: [{ heading: '核心观点', points: [{ text: '稀土行业继续发展', citations: [1] }] }] });
 
+  it('writes a verified topic brief with a model, dropping a point that fails, and falls back to extractive when the model fails', async () => {
+    const ctx = openContext({ dataDir: tempDir(), allowPrivate: true, llm: null });
+    await ingestRecords(ctx.store, [
+      rec('b1', '示例财经', '2025-11-20T08:00:00+08:00'),
+      rec('b2', '示例财经', '2025-11-21T08:00:00+08:00', { title: '稀土永磁订单增长', body: '稀土永磁企业订单继续增长。\n多家企业扩产。' }),
+    ]);
+    await createWorkflow(ctx, { name: 'llm-brief', query: '稀土', summarize: true, brief: true, lang: 'zh' });
+    await createWorkflow(ctx, { name: 'llm-brief-fails', query: '稀土', summarize: true, brief: true, lang: 'zh' });
+    await ctx.store.close();
+    const llm = new OpenAiCompatibleProvider({ baseURL: fake.baseURL, apiKey: 'x', model: 'fake', timeoutMs: 10_000, maxRetries: 0, maxConcurrency: 1, rpm: null });
+    const withLlm = openContext({ dataDir: ctx.dataDir, allowPrivate: true, llm });
+    try {
+      const brief = JSON.stringify({
+        themes: [
+          {
+            heading: '产能与资金',
+            points: [
+              // doc 1 is the newest story (b2), doc 2 is b1: its paragraph 2 states the 5亿美元.
+              { text: '美国能源部拨款5亿美元支持稀土分离', citations: [{ doc: 2, paragraph: 2 }] },
+              { text: '美国能源部拨款9亿美元支持稀土分离', citations: [{ doc: 2, paragraph: 2 }] },
+              { text: '稀土永磁企业订单继续增长', citations: [{ doc: 1, paragraph: 1 }] },
+            ],
+          },
+        ],
+      });
+      fake.script([{ content: answer }, { content: answer }, { content: brief }]);
+      const r = await runNow(withLlm, 'llm-brief');
+      expect(r.outcome).toBe('done');
+      expect(r.brief).toMatchObject({ method: 'llm', model: 'fake', lang: 'zh', fallback: null });
+      const points = r.brief!.themes.flatMap((t) => t.points);
+      expect(points.map((p) => p.text)).toEqual(['美国能源部拨款5亿美元支持稀土分离', '稀土永磁企业订单继续增长']);
+      expect(points[0]!.citations).toEqual([{ doc: 2, paragraph: 2, id: 'b1' }]);
+      expect(r.brief!.dropped).toEqual([{ text: '美国能源部拨款9亿美元支持稀土分离', reason: expect.stringMatching(/9亿美元/) }]);
+
+      // Summaries are cached now; the brief request fails twice (no retries): extractive, saying why.
+      fake.script([{ status: 500 }, { status: 500 }]);
+      const f = await runNow(withLlm, 'llm-brief-fails');
+      expect(f.outcome).toBe('done');
+      expect(f.brief).toMatchObject({ method: 'extractive', fallback: expect.stringMatching(/the model failed/) });
+      expect(f.items.every((i) => i.summary?.method === 'llm')).toBe(true);
+    } finally {
+      await withLlm.store.close();
+    }
+  });
+
   it('is completed by the next run without paying the model twice', async () => {
     const dir = tempDir();
     const ctx = openContext({ dataDir: dir, allowPrivate: true, llm: null });
@@ -307,6 +352,12 @@ describe('delivery: API, Atom feed and webhooks', () => {
     expect(verifySignature('test-secret-123', String(h.headers['x-lodestone-timestamp']), h.body, String(h.headers['x-lodestone-signature']))).toBe(true);
     expect(verifySignature('wrong-secret', String(h.headers['x-lodestone-timestamp']), h.body, String(h.headers['x-lodestone-signature']))).toBe(false);
     expect(JSON.parse(h.body)).toMatchObject({ event: 'workflow.run', workflow: '稀土独立' });
+  });
+
+  it('refuses a feed poll schedule that is not a cron expression', async () => {
+    const r = await api('POST', '/api/sources/url', { url: `${receiverUrl}/feed.xml`, schedule: 'hourly' });
+    expect(r.status).toBe(422);
+    expect(String((r.body.error as { message: string }).message)).toMatch(/invalid cron expression "hourly"/);
   });
 
   it('serves a valid Atom feed whose entries stay the same across runs', async () => {

@@ -143,6 +143,8 @@ export const IngestUrl = z.object({
   url: z.string().url(),
   source: z.string().optional(),
   type: z.enum(DOC_TYPES).optional(),
+  /** For feeds: a cron expression to poll it on (default every 15 minutes); null clears it. */
+  schedule: z.string().nullable().optional(),
 });
 
 export const SourceList = z.object({
@@ -258,10 +260,13 @@ const BriefPoint = z.object({
 });
 
 export const BriefView = z.object({
-  method: z.literal('extractive'),
+  method: z.enum(['extractive', 'llm']),
+  model: z.string().nullable(),
   lang: z.string(),
   documents: z.number(),
   themes: z.array(z.object({ heading: z.string(), points: z.array(BriefPoint) })),
+  dropped: z.array(z.object({ text: z.string(), reason: z.string() })),
+  fallback: z.string().nullable(),
   text: z.string(),
 });
 

@@ -11,7 +11,8 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { ZodError } from 'zod';
 import { describeError, LodestoneError } from '../core/errors.js';
 import { sha256Hex } from '../core/hash.js';
-import { toIso } from '../core/time.js';
+import { defaultTimeZone, toIso } from '../core/time.js';
+import { checkSchedule } from '../workflows/spec.js';
 import type { AppContext } from '../services/context.js';
 import { clusterView, documentHighlights, documentView, resolveDocument } from '../services/documents.js';
 import { type IngestReport, ingestRecords, ingestTargets } from '../services/ingest.js';
@@ -179,9 +180,12 @@ export async function buildServer(ctx: AppContext, scheduler: Scheduler | null =
 
   app.post('/api/sources/url', async (req) => {
     const body = IngestUrl.parse(req.body);
+    const schedule = body.schedule?.trim() ? body.schedule.trim() : body.schedule === undefined ? undefined : null;
+    if (schedule) checkSchedule(schedule, defaultTimeZone());
     const { report, results } = await fetchSource(ctx.store, body.url, {
       ...(body.source ? { source: body.source } : {}),
       ...(body.type ? { type: body.type } : {}),
+      ...(schedule !== undefined ? { schedule } : {}),
       allowPrivate: ctx.allowPrivate,
     });
     return ingestBody(report, results);

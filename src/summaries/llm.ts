@@ -71,7 +71,7 @@ const TEMPLATES: Record<ReturnType<typeof templateFor>, string> = {
   interview: 'Sections: one "Group n: <company or subject>" per company or subject discussed, with its points.',
 };
 
-function languageName(lang: 'en' | 'zh'): string {
+export function languageName(lang: 'en' | 'zh'): string {
   return lang === 'zh' ? 'Simplified Chinese' : 'English';
 }
 
@@ -98,21 +98,23 @@ export function parseJsonAnswer(content: string): unknown {
   return JSON.parse(body.slice(start, end + 1));
 }
 
-interface Usage {
+export interface Usage {
   prompt_tokens: number;
   completion_tokens: number;
   requests: number;
 }
 
-async function askJson<T>(
+/** Ask for JSON matching `schema`; one retry carrying the validation error. */
+export async function askJson<T>(
   llm: LlmProvider,
   messages: ChatMessage[],
   schema: z.ZodType<T>,
   usage: Usage,
+  jsonSchema: { name: string; schema: Record<string, unknown> } = JSON_SCHEMA,
 ): Promise<T> {
   let last = '';
   for (let attempt = 0; attempt < 2; attempt++) {
-    const c = await llm.complete(messages, { jsonSchema: JSON_SCHEMA });
+    const c = await llm.complete(messages, { jsonSchema });
     usage.prompt_tokens += c.promptTokens;
     usage.completion_tokens += c.completionTokens;
     usage.requests++;
@@ -130,7 +132,7 @@ async function askJson<T>(
   throw new LodestoneError('llm_failed', `The model did not return a valid summary twice: ${last}`);
 }
 
-function wrongLanguage(text: string, lang: 'en' | 'zh'): boolean {
+export function wrongLanguage(text: string, lang: 'en' | 'zh'): boolean {
   const han = (text.match(/\p{Script=Han}/gu) ?? []).length;
   const latin = (text.match(/[A-Za-z]/g) ?? []).length;
   return lang === 'zh' ? han === 0 : han > latin;

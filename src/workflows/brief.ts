@@ -8,9 +8,18 @@
  * cosine similarity to other documents' candidates) plus a little of their own rank;
  * maximal marginal relevance picks up to MAX_POINTS with at most two per document, and
  * the points are grouped into themes by a shared keyword, as in document summaries.
+ *
+ * With a model (`llmBrief`): the model sees each story's numbered paragraphs (`[doc N]`,
+ * `¶M`) and answers JSON themes whose points cite {doc, paragraph}; each point is verified
+ * against the paragraphs it cites (figures, names, language) and dropped with the reason
+ * when it fails. If the model fails altogether the brief is the extractive one, saying why.
  */
+import { z } from 'zod';
+import { describeError } from '../core/errors.js';
 import type { StoredDocument } from '../core/types.js';
+import type { LlmProvider } from '../llm/provider.js';
 import { cosine, documentSentences, type Sentence, type Summary, termVectors, themes } from '../summaries/extractive.js';
+import { askJson, languageName, type Usage, wrongLanguage } from '../summaries/llm.js';
 import { verifyPoint } from '../summaries/verify.js';
 
 export interface BriefCitation {
@@ -28,12 +37,23 @@ export interface BriefPoint {
 }
 
 export interface Brief {
-  method: 'extractive';
+  method: 'extractive' | 'llm';
+  model: string | null;
   lang: string;
   documents: number;
   themes: { heading: string; points: BriefPoint[] }[];
+  /** Points a model wrote that failed verification, with the reason. */
+  dropped: { text: string; reason: string }[];
+  /** Why the brief is extractive although a model is configured. */
+  fallback: string | null;
   /** Markdown-ish text with [doc N ¶M] markers. */
   text: string;
+}
+
+function render(groups: Brief['themes']): string {
+  return groups
+    .map((g) => `## ${g.heading}\n${g.points.map((p) => `- ${p.text} ${p.citations.map(citationMark).join('')}`).join('\n')}`)
+    .join('\n\n');
 }
 
 const MAX_POINTS = 8;
@@ -102,8 +122,143 @@ export function extractiveBrief(docs: { doc: StoredDocument; summary: Summary | 
     return { text: c.text, citations: [{ doc: c.doc, paragraph: c.paragraph, id: d.id }], verified: v.verified, problems: v.problems };
   };
   const out = groups.map((g) => ({ heading: g.label, points: g.members.map(toPoint) }));
-  const text = out
-    .map((g) => `## ${g.heading}\n${g.points.map((p) => `- ${p.text} ${p.citations.map(citationMark).join('')}`).join('\n')}`)
+  return {
+    method: 'extractive',
+    model: null,
+    lang: zh ? 'zh' : 'en',
+    documents: Math.min(docs.length, MAX_DOCS),
+    themes: out,
+    dropped: [],
+    fallback: null,
+    text: render(out),
+  };
+}
+
+const LLM_DOCS = 30;
+const DOC_CHARS = 1500;
+
+const BriefAnswer = z.object({
+  themes: z
+    .array(
+      z.object({
+        heading: z.string().min(1),
+        points: z.array(
+          z.object({ text: z.string().min(1), citations: z.array(z.object({ doc: z.number().int(), paragraph: z.number().int() })).min(1) }),
+        ),
+      }),
+    )
+    .min(1),
+});
+
+const BRIEF_SCHEMA = {
+  name: 'brief',
+  schema: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['themes'],
+    properties: {
+      themes: {
+        type: 'array',
+        items: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['heading', 'points'],
+          properties: {
+            heading: { type: 'string' },
+            points: {
+              type: 'array',
+              items: {
+                type: 'object',
+                additionalProperties: false,
+                required: ['text', 'citations'],
+                properties: {
+                  text: { type: 'string' },
+                  citations: {
+                    type: 'array',
+                    items: {
+                      type: 'object',
+                      additionalProperties: false,
+                      required: ['doc', 'paragraph'],
+                      properties: { doc: { type: 'integer' }, paragraph: { type: 'integer' } },
+                    },
+                  },
+                },
+              },
+            },
+          },
+        },
+      },
+    },
+  },
+};
+
+/** The brief from a model, verified point by point; extractive (saying why) when the model fails. */
+export async function llmBrief(llm: LlmProvider, docs: { doc: StoredDocument; summary: Summary | null }[], lang: 'en' | 'zh'): Promise<Brief | null> {
+  const shown = docs.slice(0, LLM_DOCS);
+  if (shown.length === 0) return null;
+  const listing = shown
+    .map(({ doc }, i) => {
+      let size = 0;
+      const paras: string[] = [];
+      for (const p of doc.paragraphs) {
+        if (size > DOC_CHARS) break;
+        paras.push(`¶${p.n} ${p.text}`);
+        size += p.text.length;
+      }
+      return `[doc ${i + 1}] ${doc.title} (${doc.source})\n${paras.join('\n')}`;
+    })
     .join('\n\n');
-  return { method: 'extractive', lang: zh ? 'zh' : 'en', documents: Math.min(docs.length, MAX_DOCS), themes: out, text };
+  const usage: Usage = { prompt_tokens: 0, completion_tokens: 0, requests: 0 };
+  let answer: z.infer<typeof BriefAnswer>;
+  try {
+    answer = await askJson(
+      llm,
+      [
+        {
+          role: 'system',
+          content: [
+            'You write a topic brief for investment analysts across several news documents. Answer with JSON only: {"themes":[{"heading":"...","points":[{"text":"...","citations":[{"doc":N,"paragraph":M}]}]}]}.',
+            'Two to four themes; each point synthesizes what the documents say and cites every document and paragraph it rests on.',
+            `Write headings and points in ${languageName(lang)}. Copy figures exactly from the cited paragraphs; never state a number, company, person or place the cited paragraphs do not contain.`,
+          ].join('\n'),
+        },
+        { role: 'user', content: listing },
+      ],
+      BriefAnswer,
+      usage,
+      BRIEF_SCHEMA,
+    );
+  } catch (err) {
+    const b = extractiveBrief(docs, lang);
+    return b ? { ...b, fallback: `the model failed: ${describeError(err)}` } : null;
+  }
+  const dropped: Brief['dropped'] = [];
+  const groups: Brief['themes'] = [];
+  for (const th of answer.themes) {
+    const points: BriefPoint[] = [];
+    for (const p of th.points) {
+      const problems: string[] = [];
+      const cited: string[] = [];
+      const citations: BriefCitation[] = [];
+      for (const c of p.citations) {
+        const d = shown[c.doc - 1]?.doc;
+        const para = d?.paragraphs.find((x) => x.n === c.paragraph);
+        if (!d || !para) {
+          problems.push(`citation [doc ${c.doc} ¶${c.paragraph}] does not exist`);
+          continue;
+        }
+        cited.push(para.text);
+        citations.push({ doc: c.doc, paragraph: c.paragraph, id: d.id });
+      }
+      if (cited.length > 0) {
+        // The verifier checks a point against numbered paragraphs: here, the cited ones.
+        problems.push(...verifyPoint({ text: p.text, citations: cited.map((_, i) => i + 1) }, cited).problems);
+      }
+      if (wrongLanguage(p.text, lang)) problems.push(`not written in ${languageName(lang)}`);
+      if (problems.length > 0) dropped.push({ text: p.text, reason: problems.join('; ') });
+      else points.push({ text: p.text, citations, verified: true, problems: [] });
+    }
+    if (points.length > 0) groups.push({ heading: th.heading, points });
+  }
+  return { method: 'llm', model: llm.model, lang, documents: shown.length, themes: groups, dropped, fallback: null, text: render(groups) };
 }

@@ -22,7 +22,7 @@ import { parseQuery } from '../search/query/parse.js';
 import { buildFilters } from '../services/search.js';
 import { cachedSummary, type Summary, summarize } from '../services/summaries.js';
 import type { DocumentStore, NewRunItem } from '../store/ports.js';
-import { type Brief, extractiveBrief } from './brief.js';
+import { type Brief, extractiveBrief, llmBrief } from './brief.js';
 import type { RunTrigger, Workflow, WorkflowRun } from './types.js';
 
 export interface RunContext {
@@ -158,7 +158,10 @@ async function runLocked(ctx: RunContext, wf: Workflow, opts: RunOptions, now: (
         if (it.kind !== 'item' || !d) continue;
         list.push({ doc: d, summary: summaries.get(it.docId) ?? (await summaryFor(ctx, wf, d)) });
       }
-      brief = extractiveBrief(list, wf.lang);
+      // With a model, the model's verified brief in the workflow's language (or the
+      // majority language of the stories); otherwise, or if it fails, extractive.
+      const lang = wf.lang ?? (list.filter((x) => x.doc.lang === 'zh').length * 2 >= list.length ? 'zh' : 'en');
+      brief = ctx.llm ? await llmBrief(ctx.llm, list, lang) : extractiveBrief(list, wf.lang);
     }
     const reason = run.capped > 0 ? `capped: ${run.capped} more matching stories were not included (max_items ${wf.maxItems})` : null;
     await repo.finishRun(run.id, 'done', reason, brief ? JSON.stringify(brief) : null, now(), wf.webhook ? [wf.webhook.url] : []);

@@ -410,6 +410,10 @@ function DigestView({ name, digest }: { name: string; digest: Digest }) {
       {digest.brief && (
         <div className="brief">
           <h2>{t.wfBriefTitle}</h2>
+          <p className="summary-method">
+            {digest.brief.method === 'llm' ? (digest.brief.model ?? '') : t.extractive}
+            {digest.brief.fallback && ` (${digest.brief.fallback})`}
+          </p>
           {digest.brief.themes.map((th) => (
             <div key={th.heading} className="summary-section">
               <span className="summary-heading">{th.heading}</span>
