@@ -98,6 +98,11 @@ describe.skipIf(browserMissing !== null)(`workflows in Chromium${browserMissing 
     // The live preview shows what the query matches now.
     await page.getByText('Matches now: 1 documents').waitFor();
     expect(await page.locator('.preview-list li').first().textContent()).toContain('稀土价格周评');
+    // Filters narrow the preview too.
+    await form.locator('input[name=sources]').fill('没有这个来源');
+    await page.getByText('Matches now: 0 documents').waitFor();
+    await form.locator('input[name=sources]').fill('');
+    await page.getByText('Matches now: 1 documents').waitFor();
     // A bad schedule is refused at save time with the reason.
     await form.locator('input[name=schedule]').fill('61 * * * *');
     await form.getByRole('button', { name: 'Save' }).click();

@@ -4,7 +4,7 @@
  * with citations or an excerpt, newest first, "also in"), the run history, webhook
  * deliveries, and links to the Atom feed and the Markdown / HTML digests.
  */
-import { type FormEvent, useCallback, useEffect, useState } from 'react';
+import { type FormEvent, useCallback, useEffect, useMemo, useState } from 'react';
 import { Link, useLocation } from 'wouter';
 import {
   ApiError,
@@ -105,6 +105,15 @@ function WorkflowEditor({ initial, onSaved, onCancel }: { initial: Workflow | nu
   const [brief, setBrief] = useState(initial?.brief ?? false);
   const [webhook, setWebhook] = useState(initial?.webhook?.url ?? '');
   const [maxItems, setMaxItems] = useState(initial?.max_items ?? 200);
+  const [sources, setSources] = useState((initial?.filters.source ?? []).join(', '));
+  const [types, setTypes] = useState<string[]>(initial?.filters.type ?? []);
+  const filters = useMemo(() => {
+    const list = sources
+      .split(/[,，]/)
+      .map((x) => x.trim())
+      .filter((x) => x !== '');
+    return { ...(list.length ? { source: list } : {}), ...(types.length ? { type: types } : {}) };
+  }, [sources, types]);
   const [saving, setSaving] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [preview, setPreview] = useState<SearchResult | null>(null);
@@ -119,7 +128,7 @@ function WorkflowEditor({ initial, onSaved, onCancel }: { initial: Workflow | nu
     const ctl = new AbortController();
     const timer = setTimeout(() => {
       api
-        .previewWorkflow({ query }, ctl.signal)
+        .previewWorkflow({ query, filters }, ctl.signal)
         .then((r) => {
           setPreview(r);
           setPreviewError(null);
@@ -132,7 +141,7 @@ function WorkflowEditor({ initial, onSaved, onCancel }: { initial: Workflow | nu
       clearTimeout(timer);
       ctl.abort();
     };
-  }, [query]);
+  }, [query, filters]);
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -148,6 +157,7 @@ function WorkflowEditor({ initial, onSaved, onCancel }: { initial: Workflow | nu
       brief,
       webhook: webhook.trim() === '' ? null : webhook.trim(),
       max_items: maxItems,
+      filters,
     };
     try {
       onSaved(initial ? await api.updateWorkflow(initial.name, input) : await api.createWorkflow(input));
@@ -169,6 +179,23 @@ function WorkflowEditor({ initial, onSaved, onCancel }: { initial: Workflow | nu
           {t.wfQuery}
           <input value={query} onChange={(e) => setQuery(e.target.value)} required name="query" placeholder="稀土 (出口管制 OR 独立)" />
         </label>
+        <label>
+          {t.wfSources}
+          <input value={sources} onChange={(e) => setSources(e.target.value)} name="sources" placeholder={t.wfSourcesHint} />
+        </label>
+        <fieldset className="types">
+          <legend>{t.filterType}</legend>
+          {Object.keys(t.type).map((ty) => (
+            <label key={ty} className="check">
+              <input
+                type="checkbox"
+                checked={types.includes(ty)}
+                onChange={(e) => setTypes((cur) => (e.target.checked ? [...cur, ty] : cur.filter((x) => x !== ty)))}
+              />
+              {t.type[ty]}
+            </label>
+          ))}
+        </fieldset>
         <label>
           {t.wfSchedule}
           <span className="inline">
@@ -333,7 +360,10 @@ export function WorkflowPage({ name, runId }: { name: string; runId: number | nu
         </div>
       </div>
       <p className="meta">
-        <code>{wf.query}</code> · {wf.schedule ? `${wf.schedule} (${wf.tz})` : t.wfManual}
+        <code>{wf.query}</code>
+        {wf.filters.source?.length ? ` · ${t.filterSource}: ${wf.filters.source.join(', ')}` : ''}
+        {wf.filters.type?.length ? ` · ${t.filterType}: ${wf.filters.type.map((x) => t.type[x] ?? x).join(', ')}` : ''} ·{' '}
+        {wf.schedule ? `${wf.schedule} (${wf.tz})` : t.wfManual}
         {wf.next_run_at && ` · ${t.wfNextRun}: ${dateTime(wf.next_run_at)}`} · <a href={workflowLinks.atom(wf.name)}>{t.wfAtom}</a>
       </p>
       {notice && (
@@ -378,7 +408,7 @@ export function WorkflowPage({ name, runId }: { name: string; runId: number | nu
               <ol className="delivery-list">
                 {deliveries.map((d) => (
                   <li key={d.id}>
-                    <span className={`status status-${d.status}`}>{d.status}</span> {t.wfRun(d.run_id)} · {t.wfAttempts(d.attempts)}
+                    <span className={`status status-${d.status}`}>{t.wfDelivery[d.status] ?? d.status}</span> {t.wfRun(d.run_id)} · {t.wfAttempts(d.attempts)}
                     {d.last_error && <span className="reason">{d.last_error}</span>}
                   </li>
                 ))}
