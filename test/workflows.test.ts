@@ -12,7 +12,7 @@ import { getWorkflow, runWorkflow } from '../src/workflows/run.js';
 import { Scheduler } from '../src/workflows/scheduler.js';
 import { createWorkflow, runDigest, runNow, updateWorkflow } from '../src/workflows/service.js';
 import { verifySignature } from '../src/workflows/webhook.js';
-import { spawnCli } from './helpers/cli.js';
+import { runCli, spawnCli } from './helpers/cli.js';
 import { type FakeLlm, startFakeLlm } from './helpers/fake-llm.js';
 import { rssFeed, tempDir } from './helpers/fixtures.js';
 
@@ -223,6 +223,33 @@ describe('a run killed halfway', () => {
       await withLlm.store.close();
     }
   });
+
+  it('two processes triggering the same workflow at once make one run; the other is skipped', async () => {
+    const dir = tempDir();
+    const ctx = openContext({ dataDir: dir, allowPrivate: true, llm: null });
+    await ingestRecords(ctx.store, [rec('p1', '示例财经', '2025-11-20T08:00:00+08:00')]);
+    await createWorkflow(ctx, { name: 'race', query: '稀土', summarize: true });
+    await ctx.store.close();
+    // The model answers slowly, so the first process is still running when the second starts.
+    fake.script([{ content: answer, delayMs: 3000 }]);
+    const env = { LODESTONE_LLM_BASE_URL: fake.baseURL, LODESTONE_LLM_MODEL: 'fake', LODESTONE_LLM_API_KEY: 'x', LODESTONE_LLM_MAX_RETRIES: '0' };
+    const first = runCli(['workflow', 'run', 'race', '--json', '--data', dir], env);
+    const deadline = Date.now() + 30_000;
+    while (fake.requests.length < 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    const second = await runCli(['workflow', 'run', 'race', '--json', '--data', dir], env);
+    const a = JSON.parse((await first).stdout) as { outcome: string; items: unknown[] };
+    const b = JSON.parse(second.stdout) as { outcome: string; reason: string };
+    expect(a).toMatchObject({ outcome: 'done' });
+    expect(a.items).toHaveLength(1);
+    expect(b.outcome).toBe('skipped');
+    expect(b.reason).toMatch(/already in progress/);
+    const check = openContext({ dataDir: dir, allowPrivate: true, llm: null });
+    try {
+      expect(await check.store.workflows.runs((await getWorkflow(check.store, 'race')).id, 10)).toHaveLength(1);
+    } finally {
+      await check.store.close();
+    }
+  }, 60_000);
 
   it('is completed by the next run without paying the model twice', async () => {
     const dir = tempDir();

@@ -60,6 +60,7 @@ describe.skipIf(browserMissing !== null)(`workflows in Chromium${browserMissing 
   let page: Page;
   let dialogs: string[] = [];
   let pageErrors: string[] = [];
+  let acceptConfirms: (on: boolean) => void = () => {};
 
   beforeAll(async () => {
     ctx = openContext({ dataDir: tempDir('lodestone-wf-web-'), allowPrivate: true, llm: null });
@@ -78,6 +79,7 @@ describe.skipIf(browserMissing !== null)(`workflows in Chromium${browserMissing 
     page = s.page;
     dialogs = s.dialogs;
     pageErrors = s.pageErrors;
+    acceptConfirms = s.acceptConfirms;
   });
 
   afterAll(async () => {
@@ -169,6 +171,18 @@ describe.skipIf(browserMissing !== null)(`workflows in Chromium${browserMissing 
     await page.locator('.workflow-card').first().waitFor();
     await page.screenshot({ path: join(SHOTS, 'workflows-zh.png'), fullPage: true });
     await page.locator('.lang-switch').click();
+
+    // Edit the query (the page shows the new one), then delete the workflow.
+    await page.goto(`${server.url}/workflows/${name}`);
+    await page.getByRole('button', { name: 'Edit' }).click();
+    await page.locator('form.workflow-editor input[name=query]').fill('稀土 OR 永磁');
+    await page.locator('form.workflow-editor').getByRole('button', { name: 'Save' }).click();
+    await page.locator('.workflow-page .meta code', { hasText: '稀土 OR 永磁' }).waitFor();
+    acceptConfirms(true);
+    await page.getByRole('button', { name: 'Delete' }).click();
+    await page.getByText('No workflows yet').waitFor();
+    acceptConfirms(false);
+    expect((await fetch(`${server.url}/api/workflows/${name}`)).status).toBe(404);
     expect(dialogs).toEqual([]);
     expect(pageErrors).toEqual([]);
   }, 60_000);
