@@ -149,6 +149,24 @@ describe('workflow runs', () => {
     }
   });
 
+  it('a running scheduler picks up a workflow another process added', async () => {
+    const ctx = newCtx();
+    const scheduler = new Scheduler(ctx, { tickMs: 60_000 });
+    try {
+      await scheduler.start();
+      expect(scheduler.nextRuns()).toEqual([]);
+      await createWorkflow(ctx, { name: 'later', query: '稀土', schedule: '30 8 * * 1-5', tz: 'Asia/Shanghai' });
+      await scheduler.tick();
+      expect(scheduler.nextRuns().map((j) => j.name)).toEqual(['later']);
+      await updateWorkflow(ctx, 'later', { paused: true });
+      await scheduler.tick();
+      expect(scheduler.nextRuns()).toEqual([]);
+    } finally {
+      await scheduler.stop();
+      await ctx.store.close();
+    }
+  });
+
   it('catches up a missed slot once after a restart, not once per missed slot', async () => {
     const ctx = newCtx();
     try {

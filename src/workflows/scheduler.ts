@@ -1,6 +1,7 @@
 /**
  * The scheduler inside `lodestone serve`: one croner job per active scheduled workflow,
- * plus a tick that retries due webhook deliveries and polls due feeds.
+ * plus a tick that retries due webhook deliveries, polls due feeds and picks up workflows
+ * changed by another process (the CLI).
  *
  * Restarts: on start, a workflow whose latest cron slot passed while the server was down
  * (no run started since that slot) runs once, as `catch-up`; older missed slots are not
@@ -26,6 +27,8 @@ export class Scheduler {
   private ticking = false;
   private stopped = false;
   private readonly running = new Set<Promise<unknown>>();
+  /** What the jobs were made from; a change made elsewhere (the CLI) is picked up on a tick. */
+  private signature = '';
   /** Settles when the start-up catch-up finished (names of the workflows it ran). */
   caughtUp: Promise<string[]> = Promise.resolve([]);
 
@@ -55,7 +58,9 @@ export class Scheduler {
     if (this.stopped) return;
     for (const job of this.jobs.values()) job.stop();
     this.jobs.clear();
-    for (const wf of await this.ctx.store.workflows.list()) {
+    const list = await this.ctx.store.workflows.list();
+    this.signature = signatureOf(list);
+    for (const wf of list) {
       if (!wf.schedule || wf.paused) continue;
       try {
         const job = new Cron(wf.schedule, { timezone: wf.tz, protect: true, name: `workflow:${wf.id}` }, () => this.fire(wf.name, 'schedule', Date.now()));
@@ -95,6 +100,7 @@ export class Scheduler {
     if (this.ticking || this.stopped) return;
     this.ticking = true;
     try {
+      if (signatureOf(await this.ctx.store.workflows.list()) !== this.signature) await this.reload();
       await deliverDue(this.ctx, { allowPrivate: this.ctx.allowPrivate, backoffMs: backoffFromEnv() });
       for (const f of await pollFeeds(this.ctx.store, { allowPrivate: this.ctx.allowPrivate, tz: defaultTimeZone() })) {
         if (f.error) this.log(`feed ${f.url}: ${f.error}`);
@@ -128,4 +134,8 @@ export function lastSlot(wf: Workflow, now: number): number | null {
   } catch {
     return null;
   }
+}
+
+function signatureOf(list: Workflow[]): string {
+  return list.map((w) => `${w.id}:${w.updatedAt}:${w.paused ? 1 : 0}`).join(',');
 }
