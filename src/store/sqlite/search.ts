@@ -125,58 +125,29 @@ export class SqliteSearcher {
     if (common !== null && common.length === 0) return EMPTY;
     // Matching documents with their weighted frequency (title hits count TITLE_WEIGHT).
     const n0 = lists[0]!.n;
-    const ids = new Int32Array(n0);
-    const freq = new Float64Array(n0);
-    let m = 0;
-    let df = 0;
+    const out: LeafMatches = { ids: new Int32Array(n0), freq: new Float64Array(n0), m: 0, df: 0 };
     const lo = range?.lo ?? 0;
     const hi = range?.hi ?? 0x7fffffff;
     const alive = cols.alive;
-    const keep = (doc: number, w: number) => {
-      if (alive[doc] !== 1) return;
-      df++;
-      if (doc < lo || doc > hi) return;
-      ids[m] = doc;
-      freq[m] = w;
-      m++;
-    };
     if (lists.length === 1) {
-      // The common case, inlined: one term, no positions.
-      const p = lists[0]!;
-      const docs = p.docs;
-      const tt = p.tfTitle;
-      const tb = p.tfBody;
-      const bodyWeight = titleOnly ? 0 : BODY_WEIGHT;
-      for (let k = 0; k < p.n; k++) {
-        const w = TITLE_WEIGHT * tt[k]! + bodyWeight * tb[k]!;
-        const doc = docs[k]!;
-        if (w === 0 || alive[doc] !== 1) continue;
-        df++;
-        if (doc < lo || doc > hi) continue;
-        ids[m] = doc;
-        freq[m] = w;
-        m++;
-      }
-    } else if (withScores) {
-      // BM25 needs the phrase's document frequency over every document, not just the range.
-      phraseMatches(lists, titleOnly, keep);
+      termMatches(lists[0]!, titleOnly, alive, lo, hi, out);
     } else {
-      phraseMatches(lists, titleOnly, keep, lo, hi);
+      const keep = (doc: number, w: number) => {
+        if (alive[doc] !== 1) return;
+        out.df++;
+        if (doc < lo || doc > hi) return;
+        out.ids[out.m] = doc;
+        out.freq[out.m] = w;
+        out.m++;
+      };
+      // BM25 needs the phrase's document frequency over every document, not just the range.
+      if (withScores) phraseMatches(lists, titleOnly, keep);
+      else phraseMatches(lists, titleOnly, keep, lo, hi);
     }
-    const outIds = ids.slice(0, m);
+    const outIds = out.ids.slice(0, out.m);
     if (!withScores) return { ids: outIds, scores: null };
-    const scores = new Float64Array(m);
     const { live, avgTokens } = cols.liveStats();
-    let idf = Math.log((live - df + 0.5) / (df + 0.5));
-    if (idf <= 0) idf = 1e-6;
-    const ntok = cols.ntokens;
-    const c1 = K1 * (1 - B);
-    const c2 = (K1 * B) / Math.max(avgTokens, 1e-9);
-    for (let i = 0; i < m; i++) {
-      const w = freq[i]!;
-      scores[i] = (idf * w * (K1 + 1)) / (w + c1 + c2 * ntok[outIds[i]!]!);
-    }
-    return { ids: outIds, scores };
+    return { ids: outIds, scores: bm25Scores(outIds, out.freq, out.df, live, avgTokens, cols.ntokens) };
   }
 
   /** A set for a subtree made only of text (and NOT inside AND), or null when it holds filters. */
@@ -390,6 +361,58 @@ export class SqliteSearcher {
     for (let i = 0; i < s.ids.length; i++) if (this.columns.alive[s.ids[i]!] === 1) n++;
     return n;
   }
+}
+
+interface LeafMatches {
+  ids: Int32Array;
+  freq: Float64Array;
+  m: number;
+  df: number;
+}
+
+/**
+ * One term's live documents in [lo, hi] with their weighted frequency (title hits weigh
+ * TITLE_WEIGHT), and its live document frequency over all documents. A small function of
+ * its own with plain locals, so V8 keeps the loop in registers.
+ */
+function termMatches(p: Postings, titleOnly: boolean, alive: Uint8Array, lo: number, hi: number, out: LeafMatches): void {
+  const docs = p.docs;
+  const tt = p.tfTitle;
+  const tb = p.tfBody;
+  const ids = out.ids;
+  const freq = out.freq;
+  const bodyWeight = titleOnly ? 0 : BODY_WEIGHT;
+  let m = 0;
+  let df = 0;
+  const n = p.n;
+  for (let k = 0; k < n; k++) {
+    const w = TITLE_WEIGHT * tt[k]! + bodyWeight * tb[k]!;
+    const doc = docs[k]!;
+    if (w === 0 || alive[doc] !== 1) continue;
+    df++;
+    if (doc < lo || doc > hi) continue;
+    ids[m] = doc;
+    freq[m] = w;
+    m++;
+  }
+  out.m = m;
+  out.df = df;
+}
+
+/** FTS5's BM25 for one leaf: idf from the live document frequency, k1 1.2, b 0.75. */
+function bm25Scores(ids: Int32Array, freq: Float64Array, df: number, live: number, avgTokens: number, ntok: Uint32Array): Float64Array {
+  const m = ids.length;
+  const scores = new Float64Array(m);
+  let idf = Math.log((live - df + 0.5) / (df + 0.5));
+  if (idf <= 0) idf = 1e-6;
+  const c1 = K1 * (1 - B);
+  const c2 = (K1 * B) / Math.max(avgTokens, 1e-9);
+  const k1p = idf * (K1 + 1);
+  for (let i = 0; i < m; i++) {
+    const w = freq[i]!;
+    scores[i] = (k1p * w) / (w + c1 + c2 * ntok[ids[i]!]!);
+  }
+  return scores;
 }
 
 /**
