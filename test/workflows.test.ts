@@ -133,6 +133,19 @@ describe('workflow runs', () => {
     }
   });
 
+  it('a webhook to a private address is refused (SSRF guard) and failed at once, not retried', async () => {
+    const ctx = openContext({ dataDir: tempDir(), allowPrivate: false, llm: null });
+    try {
+      await ingestRecords(ctx.store, [rec('s1', '示例财经', '2025-11-20T08:00:00+08:00')]);
+      await createWorkflow(ctx, { name: 'ssrf', query: '稀土', webhook: 'http://127.0.0.1:9/hook' });
+      const r = await runNow(ctx, 'ssrf');
+      expect(r.outcome).toBe('done');
+      expect(r.deliveries?.[0]).toMatchObject({ status: 'failed', attempts: 1, lastError: expect.stringMatching(/refused/) });
+    } finally {
+      await ctx.store.close();
+    }
+  });
+
   it('rejects an invalid query, cron expression or time zone at save time', async () => {
     const ctx = newCtx();
     try {

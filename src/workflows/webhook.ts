@@ -8,7 +8,7 @@
  * with X-Lodestone-Timestamp (epoch seconds), so a receiver can reject replays.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { describeError } from '../core/errors.js';
+import { describeError, LodestoneError } from '../core/errors.js';
 import { safePost } from '../sources/fetch.js';
 import { loadDigest } from './digest.js';
 import type { RunContext } from './run.js';
@@ -76,6 +76,7 @@ async function attempt(ctx: RunContext, wf: Workflow, d: Delivery, opts: Deliver
   const run = await repo.run(d.runId);
   let status: number | null = null;
   let error: string | null = null;
+  let permanent = false;
   if (!wf.webhook || wf.webhook.url !== d.target) {
     error = 'the workflow no longer has this webhook';
   } else if (!run) {
@@ -101,13 +102,15 @@ async function attempt(ctx: RunContext, wf: Workflow, d: Delivery, opts: Deliver
       if (res.status < 200 || res.status >= 300) error = `HTTP ${res.status}${res.body.length > 0 ? `: ${res.body.subarray(0, 200).toString('utf8')}` : ''}`;
     } catch (err) {
       error = describeError(err);
+      // A refused address (SSRF guard) or a bad URL will not change by waiting.
+      if (err instanceof LodestoneError && (err.code === 'fetch_blocked' || err.code === 'bad_request')) permanent = true;
     }
   }
   const attempts = d.attempts + 1;
   const final: Delivery =
     error === null
       ? { ...d, status: 'delivered', attempts, lastStatus: status, lastError: null, nextAttemptAt: null, updatedAt: now() }
-      : attempts > backoff.length || error === 'the workflow no longer has this webhook' || error === 'the run no longer exists'
+      : permanent || attempts > backoff.length || error === 'the workflow no longer has this webhook' || error === 'the run no longer exists'
         ? { ...d, status: 'failed', attempts, lastStatus: status, lastError: error, nextAttemptAt: null, updatedAt: now() }
         : { ...d, status: 'pending', attempts, lastStatus: status, lastError: error, nextAttemptAt: now() + backoff[attempts - 1]!, updatedAt: now() };
   await repo.updateDelivery(final);
