@@ -110,11 +110,11 @@ export const api = {
     call<SearchResult>(`/api/search?${searchQueryString(p)}`, undefined, signal),
   document: (id: string, q: string, signal?: AbortSignal) =>
     call<DocView>(`/api/documents/${encodeURIComponent(id)}${q ? `?q=${encodeURIComponent(q)}` : ''}`, undefined, signal),
-  addUrl: (url: string, source?: string) =>
+  addUrl: (url: string, source?: string, schedule?: string) =>
     call<IngestOutcome>('/api/sources/url', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(source ? { url, source } : { url }),
+      body: JSON.stringify({ url, ...(source ? { source } : {}), ...(schedule ? { schedule } : {}) }),
     }),
   addText: (title: string, body: string, source: string) =>
     call<IngestOutcome>('/api/documents', {

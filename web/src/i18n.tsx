@@ -140,6 +140,8 @@ const en = {
   addUrl: 'Add a feed or web page',
   urlPlaceholder: 'https://example.com/feed.xml',
   sourceName: 'Source name (optional)',
+  pollSchedule: 'Poll feed on (cron, optional)',
+  pollScheduleHint: 'Feeds are polled every 15 minutes unless a cron schedule is given, e.g. */5 * * * * for every five minutes.',
   add: 'Add',
   adding: 'Adding…',
   addedReport: (ins: number, upd: number, unch: number, failed: number) =>
@@ -302,6 +304,8 @@ const zh: Dict = {
   addUrl: '添加订阅源或网页',
   urlPlaceholder: 'https://example.com/feed.xml',
   sourceName: '来源名称（可选）',
+  pollSchedule: '订阅源抓取计划（cron，可选）',
+  pollScheduleHint: '订阅源默认每 15 分钟抓取一次；也可填写 cron 计划，如 */5 * * * * 表示每 5 分钟。',
   add: '添加',
   adding: '添加中…',
   addedReport: (ins: number, upd: number, unch: number, failed: number) =>

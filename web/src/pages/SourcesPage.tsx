@@ -20,6 +20,7 @@ export function SourcesPage() {
   const [rows, setRows] = useState<SourceRow[] | null>(null);
   const [url, setUrl] = useState('');
   const [urlSource, setUrlSource] = useState('');
+  const [urlSchedule, setUrlSchedule] = useState('');
   const [busy, setBusy] = useState(false);
   const [message, setMessage] = useState<{ text: string; error: boolean } | null>(null);
   const [uploads, setUploads] = useState<UploadRow[]>([]);
@@ -47,9 +48,10 @@ export function SourcesPage() {
     setBusy(true);
     setMessage(null);
     try {
-      const o = await api.addUrl(url.trim(), urlSource.trim() || undefined);
+      const o = await api.addUrl(url.trim(), urlSource.trim() || undefined, urlSchedule.trim() || undefined);
       setMessage({ text: report(o), error: o.failed > 0 && o.inserted + o.updated + o.unchanged === 0 });
       setUrl('');
+      setUrlSchedule('');
     } catch (e) {
       setMessage({ text: (e as Error).message, error: true });
     } finally {
@@ -130,6 +132,14 @@ export function SourcesPage() {
             onChange={(e) => setUrl(e.target.value)}
           />
           <input aria-label={t.sourceName} placeholder={t.sourceName} value={urlSource} onChange={(e) => setUrlSource(e.target.value)} />
+          <input
+            aria-label={t.pollSchedule}
+            placeholder={t.pollSchedule}
+            title={t.pollScheduleHint}
+            value={urlSchedule}
+            onChange={(e) => setUrlSchedule(e.target.value)}
+            name="schedule"
+          />
           <button type="submit" disabled={busy}>
             {busy ? t.adding : t.add}
           </button>
