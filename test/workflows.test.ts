@@ -106,7 +106,13 @@ describe('workflow runs', () => {
       const [a, b] = await Promise.all([runWorkflow(ctx, wf), runWorkflow(ctx, wf)]);
       expect([a.outcome, b.outcome].sort()).toEqual(['done', 'skipped']);
       expect((a.outcome === 'skipped' ? a : b).reason).toMatch(/already running/);
-      expect(await ctx.store.workflows.runs(wf.id, 10)).toHaveLength(1);
+      // The history keeps both: one done run, one skipped trigger that selected nothing.
+      const runs = await ctx.store.workflows.runs(wf.id, 10);
+      expect(runs.map((r) => r.status).sort()).toEqual(['done', 'skipped']);
+      expect(await ctx.store.workflows.items(runs.find((r) => r.status === 'skipped')!.id)).toEqual([]);
+      // A skipped trigger moves nothing on: the next run takes what came after the done one.
+      await ingestRecords(ctx.store, [rec('s9', '示例财经', '2025-11-23T08:00:00+08:00', { title: '稀土新消息', body: '稀土企业发布新公告。' })]);
+      expect((await runNow(ctx, 'twice')).items.map((i) => i.id)).toEqual(['s9']);
     } finally {
       await ctx.store.close();
     }
@@ -276,7 +282,8 @@ describe('a run killed halfway', () => {
     expect(b.reason).toMatch(/already in progress/);
     const check = openContext({ dataDir: dir, allowPrivate: true, llm: null });
     try {
-      expect(await check.store.workflows.runs((await getWorkflow(check.store, 'race')).id, 10)).toHaveLength(1);
+      const runs = await check.store.workflows.runs((await getWorkflow(check.store, 'race')).id, 10);
+      expect(runs.map((r) => r.status).sort()).toEqual(['done', 'skipped']);
     } finally {
       await check.store.close();
     }

@@ -199,7 +199,7 @@ const Filters = z.object({ type: z.array(z.string()).optional(), source: z.array
 
 export const RunView = z.object({
   run_id: z.number(),
-  status: z.enum(['running', 'done', 'failed']),
+  status: z.enum(['running', 'done', 'failed', 'skipped']),
   reason: z.string().nullable(),
   trigger: z.enum(['manual', 'schedule', 'catch-up', 'api']),
   scheduled_for: z.string().nullable(),
@@ -274,8 +274,8 @@ export const DigestView = z.object({
   workflow: z.string(),
   query: z.string(),
   run_id: z.number(),
-  status: z.enum(['running', 'done', 'failed']),
-  outcome: z.enum(['running', 'done', 'failed']),
+  status: z.enum(['running', 'done', 'failed', 'skipped']),
+  outcome: z.enum(['running', 'done', 'failed', 'skipped']),
   reason: z.string().nullable(),
   trigger: z.enum(['manual', 'schedule', 'catch-up', 'api']),
   started_at: z.string(),

@@ -197,6 +197,8 @@ export interface WorkflowRepo {
     workflow: Workflow,
     opts: { trigger: RunTrigger; scheduledFor: number | null; owner: string; now: number; abandoned: (run: WorkflowRun) => boolean },
   ): Promise<BeginRun>;
+  /** Record a trigger that was skipped (another run in progress), for the history. */
+  recordSkipped(workflowId: number, trigger: RunTrigger, scheduledFor: number | null, reason: string, now: number): Promise<number>;
   /** Store the run's selection and mark its documents delivered for this workflow, in one transaction. */
   recordSelection(run: WorkflowRun, items: NewRunItem[], seenKeys: string[], matched: number, capped: number): Promise<void>;
   items(runId: number): Promise<RunItemRow[]>;

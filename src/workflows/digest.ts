@@ -53,7 +53,7 @@ export interface Digest {
   query: string;
   run_id: number;
   status: WorkflowRun['status'];
-  outcome: 'done' | 'failed' | 'running';
+  outcome: WorkflowRun['status'];
   reason: string | null;
   trigger: WorkflowRun['trigger'];
   started_at: string;

@@ -91,7 +91,9 @@ export async function getWorkflow(store: DocumentStore, name: string): Promise<W
 export async function runWorkflow(ctx: RunContext, wf: Workflow, opts: RunOptions = {}): Promise<RunOutcome> {
   const now = opts.now ?? Date.now;
   if (local.has(wf.id)) {
-    return { run_id: null, outcome: 'skipped', reason: `"${wf.name}" is already running in this process`, items: [] };
+    const reason = `"${wf.name}" is already running in this process`;
+    const id = await ctx.store.workflows.recordSkipped(wf.id, opts.trigger ?? 'manual', opts.scheduledFor ?? null, reason, now());
+    return { run_id: id, outcome: 'skipped', reason, items: [] };
   }
   local.add(wf.id);
   try {
@@ -111,12 +113,9 @@ async function runLocked(ctx: RunContext, wf: Workflow, opts: RunOptions, now: (
     abandoned: (r) => abandoned(r, now()),
   });
   if ('busy' in begun) {
-    return {
-      run_id: begun.busy.id,
-      outcome: 'skipped',
-      reason: `run ${begun.busy.id} of "${wf.name}" is already in progress (started ${new Date(begun.busy.startedAt).toISOString()})`,
-      items: [],
-    };
+    const reason = `run ${begun.busy.id} of "${wf.name}" is already in progress (started ${new Date(begun.busy.startedAt).toISOString()})`;
+    const id = await repo.recordSkipped(wf.id, opts.trigger ?? 'manual', opts.scheduledFor ?? null, reason, now());
+    return { run_id: id, outcome: 'skipped', reason, items: [] };
   }
   let run = begun.run;
   active.add(run.id);

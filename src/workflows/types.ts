@@ -38,7 +38,8 @@ export interface Workflow extends WorkflowSpec {
   startAfter: number;
 }
 
-export type RunStatus = 'running' | 'done' | 'failed';
+/** `skipped`: a trigger that found another run of the workflow in progress (kept for the history). */
+export type RunStatus = 'running' | 'done' | 'failed' | 'skipped';
 export type RunTrigger = 'manual' | 'schedule' | 'catch-up' | 'api';
 
 export interface WorkflowRun {

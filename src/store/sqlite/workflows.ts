@@ -220,6 +220,17 @@ export class SqliteWorkflowRepo implements WorkflowRepo {
     return begin.immediate();
   }
 
+  async recordSkipped(workflowId: number, trigger: WorkflowRun['trigger'], scheduledFor: number | null, reason: string, now: number): Promise<number> {
+    // Its window is empty (from = to = 0): a skipped run selects nothing and moves nothing on.
+    const info = this.db
+      .prepare(
+        `INSERT INTO workflow_runs (workflow_id, trigger, scheduled_for, status, reason, from_doc, to_doc, selected, owner, started_at, heartbeat_at, finished_at)
+         VALUES (?, ?, ?, 'skipped', ?, 0, 0, 1, '', ?, ?, ?)`,
+      )
+      .run(workflowId, trigger, scheduledFor, reason, now, now, now);
+    return Number(info.lastInsertRowid);
+  }
+
   async recordSelection(run: WorkflowRun, items: NewRunItem[], seenKeys: string[], matched: number, capped: number): Promise<void> {
     this.db.transaction(() => {
       const ins = this.db.prepare(

@@ -293,7 +293,7 @@ export function WorkflowPage({ name, runId }: { name: string; runId: number | nu
       setWf(w);
       setRuns(r.runs);
       setDeliveries(d.deliveries);
-      const shown = runId ?? r.runs.find((x) => x.status !== 'running')?.run_id ?? null;
+      const shown = runId ?? r.runs.find((x) => x.status === 'done' || x.status === 'failed')?.run_id ?? null;
       setDigest(shown !== null ? await api.digest(name, shown) : null);
       setError(null);
     } catch (e) {
