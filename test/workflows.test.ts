@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DOMParser } from 'linkedom';
 import { parseFeed } from '../src/extract/feed.js';
 import { startServer, type RunningServer } from '../src/http/server.js';
 import { OpenAiCompatibleProvider } from '../src/llm/provider.js';
@@ -436,6 +437,24 @@ describe('delivery: API, Atom feed and webhooks', () => {
     expect(ids1).toHaveLength(1);
     const parsed = parseFeed(xml1);
     expect(parsed.entries[0]!.title).toContain('稀土');
+    // Atom 1.0 (RFC 4287) requirements, checked on the parsed XML: the feed and every entry
+    // have exactly one id, title and updated (RFC 3339); an entry has an alternate link and
+    // an author (its own or the feed's); ids are absolute IRIs.
+    type XmlEl = { localName: string; children: ArrayLike<XmlEl>; textContent: string | null; getAttribute(n: string): string | null };
+    const feed = new DOMParser().parseFromString(xml1, 'text/xml').documentElement as unknown as XmlEl;
+    expect(feed.localName).toBe('feed');
+    expect(feed.getAttribute('xmlns')).toBe('http://www.w3.org/2005/Atom');
+    const kids = (el: XmlEl, name: string) => Array.from(el.children).filter((c) => c.localName === name);
+    const rfc3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
+    for (const el of [feed, ...kids(feed, 'entry')]) {
+      for (const name of ['id', 'title', 'updated']) expect(kids(el, name), name).toHaveLength(1);
+      expect(kids(el, 'updated')[0]!.textContent).toMatch(rfc3339);
+      expect(kids(el, 'id')[0]!.textContent).toMatch(/^(urn|https?):/);
+    }
+    expect(kids(feed, 'author')).toHaveLength(1);
+    for (const e of kids(feed, 'entry')) {
+      expect(kids(e, 'link').some((l) => l.getAttribute('rel') === 'alternate' && /^https?:\/\//.test(l.getAttribute('href') ?? ''))).toBe(true);
+    }
 
     await ingestRecords(ctx.store, [rec('n2', '示例财经', '2025-11-22T08:00:00+08:00', { title: '稀土价格上涨', body: '氧化镨钕价格上涨。\n稀土板块走强。' })]);
     await api('POST', `/api/workflows/${name}/run`);
