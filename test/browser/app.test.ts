@@ -116,6 +116,16 @@ describe.skipIf(missing !== null)(`web app in Chromium${missing ? ` (skipped: ${
     expect(await notice.locator('.others li').count()).toBe(1);
     await page.screenshot({ path: join(SHOTS, 'search-en.png'), fullPage: true });
 
+    // A month facet sets the date range to that month (and clicked again clears it).
+    const july = page.locator('.facets .month button', { hasText: '2025-07' });
+    await july.click();
+    await page.waitForURL(/from=2025-07-01&to=2025-07-31/);
+    expect(await july.getAttribute('aria-pressed')).toBe('true');
+    await page.waitForFunction(() => document.querySelectorAll('.result').length === 3);
+    await july.click();
+    await page.waitForURL((u) => !u.search.includes('from='));
+    await page.waitForFunction(() => document.querySelectorAll('.result').length === 3);
+
     await page.locator('.facets button', { hasText: 'Report' }).click();
     await page.waitForURL(/type=report/);
     await page.waitForFunction(() => document.querySelectorAll('.result').length === 1);

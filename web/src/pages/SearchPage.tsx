@@ -317,12 +317,27 @@ export function SearchPage() {
             <section>
               <h3>{t.filterMonth}</h3>
               <ul>
-                {result.facets.month.slice(0, 12).map((m) => (
-                  <li key={m.value} className="month">
-                    <span>{m.value}</span>
-                    <span className="count">{num(m.count)}</span>
-                  </li>
-                ))}
+                {result.facets.month.slice(0, 12).map((m) => {
+                  const range = monthRange(m.value);
+                  const on = params.from === range.from && params.to === range.to;
+                  return (
+                    <li key={m.value} className="month">
+                      <button
+                        type="button"
+                        className="facet"
+                        aria-pressed={on}
+                        onClick={() => {
+                          const { from: _f, to: _t, ...rest } = params;
+                          setCustomDates(!on);
+                          go(on ? rest : { ...rest, ...range });
+                        }}
+                      >
+                        <span>{m.value}</span>
+                        <span className="count">{num(m.count)}</span>
+                      </button>
+                    </li>
+                  );
+                })}
               </ul>
             </section>
           )}
@@ -407,4 +422,11 @@ function ResultItem({ hit, href, selected }: { hit: Hit; href: string; selected:
       )}
     </li>
   );
+}
+
+/** A month facet value (YYYY-MM) as an inclusive day range: its first and last day. */
+function monthRange(ym: string): { from: string; to: string } {
+  const [y, m] = ym.split('-').map(Number) as [number, number];
+  const last = new Date(Date.UTC(y, m, 0)).getUTCDate();
+  return { from: `${ym}-01`, to: `${ym}-${String(last).padStart(2, '0')}` };
 }
