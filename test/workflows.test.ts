@@ -480,6 +480,26 @@ describe('delivery: API, Atom feed and webhooks', () => {
     expect(String(((log.body.deliveries as { last_error: string }[])[0]!).last_error)).toMatch(/HTTP 500: receiver broken/);
   });
 
+  it('a failed delivery can be sent again once the receiver works', async () => {
+    await api('POST', '/api/workflows', { name: 'flaky-hook', query: '稀土', webhook: `${receiverUrl}/flaky` });
+    failuresLeft = 100;
+    const r = await runNow(ctx, 'flaky-hook', { deliver: 'wait' });
+    const id = r.deliveries![0]!.id;
+    const scheduler = new Scheduler(ctx);
+    for (let i = 0; i < 5; i++) {
+      await new Promise((res) => setTimeout(res, 30));
+      await scheduler.tick();
+    }
+    await scheduler.stop();
+    expect((await api('GET', '/api/workflows/flaky-hook/deliveries')).body.deliveries).toMatchObject([{ id, status: 'failed' }]);
+    failuresLeft = 0;
+    const before = received.length;
+    const retried = await api('POST', `/api/workflows/flaky-hook/deliveries/${id}/retry`);
+    expect(retried.body).toMatchObject({ id, status: 'delivered', attempts: 1 });
+    expect(received.length).toBe(before + 1);
+    expect((await api('POST', `/api/workflows/flaky-hook/deliveries/${id}/retry`)).status).toBe(409);
+  });
+
   it('a hanging webhook does not hold up another workflow', async () => {
     await api('POST', '/api/workflows', { name: 'hangs', query: '稀土', webhook: `${receiverUrl}/hang` });
     await api('POST', '/api/workflows', { name: 'fine', query: '价格', webhook: `${receiverUrl}/ok` });

@@ -147,6 +147,9 @@ export function openApiDocument(): Record<string, unknown> {
       '/api/workflows/{name}/runs/{run_id}/digest.md': { get: { summary: 'The digest as Markdown', responses: { 200: { description: 'text/markdown' } } } },
       '/api/workflows/{name}/runs/{run_id}/digest.html': { get: { summary: 'The digest as a self-contained HTML page', responses: { 200: { description: 'text/html' } } } },
       '/api/workflows/{name}/deliveries': { get: { summary: 'Webhook deliveries and their attempts', responses: { 200: { description: 'Deliveries', content: json(DeliveryList) } } } },
+      '/api/workflows/{name}/deliveries/{id}/retry': {
+        post: { summary: 'Send a failed delivery again now (fresh retries)', responses: { 200: { description: 'The delivery after the attempt' }, 404: error, 409: error } },
+      },
       '/workflows/{name}/feed.atom': { get: { summary: 'Atom 1.0 feed of delivered items (stable entry ids)', responses: { 200: { description: 'application/atom+xml' } } } },
     },
   };

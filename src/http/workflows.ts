@@ -13,6 +13,7 @@ import {
   createWorkflow,
   deleteWorkflow,
   previewWorkflow,
+  retryDelivery,
   runDigest,
   runNow,
   runView,
@@ -62,7 +63,7 @@ function deliveryView(d: Delivery) {
 
 function runIdParam(raw: string): number {
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) throw new LodestoneError('bad_request', `run id must be a positive integer, not ${JSON.stringify(raw)}`);
+  if (!Number.isInteger(n) || n < 1) throw new LodestoneError('bad_request', `an id must be a positive integer, not ${JSON.stringify(raw)}`);
   return n;
 }
 
@@ -127,6 +128,10 @@ export function registerWorkflowRoutes(app: FastifyInstance, ctx: AppContext, on
     const wf = await getWorkflow(ctx.store, req.params.name);
     return { deliveries: (await ctx.store.workflows.deliveries(wf.id, 100)).map(deliveryView) };
   });
+
+  app.post<{ Params: { name: string; id: string } }>('/api/workflows/:name/deliveries/:id/retry', async (req) =>
+    deliveryView(await retryDelivery(ctx, req.params.name, runIdParam(req.params.id))),
+  );
 
   app.get<{ Params: { name: string } }>('/workflows/:name/feed.atom', async (req, reply) => {
     const wf = await getWorkflow(ctx.store, req.params.name);

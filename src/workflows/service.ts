@@ -207,3 +207,14 @@ export async function runDigest(ctx: ServiceContext, name: string, runId: number
   }
   return { wf, digest: await loadDigest(ctx, wf, run) };
 }
+
+/** Send a failed (or waiting) delivery again now, with a fresh set of retries. */
+export async function retryDelivery(ctx: ServiceContext, name: string, deliveryId: number): Promise<Delivery> {
+  const wf = await getWorkflow(ctx.store, name);
+  const d = (await ctx.store.workflows.deliveries(wf.id, 10_000)).find((x) => x.id === deliveryId);
+  if (!d) throw new LodestoneError('not_found', `workflow "${name}" has no delivery ${deliveryId}`);
+  if (d.status === 'delivered') throw new LodestoneError('conflict', `delivery ${deliveryId} was delivered already`);
+  await ctx.store.workflows.updateDelivery({ ...d, status: 'pending', attempts: 0, nextAttemptAt: Date.now(), updatedAt: Date.now() });
+  const done = await deliverDue(ctx, { allowPrivate: ctx.allowPrivate, backoffMs: backoffFromEnv() }, wf.id);
+  return done.find((x) => x.id === deliveryId) ?? { ...d, status: 'pending' };
+}

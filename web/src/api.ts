@@ -139,6 +139,7 @@ export const api = {
   runs: (name: string) => call<z.output<typeof RunList>>(`${wf(name)}/runs`),
   digest: (name: string, runId: number) => call<Digest>(`${wf(name)}/runs/${runId}`),
   deliveries: (name: string) => call<z.output<typeof DeliveryList>>(`${wf(name)}/deliveries`),
+  retryDelivery: (name: string, id: number) => call<DeliveryRow>(`${wf(name)}/deliveries/${id}/retry`, { method: 'POST' }),
 };
 
 export const workflowLinks = {

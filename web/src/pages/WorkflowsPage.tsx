@@ -409,6 +409,22 @@ export function WorkflowPage({ name, runId }: { name: string; runId: number | nu
                 {deliveries.map((d) => (
                   <li key={d.id}>
                     <span className={`status status-${d.status}`}>{t.wfDelivery[d.status] ?? d.status}</span> {t.wfRun(d.run_id)} · {t.wfAttempts(d.attempts)}
+                    {d.status !== 'delivered' && (
+                      <button
+                        type="button"
+                        className="link-button"
+                        onClick={async () => {
+                          try {
+                            await api.retryDelivery(name, d.id);
+                          } catch (e) {
+                            setNotice(errorText(e));
+                          }
+                          await load();
+                        }}
+                      >
+                        {t.wfRetry}
+                      </button>
+                    )}
                     {d.last_error && <span className="reason">{d.last_error}</span>}
                   </li>
                 ))}
