@@ -426,6 +426,17 @@ describe('delivery: API, Atom feed and webhooks', () => {
     expect(String((r.body.error as { message: string }).message)).toMatch(/invalid cron expression "hourly"/);
   });
 
+  it('run ?wait=false answers 202 once the run exists; the run finishes in the background', async () => {
+    await api('POST', '/api/workflows', { name: 'async', query: '稀土', summarize: true });
+    const r = await api('POST', '/api/workflows/async/run?wait=false');
+    expect(r.status).toBe(202);
+    expect(r.body).toMatchObject({ run_id: expect.any(Number), outcome: 'running' });
+    await expect
+      .poll(async () => ((await api('GET', '/api/workflows/async/runs')).body.runs as { status: string }[])[0]!.status)
+      .toBe('done');
+    expect((await api('POST', '/api/workflows/nope/run?wait=false')).status).toBe(404);
+  });
+
   it('serves a valid Atom feed whose entries stay the same across runs', async () => {
     const name = encodeURIComponent('稀土独立');
     const res1 = await fetch(`${server.url}/workflows/${name}/feed.atom`);

@@ -289,7 +289,8 @@ export const DigestView = z.object({
 
 export const RunOutcome = z.object({
   run_id: z.number().nullable(),
-  outcome: z.enum(['done', 'skipped', 'failed']),
+  /** `running`: answered early (?wait=false); the run goes on in the background. */
+  outcome: z.enum(['done', 'skipped', 'failed', 'running']),
   reason: z.string().optional(),
   resumed: z.boolean().optional(),
   matched: z.number().optional(),

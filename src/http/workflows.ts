@@ -100,9 +100,22 @@ export function registerWorkflowRoutes(app: FastifyInstance, ctx: AppContext, on
     return { deleted: req.params.name };
   });
 
-  app.post<{ Params: { name: string } }>('/api/workflows/:name/run', async (req) =>
-    runNow(ctx, req.params.name, { trigger: 'api', deliver: 'background' }),
-  );
+  // ?wait=false answers 202 as soon as the run exists ({run_id, outcome: "running"}); the
+  // run goes on in the background (the page follows it through the runs list).
+  app.post<{ Params: { name: string }; Querystring: { wait?: string } }>('/api/workflows/:name/run', async (req, reply) => {
+    if (req.query.wait !== 'false' && req.query.wait !== '0') return runNow(ctx, req.params.name, { trigger: 'api', deliver: 'background' });
+    await getWorkflow(ctx.store, req.params.name); // 404 before anything starts
+    const started = await new Promise<{ run_id: number | null; outcome: string; reason?: string }>((resolve) => {
+      runNow(ctx, req.params.name, {
+        trigger: 'api',
+        deliver: 'background',
+        hooks: { onBegin: (runId, outcome) => resolve({ run_id: runId, outcome }) },
+      })
+        .then((r) => resolve({ run_id: r.run_id, outcome: r.outcome, ...(r.reason ? { reason: r.reason } : {}) }))
+        .catch((err) => resolve({ run_id: null, outcome: 'failed', reason: (err as Error).message }));
+    });
+    return reply.status(started.outcome === 'running' ? 202 : 200).send({ ...started, items: [] });
+  });
 
   app.get<{ Params: { name: string }; Querystring: { limit?: string } }>('/api/workflows/:name/runs', async (req) => {
     const wf = await getWorkflow(ctx.store, req.params.name);

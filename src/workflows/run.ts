@@ -31,6 +31,8 @@ export interface RunContext {
 }
 
 export interface RunHooks {
+  /** Called once the run exists (its id is known), before any work: callers that do not wait use it. */
+  onBegin?: (runId: number, outcome: 'running' | 'skipped') => void;
   /** Called after the selection committed (tests simulate a crash here). */
   afterSelection?: () => void | Promise<void>;
   /** Called after each item's summary committed. */
@@ -93,6 +95,7 @@ export async function runWorkflow(ctx: RunContext, wf: Workflow, opts: RunOption
   if (local.has(wf.id)) {
     const reason = `"${wf.name}" is already running in this process`;
     const id = await ctx.store.workflows.recordSkipped(wf.id, opts.trigger ?? 'manual', opts.scheduledFor ?? null, reason, now());
+    opts.hooks?.onBegin?.(id, 'skipped');
     return { run_id: id, outcome: 'skipped', reason, items: [] };
   }
   local.add(wf.id);
@@ -115,9 +118,11 @@ async function runLocked(ctx: RunContext, wf: Workflow, opts: RunOptions, now: (
   if ('busy' in begun) {
     const reason = `run ${begun.busy.id} of "${wf.name}" is already in progress (started ${new Date(begun.busy.startedAt).toISOString()})`;
     const id = await repo.recordSkipped(wf.id, opts.trigger ?? 'manual', opts.scheduledFor ?? null, reason, now());
+    opts.hooks?.onBegin?.(id, 'skipped');
     return { run_id: id, outcome: 'skipped', reason, items: [] };
   }
   let run = begun.run;
+  opts.hooks?.onBegin?.(run.id, 'running');
   active.add(run.id);
   const t0 = performance.now();
   let selectMs = 0;

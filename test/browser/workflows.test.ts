@@ -178,6 +178,10 @@ describe.skipIf(browserMissing !== null)(`workflows in Chromium${browserMissing 
     await page.locator('form.workflow-editor input[name=query]').fill('稀土 OR 永磁');
     await page.locator('form.workflow-editor').getByRole('button', { name: 'Save' }).click();
     await page.locator('.workflow-page .meta code', { hasText: '稀土 OR 永磁' }).waitFor();
+    // Run now answers at once and the page follows the run until it is done.
+    await page.getByRole('button', { name: 'Run now' }).click();
+    await page.waitForURL(/\/runs\/\d+$/);
+    await page.locator('.count-line', { hasText: 'done' }).waitFor();
     acceptConfirms(true);
     await page.getByRole('button', { name: 'Delete' }).click();
     await page.getByText('No workflows yet').waitFor();

@@ -135,7 +135,8 @@ export const api = {
   deleteWorkflow: (name: string) => call<{ deleted: string }>(wf(name), { method: 'DELETE' }),
   previewWorkflow: (input: WorkflowInput, signal?: AbortSignal) =>
     call<SearchResult>('/api/workflows/preview', jsonBody('POST', input), signal),
-  runWorkflow: (name: string) => call<RunResult>(`${wf(name)}/run`, { method: 'POST' }),
+  /** Starts a run and answers once it exists (outcome "running"); the page follows it. */
+  runWorkflow: (name: string) => call<RunResult>(`${wf(name)}/run?wait=false`, { method: 'POST' }),
   runs: (name: string) => call<z.output<typeof RunList>>(`${wf(name)}/runs`),
   digest: (name: string, runId: number) => call<Digest>(`${wf(name)}/runs/${runId}`),
   deliveries: (name: string) => call<z.output<typeof DeliveryList>>(`${wf(name)}/deliveries`),

@@ -303,6 +303,13 @@ export function WorkflowPage({ name, runId }: { name: string; runId: number | nu
   useEffect(() => {
     void load();
   }, [load]);
+  // While a run is in progress, follow it.
+  const inProgress = digest?.status === 'running' || runs[0]?.status === 'running';
+  useEffect(() => {
+    if (!inProgress) return;
+    const timer = setTimeout(() => void load(), 1500);
+    return () => clearTimeout(timer);
+  }, [inProgress, load, runs]);
 
   const runNow = async () => {
     setRunning(true);
