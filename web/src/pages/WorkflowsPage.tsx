@@ -307,9 +307,9 @@ export function WorkflowPage({ name, runId }: { name: string; runId: number | nu
   const inProgress = digest?.status === 'running' || runs[0]?.status === 'running';
   useEffect(() => {
     if (!inProgress) return;
-    const timer = setTimeout(() => void load(), 1500);
-    return () => clearTimeout(timer);
-  }, [inProgress, load, runs]);
+    const timer = setInterval(() => void load(), 1500);
+    return () => clearInterval(timer);
+  }, [inProgress, load]);
 
   const runNow = async () => {
     setRunning(true);
