@@ -302,11 +302,13 @@ describe('a run killed halfway', () => {
 
     // The first summary comes back; the second hangs, and the process is killed meanwhile.
     fake.script([{ content: answer }, { content: answer, delayMs: 60_000 }]);
+    // One summary at a time, so the first is committed before the second is asked for.
     const child = spawnCli(['workflow', 'run', 'kill', '--data', dir], {
       LODESTONE_LLM_BASE_URL: fake.baseURL,
       LODESTONE_LLM_MODEL: 'fake',
       LODESTONE_LLM_API_KEY: 'x',
       LODESTONE_LLM_MAX_RETRIES: '0',
+      LODESTONE_LLM_MAX_CONCURRENCY: '1',
     });
     const deadline = Date.now() + 60_000;
     while (fake.requests.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));

@@ -5,6 +5,7 @@
  */
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { forEachBounded } from '../core/concurrency.js';
 import { describeError, LodestoneError } from '../core/errors.js';
 import { isDocType } from '../core/types.js';
 import { clusterView, documentView, resolveDocument } from '../services/documents.js';
@@ -275,28 +276,23 @@ async function cmdSummarize(args: string[], out: Out): Promise<number> {
     const workers = ctx.llm?.maxConcurrency ?? 1;
     for (let i = 0; i < raw.hits.length; i += 200) {
       const docs = [...(await ctx.store.getManyByRowid(raw.hits.slice(i, i + 200).map((h) => h.rowid))).values()];
-      let next = 0;
-      const work = async () => {
-        while (next < docs.length) {
-          const d = docs[next++]!;
-          try {
-            const s = (await summarize(ctx.store, d, { ...opts })) as Summary & { usage?: { prompt_tokens: number; completion_tokens: number; requests: number } };
-            if (s.usage && s.method === 'llm') {
-              tokens.prompt += s.usage.prompt_tokens;
-              tokens.completion += s.usage.completion_tokens;
-              tokens.requests += s.usage.requests;
-            }
-            if (values.json) out.log(JSON.stringify(s));
-            done++;
-          } catch (err) {
-            failed++;
-            bar.done();
-            out.err(`${d.id}: ${err instanceof Error ? err.message : String(err)}`);
+      await forEachBounded(docs, workers, async (d) => {
+        try {
+          const s = (await summarize(ctx.store, d, { ...opts })) as Summary & { usage?: { prompt_tokens: number; completion_tokens: number; requests: number } };
+          if (s.usage && s.method === 'llm') {
+            tokens.prompt += s.usage.prompt_tokens;
+            tokens.completion += s.usage.completion_tokens;
+            tokens.requests += s.usage.requests;
           }
-          bar.update((done + failed) / raw.hits.length, `summarized ${done}/${raw.hits.length}`);
+          if (values.json) out.log(JSON.stringify(s));
+          done++;
+        } catch (err) {
+          failed++;
+          bar.done();
+          out.err(`${d.id}: ${err instanceof Error ? err.message : String(err)}`);
         }
-      };
-      await Promise.all(Array.from({ length: workers }, work));
+        bar.update((done + failed) / raw.hits.length, `summarized ${done}/${raw.hits.length}`);
+      });
     }
     bar.done();
     const secs = (performance.now() - started) / 1000;

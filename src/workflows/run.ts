@@ -15,6 +15,7 @@
  * Killed anywhere, the next trigger resumes the same run from its last committed phase.
  */
 import { hostname } from 'node:os';
+import { forEachBounded } from '../core/concurrency.js';
 import { describeError, LodestoneError } from '../core/errors.js';
 import type { StoredDocument } from '../core/types.js';
 import type { LlmProvider } from '../llm/provider.js';
@@ -136,14 +137,15 @@ async function runLocked(ctx: RunContext, wf: Workflow, opts: RunOptions, now: (
       await opts.hooks?.afterSelection?.();
     }
     const items = await repo.items(run.id);
-    const docs = await ctx.store.getManyByRowid(items.map((i) => i.docId));
+    // Documents are read only when summaries or a brief need their text.
+    const docs = wf.summarize || wf.brief ? await ctx.store.getManyByRowid(items.map((i) => i.docId)) : new Map<number, StoredDocument>();
     const summaries = new Map<number, Summary | null>();
     const tsum = performance.now();
-    for (const it of items) {
-      if (it.kind !== 'item') continue;
-      const d = docs.get(it.docId);
-      if (!d) continue; // deleted since the selection: the digest leaves it out
-      if (!wf.summarize || it.summaryState !== 'none') continue;
+    // Deleted since the selection: the digest leaves it out.
+    const todo = wf.summarize ? items.filter((it) => it.kind === 'item' && it.summaryState === 'none' && docs.has(it.docId)) : [];
+    // As many at once as the model allows (one without a model); each commits on its own.
+    await forEachBounded(todo, ctx.llm?.maxConcurrency ?? 1, async (it) => {
+      const d = docs.get(it.docId)!;
       try {
         summaries.set(it.docId, await summarize(ctx.store, d, { llm: ctx.llm, ...(wf.lang ? { lang: wf.lang } : {}) }));
         await repo.setItemSummary(run.id, it.pos, 'done', null);
@@ -152,7 +154,7 @@ async function runLocked(ctx: RunContext, wf: Workflow, opts: RunOptions, now: (
       }
       await repo.heartbeat(run.id, now());
       await opts.hooks?.afterItem?.(it.pos);
-    }
+    });
     summarizeMs = performance.now() - tsum;
     let brief: Brief | null = null;
     if (wf.brief) {
