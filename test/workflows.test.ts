@@ -147,7 +147,7 @@ describe('workflow runs', () => {
       await createWorkflow(ctx, { name: 'ssrf', query: '稀土', webhook: 'http://127.0.0.1:9/hook' });
       const r = await runNow(ctx, 'ssrf');
       expect(r.outcome).toBe('done');
-      expect(r.deliveries?.[0]).toMatchObject({ status: 'failed', attempts: 1, lastError: expect.stringMatching(/refused/) });
+      expect(r.deliveries?.[0]).toMatchObject({ status: 'failed', attempts: 1, last_error: expect.stringMatching(/refused/) });
     } finally {
       await ctx.store.close();
     }
@@ -481,7 +481,7 @@ describe('delivery: API, Atom feed and webhooks', () => {
   it('retries a failing webhook with back-off, logs every attempt, and fails it in the end', async () => {
     await api('POST', '/api/workflows', { name: 'broken-hook', query: '稀土', webhook: `${receiverUrl}/fail` });
     const r = await runNow(ctx, 'broken-hook', { deliver: 'wait' });
-    expect(r.deliveries?.[0]).toMatchObject({ status: 'pending', attempts: 1, lastStatus: 500 });
+    expect(r.deliveries?.[0]).toMatchObject({ status: 'pending', attempts: 1, last_status: 500 });
     const scheduler = new Scheduler(ctx);
     for (let i = 0; i < 5; i++) {
       await new Promise((res) => setTimeout(res, 30));

@@ -165,7 +165,7 @@ export async function cmdWorkflow(args: string[], out: Out): Promise<number> {
           out.log(`run ${result.run_id ?? '-'}: ${result.outcome}${result.reason ? ` (${result.reason})` : ''}, ${result.items.length} new items`);
           const wf = await getWorkflow(ctx.store, needName());
           for (const it of result.items) out.log(`  ${it.n}. ${it.display_title}\n     ${it.source} · ${localTime(it.published_at, wf.tz)}${it.cluster ? ` · also in ${it.cluster.also_in.length}` : ''}`);
-          for (const d of result.deliveries ?? []) out.log(`  webhook ${d.target}: ${d.status}${d.lastError ? ` (${d.lastError})` : ''}`);
+          for (const d of result.deliveries ?? []) out.log(`  webhook ${d.target}: ${d.status}${d.last_error ? ` (${d.last_error})` : ''}`);
         }
         return result.outcome === 'failed' ? 1 : 0;
       }

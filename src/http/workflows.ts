@@ -5,13 +5,13 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { LodestoneError } from '../core/errors.js';
-import { toIso } from '../core/time.js';
 import type { AppContext } from '../services/context.js';
 import { atomEntries, digestAtom, digestHtml, digestMarkdown } from '../workflows/digest.js';
 import { getWorkflow } from '../workflows/run.js';
 import {
   createWorkflow,
   deleteWorkflow,
+  deliveryView,
   previewWorkflow,
   retryDelivery,
   runDigest,
@@ -20,7 +20,6 @@ import {
   updateWorkflow,
   workflowView,
 } from '../workflows/service.js';
-import type { Delivery } from '../workflows/types.js';
 
 export const WorkflowBody = z
   .object({
@@ -46,20 +45,6 @@ function base(req: FastifyRequest): string {
   return `${req.protocol}://${req.headers.host ?? 'localhost'}`;
 }
 
-function deliveryView(d: Delivery) {
-  return {
-    id: d.id,
-    run_id: d.runId,
-    target: d.target,
-    status: d.status,
-    attempts: d.attempts,
-    last_status: d.lastStatus,
-    last_error: d.lastError,
-    next_attempt_at: toIso(d.nextAttemptAt),
-    created_at: toIso(d.createdAt),
-    updated_at: toIso(d.updatedAt),
-  };
-}
 
 function runIdParam(raw: string): number {
   const n = Number(raw);

@@ -39,6 +39,24 @@ export interface WorkflowView {
   last_run: RunView | null;
 }
 
+export type DeliveryView = ReturnType<typeof deliveryView>;
+
+/** A delivery as the API, the CLI's JSON and the page show it. */
+export function deliveryView(d: Delivery) {
+  return {
+    id: d.id,
+    run_id: d.runId,
+    target: d.target,
+    status: d.status,
+    attempts: d.attempts,
+    last_status: d.lastStatus,
+    last_error: d.lastError,
+    next_attempt_at: toIso(d.nextAttemptAt),
+    created_at: toIso(d.createdAt),
+    updated_at: toIso(d.updatedAt),
+  };
+}
+
 export interface RunView {
   run_id: number;
   status: WorkflowRun['status'];
@@ -156,7 +174,7 @@ export interface RunResult {
   repeats?: Digest['repeats'];
   brief?: Digest['brief'];
   feeds?: { url: string; stored: number; unchanged: boolean; error: string | null }[];
-  deliveries?: Delivery[];
+  deliveries?: DeliveryView[];
 }
 
 /**
@@ -193,7 +211,7 @@ export async function runNow(
   const deliver = opts.deliver ?? 'wait';
   if (deliver !== 'none' && wf.webhook && out.outcome === 'done') {
     const p = deliverDue(ctx, { allowPrivate: ctx.allowPrivate, backoffMs: backoffFromEnv() }, wf.id);
-    if (deliver === 'wait') result.deliveries = await p;
+    if (deliver === 'wait') result.deliveries = (await p).map(deliveryView);
     else void p.catch(() => {});
   }
   return result;
