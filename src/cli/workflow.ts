@@ -10,7 +10,8 @@
 import { parseArgs } from 'node:util';
 import { LodestoneError } from '../core/errors.js';
 import { openContext } from '../services/context.js';
-import { digestHtml, digestMarkdown, localTime } from '../workflows/digest.js';
+import { localDateTime } from '../core/time.js';
+import { digestHtml, digestMarkdown } from '../workflows/digest.js';
 import { getWorkflow } from '../workflows/run.js';
 import {
   createWorkflow,
@@ -164,7 +165,7 @@ export async function cmdWorkflow(args: string[], out: Out): Promise<number> {
         else {
           out.log(`run ${result.run_id ?? '-'}: ${result.outcome}${result.reason ? ` (${result.reason})` : ''}, ${result.items.length} new items`);
           const wf = await getWorkflow(ctx.store, needName());
-          for (const it of result.items) out.log(`  ${it.n}. ${it.display_title}\n     ${it.source} · ${localTime(it.published_at, wf.tz)}${it.cluster ? ` · also in ${it.cluster.also_in.length}` : ''}`);
+          for (const it of result.items) out.log(`  ${it.n}. ${it.display_title}\n     ${it.source} · ${localDateTime(it.published_at, wf.tz)}${it.cluster ? ` · also in ${it.cluster.also_in.length}` : ''}`);
           for (const d of result.deliveries ?? []) out.log(`  webhook ${d.target}: ${d.status}${d.last_error ? ` (${d.last_error})` : ''}`);
         }
         return result.outcome === 'failed' ? 1 : 0;

@@ -9,8 +9,8 @@ export function defaultTimeZone(): string {
   return process.env.LODESTONE_TZ ?? 'Asia/Shanghai';
 }
 
-/** Offset of `tz` from UTC at instant `t`, in minutes (east positive). */
-export function zoneOffsetMinutes(tz: string, t: number): number {
+/** Calendar fields of instant `t` in time zone `tz` (24-hour clock). */
+export function zonedParts(tz: string, t: number): { year: number; month: number; day: number; hour: number; minute: number; second: number } {
   const dtf = new Intl.DateTimeFormat('en-US', {
     timeZone: tz,
     hourCycle: 'h23',
@@ -23,8 +23,22 @@ export function zoneOffsetMinutes(tz: string, t: number): number {
   });
   const p: Record<string, number> = {};
   for (const part of dtf.formatToParts(new Date(t))) if (part.type !== 'literal') p[part.type] = Number(part.value);
-  const asUtc = Date.UTC(p.year!, p.month! - 1, p.day!, p.hour!, p.minute!, p.second!);
+  return { year: p.year!, month: p.month!, day: p.day!, hour: p.hour!, minute: p.minute!, second: p.second! };
+}
+
+/** Offset of `tz` from UTC at instant `t`, in minutes (east positive). */
+export function zoneOffsetMinutes(tz: string, t: number): number {
+  const p = zonedParts(tz, t);
+  const asUtc = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);
   return Math.round((asUtc - Math.floor(t / 1000) * 1000) / 60000);
+}
+
+/** `2025-11-22 08:35`: an ISO instant as local date and time in `tz` ('' for none). */
+export function localDateTime(iso: string | null, tz: string): string {
+  if (!iso) return '';
+  const p = zonedParts(tz, Date.parse(iso));
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${p.year}-${two(p.month)}-${two(p.day)} ${two(p.hour)}:${two(p.minute)}`;
 }
 
 /**

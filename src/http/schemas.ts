@@ -233,7 +233,6 @@ export const WorkflowView = z.object({
 export const WorkflowList = z.object({ workflows: z.array(WorkflowView) });
 export const RunList = z.object({ workflow: z.string(), runs: z.array(RunView) });
 
-const DigestAlso = z.object({ id: z.string(), source: z.string(), title: z.string(), url: z.string().nullable(), published_at: z.string().nullable() });
 
 export const DigestItem = z.object({
   n: z.number(),
@@ -246,7 +245,7 @@ export const DigestItem = z.object({
   ingested_at: z.string().nullable(),
   type: z.string(),
   lang: z.string(),
-  cluster: z.object({ id: z.number(), size: z.number(), also_in: z.array(DigestAlso) }).nullable(),
+  cluster: z.object({ id: z.number(), size: z.number(), also_in: z.array(ClusterOther) }).nullable(),
   summary: SummaryResponse.nullable(),
   summary_error: z.string().nullable(),
   excerpt: z.string(),

@@ -31,36 +31,28 @@ type AnswerT = z.infer<typeof Answer>;
 
 const Repair = z.object({ points: z.array(z.object({ text: z.string().min(1), citations: z.array(z.number().int()) })) });
 
-const JSON_SCHEMA = {
-  name: 'summary',
-  schema: {
+/**
+ * JSON schema for answers made of headed groups of cited points (`{"<list>": [{"heading",
+ * "points": [{"text", "citations": [<citation>]}]}]}`): summaries cite paragraph numbers,
+ * topic briefs cite {doc, paragraph}.
+ */
+export function headedPointsSchema(name: string, list: string, citation: Record<string, unknown>): { name: string; schema: Record<string, unknown> } {
+  const point = {
     type: 'object',
     additionalProperties: false,
-    required: ['sections'],
-    properties: {
-      sections: {
-        type: 'array',
-        items: {
-          type: 'object',
-          additionalProperties: false,
-          required: ['heading', 'points'],
-          properties: {
-            heading: { type: 'string' },
-            points: {
-              type: 'array',
-              items: {
-                type: 'object',
-                additionalProperties: false,
-                required: ['text', 'citations'],
-                properties: { text: { type: 'string' }, citations: { type: 'array', items: { type: 'integer' } } },
-              },
-            },
-          },
-        },
-      },
-    },
-  },
-};
+    required: ['text', 'citations'],
+    properties: { text: { type: 'string' }, citations: { type: 'array', items: citation } },
+  };
+  const group = {
+    type: 'object',
+    additionalProperties: false,
+    required: ['heading', 'points'],
+    properties: { heading: { type: 'string' }, points: { type: 'array', items: point } },
+  };
+  return { name, schema: { type: 'object', additionalProperties: false, required: [list], properties: { [list]: { type: 'array', items: group } } } };
+}
+
+const JSON_SCHEMA = headedPointsSchema('summary', 'sections', { type: 'integer' });
 
 const TEMPLATES: Record<ReturnType<typeof templateFor>, string> = {
   news: 'Sections: "Core Viewpoint" (the main claim, one or two sentences), then "Group 1: <theme>", "Group 2: <theme>", … each with its points.',

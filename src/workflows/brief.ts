@@ -19,7 +19,7 @@ import { describeError } from '../core/errors.js';
 import type { StoredDocument } from '../core/types.js';
 import type { LlmProvider } from '../llm/provider.js';
 import { cosine, documentSentences, type Sentence, type Summary, termVectors, themes } from '../summaries/extractive.js';
-import { askJson, languageName, type Usage, wrongLanguage } from '../summaries/llm.js';
+import { askJson, headedPointsSchema, languageName, type Usage, wrongLanguage } from '../summaries/llm.js';
 import { verifyPoint } from '../summaries/verify.js';
 
 export interface BriefCitation {
@@ -150,47 +150,12 @@ const BriefAnswer = z.object({
     .min(1),
 });
 
-const BRIEF_SCHEMA = {
-  name: 'brief',
-  schema: {
-    type: 'object',
-    additionalProperties: false,
-    required: ['themes'],
-    properties: {
-      themes: {
-        type: 'array',
-        items: {
-          type: 'object',
-          additionalProperties: false,
-          required: ['heading', 'points'],
-          properties: {
-            heading: { type: 'string' },
-            points: {
-              type: 'array',
-              items: {
-                type: 'object',
-                additionalProperties: false,
-                required: ['text', 'citations'],
-                properties: {
-                  text: { type: 'string' },
-                  citations: {
-                    type: 'array',
-                    items: {
-                      type: 'object',
-                      additionalProperties: false,
-                      required: ['doc', 'paragraph'],
-                      properties: { doc: { type: 'integer' }, paragraph: { type: 'integer' } },
-                    },
-                  },
-                },
-              },
-            },
-          },
-        },
-      },
-    },
-  },
-};
+const BRIEF_SCHEMA = headedPointsSchema('brief', 'themes', {
+  type: 'object',
+  additionalProperties: false,
+  required: ['doc', 'paragraph'],
+  properties: { doc: { type: 'integer' }, paragraph: { type: 'integer' } },
+});
 
 /** The brief from a model, verified point by point; extractive (saying why) when the model fails. */
 export async function llmBrief(llm: LlmProvider, docs: { doc: StoredDocument; summary: Summary | null }[], lang: 'en' | 'zh'): Promise<Brief | null> {

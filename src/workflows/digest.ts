@@ -5,21 +5,16 @@
  * delivered document, so feed readers never show a story twice).
  */
 import { createHash } from 'node:crypto';
-import { toIso } from '../core/time.js';
+import { localDateTime, toIso } from '../core/time.js';
 import type { StoredDocument } from '../core/types.js';
-import { displayTitle } from '../services/search.js';
+import { type ClusterOther, displayTitle } from '../services/search.js';
 import type { Summary } from '../services/summaries.js';
 import { type Brief, citationMark } from './brief.js';
 import { type RunContext, summaryFor } from './run.js';
 import type { RunItemRow, Workflow, WorkflowRun } from './types.js';
 
-export interface DigestAlso {
-  id: string;
-  source: string;
-  title: string;
-  url: string | null;
-  published_at: string | null;
-}
+/** Another outlet's copy of the story (the search hit's cluster member shape). */
+export type DigestAlso = ClusterOther;
 
 export interface DigestItem {
   /** 1-based position in the digest (the brief cites [doc N ¶M] by it). */
@@ -141,22 +136,6 @@ export async function loadDigest(ctx: RunContext, wf: Workflow, run: WorkflowRun
   };
 }
 
-/** `2025-11-22 08:35` in the workflow's time zone (the seed's `source · time`). */
-export function localTime(iso: string | null, tz: string): string {
-  if (!iso) return '';
-  const parts = new Intl.DateTimeFormat('en-CA', {
-    timeZone: tz,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-  }).formatToParts(new Date(iso));
-  const p = Object.fromEntries(parts.map((x) => [x.type, x.value]));
-  return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}`;
-}
-
 function mdEscape(s: string): string {
   return s.replace(/([\\`*_[\]<>#|])/g, '\\$1');
 }
@@ -170,7 +149,7 @@ export function digestMarkdown(dg: Digest, tz: string, base = ''): string {
   const out: string[] = [];
   out.push(`# ${mdEscape(dg.workflow)}`);
   out.push('');
-  out.push(`Query: \`${dg.query.replace(/`/g, "'")}\` · run ${dg.run_id} · ${localTime(dg.finished_at ?? dg.started_at, tz)} · ${dg.items.length} new`);
+  out.push(`Query: \`${dg.query.replace(/`/g, "'")}\` · run ${dg.run_id} · ${localDateTime(dg.finished_at ?? dg.started_at, tz)} · ${dg.items.length} new`);
   if (dg.capped > 0) out.push(`\n> ${dg.capped} more matching stories were left out (max items).`);
   if (dg.brief) {
     out.push('', '## Brief', '');
@@ -185,7 +164,7 @@ export function digestMarkdown(dg: Digest, tz: string, base = ''): string {
   }
   for (const it of dg.items) {
     out.push('', `## ${it.n}. [${mdEscape(it.display_title)}](${base}${documentPath(it.id)})`, '');
-    out.push(`${mdEscape(it.source)} · ${localTime(it.published_at, tz)}`, '');
+    out.push(`${mdEscape(it.source)} · ${localDateTime(it.published_at, tz)}`, '');
     if (it.summary) {
       for (const s of it.summary.sections) {
         out.push(`**${mdEscape(s.heading)}**`, '');
@@ -210,21 +189,21 @@ export function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
-function summaryHtml(it: DigestItem, base: string): string {
-  if (!it.summary) return `<p class="excerpt">${escapeHtml(it.excerpt)}</p>`;
-  return it.summary.sections
+/** Headed lists of points, each followed by its citation links. */
+function pointsHtml<P extends { text: string }>(sections: { heading: string; points: P[] }[], cites: (p: P) => { href: string; label: string }[]): string {
+  return sections
     .map(
       (s) =>
         `<h4>${escapeHtml(s.heading)}</h4><ul>${s.points
-          .map(
-            (p) =>
-              `<li>${escapeHtml(p.text)} ${p.citations
-                .map((c) => `<a class="cite" href="${escapeHtml(`${base}${documentPath(it.id)}#p${c}`)}">[${c}]</a>`)
-                .join('')}</li>`,
-          )
+          .map((p) => `<li>${escapeHtml(p.text)} ${cites(p).map((c) => `<a class="cite" href="${escapeHtml(c.href)}">${escapeHtml(c.label)}</a>`).join('')}</li>`)
           .join('')}</ul>`,
     )
     .join('');
+}
+
+function summaryHtml(it: DigestItem, base: string): string {
+  if (!it.summary) return `<p class="excerpt">${escapeHtml(it.excerpt)}</p>`;
+  return pointsHtml(it.summary.sections, (p) => p.citations.map((c) => ({ href: `${base}${documentPath(it.id)}#p${c}`, label: `[${c}]` })));
 }
 
 /** A self-contained HTML page (inline CSS, no scripts, no external resources). */
@@ -236,24 +215,14 @@ export function digestHtml(dg: Digest, tz: string, base = ''): string {
           ? `<p class="also">Also in: ${it.cluster.also_in.map((a) => escapeHtml(a.source)).join(', ')}</p>`
           : '';
       return `<article><h2><a href="${escapeHtml(`${base}${documentPath(it.id)}`)}">${escapeHtml(it.display_title)}</a></h2>
-<p class="meta">${escapeHtml(it.source)} · ${escapeHtml(localTime(it.published_at, tz))}</p>
+<p class="meta">${escapeHtml(it.source)} · ${escapeHtml(localDateTime(it.published_at, tz))}</p>
 ${summaryHtml(it, base)}${also}</article>`;
     })
     .join('\n');
   const brief = dg.brief
-    ? `<section class="brief"><h2>Brief</h2>${dg.brief.themes
-        .map(
-          (t) =>
-            `<h4>${escapeHtml(t.heading)}</h4><ul>${t.points
-              .map(
-                (p) =>
-                  `<li>${escapeHtml(p.text)} ${p.citations
-                    .map((c) => `<a class="cite" href="${escapeHtml(`${base}${documentPath(c.id)}#p${c.paragraph}`)}">${escapeHtml(citationMark(c))}</a>`)
-                    .join('')}</li>`,
-              )
-              .join('')}</ul>`,
-        )
-        .join('')}</section>`
+    ? `<section class="brief"><h2>Brief</h2>${pointsHtml(dg.brief.themes, (p) =>
+        p.citations.map((c) => ({ href: `${base}${documentPath(c.id)}#p${c.paragraph}`, label: citationMark(c) })),
+      )}</section>`
     : '';
   const capped = dg.capped > 0 ? `<p class="note">${dg.capped} more matching stories were left out (max items).</p>` : '';
   const empty = dg.items.length === 0 ? '<p class="note">No new documents in this run.</p>' : '';
@@ -267,7 +236,7 @@ a{color:#0b57d0;text-decoration:none}.meta,.also,.note,.query{color:#57606a;font
 article,.brief{border-top:1px solid #d0d7de;padding:14px 0}ul{margin:4px 0;padding-left:20px}.cite{font-size:12px;margin-left:2px}
 </style></head><body>
 <h1>${escapeHtml(dg.workflow)}</h1>
-<p class="query">${escapeHtml(dg.query)} · run ${dg.run_id} · ${escapeHtml(localTime(dg.finished_at ?? dg.started_at, tz))} · ${dg.items.length} new</p>
+<p class="query">${escapeHtml(dg.query)} · run ${dg.run_id} · ${escapeHtml(localDateTime(dg.finished_at ?? dg.started_at, tz))} · ${dg.items.length} new</p>
 ${capped}${brief}${items}${empty}
 </body></html>
 `;
@@ -296,7 +265,7 @@ export function digestAtom(wf: Workflow, entries: (AtomEntry & { key: string })[
   const body = entries
     .map(({ item: it, finishedAt, key }) => {
       const link = `${base}${documentPath(it.id)}`;
-      const content = `<p>${escapeHtml(it.source)} · ${escapeHtml(localTime(it.published_at, tz))}</p>${summaryHtml(it, base)}${
+      const content = `<p>${escapeHtml(it.source)} · ${escapeHtml(localDateTime(it.published_at, tz))}</p>${summaryHtml(it, base)}${
         it.cluster && it.cluster.also_in.length > 0 ? `<p>Also in: ${it.cluster.also_in.map((a) => escapeHtml(a.source)).join(', ')}</p>` : ''
       }`;
       return `  <entry>

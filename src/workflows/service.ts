@@ -8,7 +8,7 @@ import { toIso } from '../core/time.js';
 import { pollFeeds } from '../services/sources.js';
 import { type SearchResponse, searchDocuments } from '../services/search.js';
 import { type Digest, loadDigest } from './digest.js';
-import { getWorkflow, type RunContext, type RunOptions, runWorkflow } from './run.js';
+import { getWorkflow, type RunContext, type RunOptions, type RunOutcome, runWorkflow } from './run.js';
 import { normalizeSpec, type WorkflowInput } from './spec.js';
 import type { Delivery, Workflow, WorkflowRun } from './types.js';
 import { backoffFromEnv, deliverDue } from './webhook.js';
@@ -162,14 +162,8 @@ export async function previewWorkflow(ctx: ServiceContext, input: WorkflowInput)
   );
 }
 
-export interface RunResult {
-  run_id: number | null;
-  outcome: 'done' | 'skipped' | 'failed';
-  reason?: string;
-  resumed?: boolean;
-  matched?: number;
-  capped?: number;
-  timings?: { select_ms: number; summarize_ms: number; total_ms: number };
+/** A run's outcome with its digest: what `workflow run --json` prints and the API answers. */
+export interface RunResult extends Omit<RunOutcome, 'items'> {
   items: Digest['items'];
   repeats?: Digest['repeats'];
   brief?: Digest['brief'];

@@ -482,42 +482,31 @@ export class SqliteStore implements DocumentStore {
       kind: string | null;
     }[];
     const out = new Map<string, SourceSummary>();
-    for (const d of docs) {
-      out.set(d.source, {
-        name: d.source,
-        documents: d.n,
-        lastIngestedAt: d.last,
-        url: null,
-        lastFetchAt: null,
-        lastError: null,
-        failures: 0,
-        nextPollAt: null,
-        feed: false,
-      });
-    }
+    const row = (name: string, documents: number, lastIngestedAt: number | null): SourceSummary => ({
+      name,
+      documents,
+      lastIngestedAt,
+      url: null,
+      lastFetchAt: null,
+      lastError: null,
+      failures: 0,
+      nextPollAt: null,
+      feed: false,
+    });
+    for (const d of docs) out.set(d.source, row(d.source, d.n, d.last));
     for (const f of fetches) {
       // A URL whose documents carry their own source names is listed under the URL itself.
       const name = f.source !== '' ? f.source : f.url;
-      const row = out.get(name) ?? {
-        name,
-        documents: 0,
-        lastIngestedAt: null,
-        url: null,
-        lastFetchAt: null,
-        lastError: null,
-        failures: 0,
-        nextPollAt: null,
-        feed: false,
-      };
-      if (row.lastFetchAt === null || f.last_fetch_at > row.lastFetchAt) {
-        row.url = f.url;
-        row.lastFetchAt = f.last_fetch_at;
-        row.lastError = f.last_error;
-        row.failures = f.failures;
-        row.nextPollAt = f.next_poll_at;
-        row.feed = f.kind === 'feed';
+      const r = out.get(name) ?? row(name, 0, null);
+      if (r.lastFetchAt === null || f.last_fetch_at > r.lastFetchAt) {
+        r.url = f.url;
+        r.lastFetchAt = f.last_fetch_at;
+        r.lastError = f.last_error;
+        r.failures = f.failures;
+        r.nextPollAt = f.next_poll_at;
+        r.feed = f.kind === 'feed';
       }
-      out.set(name, row);
+      out.set(name, r);
     }
     return [...out.values()].sort((a, b) => (b.lastIngestedAt ?? b.lastFetchAt ?? 0) - (a.lastIngestedAt ?? a.lastFetchAt ?? 0));
   }

@@ -124,7 +124,26 @@ function specJson(spec: WorkflowSpec): string {
 }
 
 export class SqliteWorkflowRepo implements WorkflowRepo {
-  constructor(private readonly db: Database.Database) {}
+  /** Statements a run's selection uses once per matching story, prepared once. */
+  private readonly st: {
+    seen: Database.Statement<[number, string], number>;
+    clusterKeys: Database.Statement<[number], string>;
+    docKey: Database.Statement<[number], [string, number | null]>;
+  };
+
+  constructor(private readonly db: Database.Database) {
+    this.st = {
+      // A failed run delivered nothing: what it selected does not count.
+      seen: db
+        .prepare<[number, string], number>(
+          `SELECT 1 FROM workflow_seen s JOIN workflow_runs r ON r.id = s.run_id
+           WHERE s.workflow_id = ? AND s.doc_key = ? AND r.status <> 'failed'`,
+        )
+        .pluck(),
+      clusterKeys: db.prepare<[number], string>('SELECT key FROM documents WHERE cluster_id = ?').pluck(),
+      docKey: db.prepare<[number], [string, number | null]>('SELECT key, cluster_id FROM documents WHERE id = ?').raw(true),
+    };
+  }
 
   async create(spec: WorkflowSpec, startAfter: number, now: number): Promise<Workflow> {
     try {
@@ -297,30 +316,22 @@ export class SqliteWorkflowRepo implements WorkflowRepo {
   }
 
   async seen(workflowId: number, keys: string[]): Promise<Set<string>> {
-    // A failed run delivered nothing: what it selected does not count.
     const out = new Set<string>();
-    const q = this.db
-      .prepare(
-        `SELECT 1 FROM workflow_seen s JOIN workflow_runs r ON r.id = s.run_id
-         WHERE s.workflow_id = ? AND s.doc_key = ? AND r.status <> 'failed'`,
-      )
-      .pluck();
-    for (const k of keys) if (q.get(workflowId, k) !== undefined) out.add(k);
+    for (const k of keys) if (this.st.seen.get(workflowId, k) !== undefined) out.add(k);
     return out;
   }
 
   async docKeys(rowids: number[]): Promise<Map<number, { key: string; clusterId: number | null }>> {
     const out = new Map<number, { key: string; clusterId: number | null }>();
-    const q = this.db.prepare('SELECT key, cluster_id FROM documents WHERE id = ?').raw(true);
     for (const id of rowids) {
-      const r = q.get(id) as [string, number | null] | undefined;
+      const r = this.st.docKey.get(id);
       if (r) out.set(id, { key: r[0], clusterId: r[1] });
     }
     return out;
   }
 
   async clusterKeys(clusterId: number): Promise<string[]> {
-    return this.db.prepare('SELECT key FROM documents WHERE cluster_id = ?').pluck().all(clusterId) as string[];
+    return this.st.clusterKeys.all(clusterId);
   }
 
   async recentItems(workflowId: number, limit: number): Promise<(RunItemRow & { runId: number; finishedAt: number })[]> {
