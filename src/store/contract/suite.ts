@@ -13,7 +13,7 @@ import type { DocumentStore, SearchRequest } from '../ports.js';
 export type StoreFactory = () => Promise<DocumentStore>;
 
 const HOUR = 3600_000;
-const T0 = Date.UTC(2025, 6, 1);
+export const T0 = Date.UTC(2025, 6, 1);
 
 export function doc(id: string, title: string, body: string, extra: Partial<DocumentInput> = {}): DocumentInput {
   return {

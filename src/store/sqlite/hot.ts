@@ -22,7 +22,7 @@
  * O(8 log8 n) chunks and each posting is rewritten O(log8 n) times.
  */
 import type Database from 'better-sqlite3';
-import { type Postings, PostingsBuilder, decodePostings, encodePostings } from './postings.js';
+import { type PostingChunk, type Postings, PostingsBuilder, decodePostings, encodePostings } from './postings.js';
 
 const MERGE_FANOUT = 8;
 const SAMPLE_MIN_BATCH = 200;
@@ -99,14 +99,17 @@ export class HotIndex {
    * inside). Callers that need the term's document frequency must not pass a range.
    */
   load(term: string, withPositions: boolean, range?: { lo: number; hi: number }): Postings {
-    const rows = range
+    return decodePostings(this.loadChunks(term, withPositions, range), withPositions);
+  }
+
+  private loadChunks(term: string, withPositions: boolean, range?: { lo: number; hi: number }): PostingChunk[] {
+    return range
       ? withPositions
         ? this.st.chunksIn.all(term, range.hi, range.lo)
         : this.st.chunksInNoPos.all(term, range.hi, range.lo)
       : withPositions
         ? this.st.chunks.all(term)
         : this.st.chunksNoPos.all(term);
-    return decodePostings(rows, withPositions);
   }
 
   /**
@@ -114,13 +117,18 @@ export class HotIndex {
    * rare terms). A term found in `threshold` or more documents is promoted on the way.
    */
   postings(term: string, withPositions: boolean, range?: { lo: number; hi: number }): Postings {
+    return decodePostings(this.chunks(term, withPositions, range), withPositions);
+  }
+
+  /** The same as `postings`, still encoded (for callers that decode as they scan). */
+  chunks(term: string, withPositions: boolean, range?: { lo: number; hi: number }): PostingChunk[] {
     this.refresh();
-    if (this.terms.has(term)) return this.load(term, withPositions, range);
+    if (this.terms.has(term)) return this.loadChunks(term, withPositions, range);
     const b = this.fromInstances(term);
     // Promotion reads the occurrences again, inside its write transaction: a batch another
     // connection commits in between must be in the list. It happens once per term.
-    if (b.n >= this.threshold && this.promote([term])) return this.load(term, withPositions);
-    return decodePostings([{ n: b.n, docs: b.docs.bytes(), pos: b.pos.bytes() }], withPositions);
+    if (b.n >= this.threshold && this.promote([term])) return this.loadChunks(term, withPositions);
+    return b.n === 0 ? [] : [{ n: b.n, docs: b.docs.bytes(), pos: b.pos.bytes() }];
   }
 
   /** Build a term's postings from the fts5vocab instance table (doc, column, offset). */

@@ -123,38 +123,26 @@ export function decodePostings(chunks: PostingChunk[], withPositions: boolean): 
   for (const c of chunks) {
     if (pos) pos.set(c.pos!, off);
     const b = c.docs;
+    const cn = c.n;
     let i = 0;
     let doc = 0;
-    for (let j = 0; j < c.n; j++) {
-      let v = 0;
-      let shift = 0;
-      let x: number;
-      do {
-        x = b[i++]!;
-        v |= (x & 0x7f) << shift;
-        shift += 7;
-      } while (x & 0x80);
-      doc += v;
+    // Unrolled: the gap and the three counts almost always fit in one byte each.
+    for (let j = 0; j < cn; j++) {
+      let x = b[i++]!;
+      if (x >= 0x80) [x, i] = varintTail(b, x, i);
+      doc += x;
       docs[k] = doc;
-      // The three counts are small: one byte almost always.
-      for (let f = 0; f < 3; f++) {
-        x = b[i++]!;
-        if (x & 0x80) {
-          v = x & 0x7f;
-          shift = 7;
-          do {
-            x = b[i++]!;
-            v |= (x & 0x7f) << shift;
-            shift += 7;
-          } while (x & 0x80);
-          x = v;
-        }
-        if (f === 0) tfTitle[k] = x;
-        else if (f === 1) tfBody[k] = x;
-        else if (posOff) {
-          posOff[k] = off;
-          off += x;
-        }
+      x = b[i++]!;
+      if (x >= 0x80) [x, i] = varintTail(b, x, i);
+      tfTitle[k] = x;
+      x = b[i++]!;
+      if (x >= 0x80) [x, i] = varintTail(b, x, i);
+      tfBody[k] = x;
+      x = b[i++]!;
+      if (x >= 0x80) [x, i] = varintTail(b, x, i);
+      if (posOff) {
+        posOff[k] = off;
+        off += x;
       }
       k++;
     }
@@ -166,6 +154,19 @@ export function decodePostings(chunks: PostingChunk[], withPositions: boolean): 
     out.posOff = posOff;
   }
   return out;
+}
+
+/** The rest of a varint whose first byte (>= 0x80) was read: [value, next index]. */
+export function varintTail(b: Uint8Array, first: number, i: number): [number, number] {
+  let v = first & 0x7f;
+  let shift = 7;
+  let x: number;
+  do {
+    x = b[i++]!;
+    v |= (x & 0x7f) << shift;
+    shift += 7;
+  } while (x & 0x80);
+  return [v, i];
 }
 
 /** Decode document k's positions: title positions into out[0..tfTitle), body after them. */

@@ -19,7 +19,7 @@ import type { FacetCount, Facets, RawHit, RawSearchResult, SearchRequest } from 
 import type { DocColumns } from './columns.js';
 import { ftsPhrase } from './fts.js';
 import type { HotIndex } from './hot.js';
-import { type Postings, positionsOf } from './postings.js';
+import { type PostingChunk, type Postings, positionsOf, varintTail } from './postings.js';
 import { TopK } from './topk.js';
 
 /** BM25 column weights: a term in the title counts three times a term in the body. */
@@ -123,30 +123,41 @@ export class SqliteSearcher {
       if (!o.hot) common = common === null ? p.docs : intersect({ ids: common, scores: null }, { ids: p.docs, scores: null }).ids;
     }
     if (common !== null && common.length === 0) return EMPTY;
-    // Matching documents with their weighted frequency (title hits count TITLE_WEIGHT).
-    const n0 = lists[0]!.n;
-    const out: LeafMatches = { ids: new Int32Array(n0), freq: new Float64Array(n0), m: 0, df: 0 };
     const lo = range?.lo ?? 0;
     const hi = range?.hi ?? 0x7fffffff;
     const alive = cols.alive;
-    if (lists.length === 1) {
-      termMatches(lists[0]!, titleOnly, alive, lo, hi, out);
-    } else {
-      const keep = (doc: number, w: number) => {
-        if (alive[doc] !== 1) return;
-        out.df++;
-        if (doc < lo || doc > hi) return;
-        out.ids[out.m] = doc;
-        out.freq[out.m] = w;
-        out.m++;
-      };
-      // BM25 needs the phrase's document frequency over every document, not just the range.
-      if (withScores) phraseMatches(lists, titleOnly, keep);
-      else phraseMatches(lists, titleOnly, keep, lo, hi);
-    }
-    const outIds = out.ids.slice(0, out.m);
-    if (!withScores) return { ids: outIds, scores: null };
     const { live, avgTokens } = cols.liveStats();
+    if (lists.length === 1) {
+      // One term: match and score in one pass (BM25 without its idf factor, applied after,
+      // once the live document frequency is known).
+      const p = lists[0]!;
+      const ids = new Int32Array(p.n);
+      const part = withScores ? new Float64Array(p.n) : null;
+      const c2 = (K1 * B) / Math.max(avgTokens, 1e-9);
+      const res = termMatches(p, titleOnly, alive, lo, hi, ids, part, cols.ntokens, c2);
+      const outIds = ids.subarray(0, res.m);
+      if (!part) return { ids: outIds, scores: null };
+      const scores = part.subarray(0, res.m);
+      const f = idfOf(live, res.df) * (K1 + 1);
+      for (let i = 0; i < scores.length; i++) scores[i]! *= f;
+      return { ids: outIds, scores };
+    }
+    // Several terms: documents where they form the phrase, with its weighted frequency.
+    const n0 = lists[0]!.n;
+    const out = { ids: new Int32Array(n0), freq: new Float64Array(n0), m: 0, df: 0 };
+    const keep = (doc: number, w: number) => {
+      if (alive[doc] !== 1) return;
+      out.df++;
+      if (doc < lo || doc > hi) return;
+      out.ids[out.m] = doc;
+      out.freq[out.m] = w;
+      out.m++;
+    };
+    // BM25 needs the phrase's document frequency over every document, not just the range.
+    if (withScores) phraseMatches(lists, titleOnly, keep);
+    else phraseMatches(lists, titleOnly, keep, lo, hi);
+    const outIds = out.ids.subarray(0, out.m);
+    if (!withScores) return { ids: outIds, scores: null };
     return { ids: outIds, scores: bm25Scores(outIds, out.freq, out.df, live, avgTokens, cols.ntokens) };
   }
 
@@ -240,100 +251,107 @@ export class SqliteSearcher {
       const hi = Math.min(range?.hi ?? cols.maxRowid, f.throughRowid ?? cols.maxRowid);
       range = lo <= hi ? { lo, hi } : null;
     }
-    // Split the top-level conjunction: text conjuncts become sets, the rest predicates.
     const conj = req.query === null ? [] : req.query.kind === 'and' ? req.query.children : [req.query];
     const byScoreWanted = req.sort === 'relevance';
-    const pos: DocSet[] = [];
-    const neg: DocSet[] = [];
-    const rest: QueryNode[] = [];
-    if (range !== null) {
-      for (const c of conj) {
-        const s = c.kind === 'not' ? this.textSet(c.child, false, range) : this.textSet(c, byScoreWanted, range);
-        if (s === null) rest.push(c);
-        else (c.kind === 'not' ? neg : pos).push(s);
-      }
-    }
-    let ids: Int32Array;
-    let scores: Float64Array | null = null;
-    if (range === null) {
-      ids = new Int32Array(0);
-    } else if (pos.length > 0) {
-      pos.sort((x, y) => x.ids.length - y.ids.length);
-      let acc = pos[0]!;
-      for (const s of pos.slice(1)) acc = intersect(acc, s);
-      for (const s of neg) acc = subtract(acc, s);
-      ids = acc.ids;
-      scores = acc.scores;
-    } else {
-      const lo = range?.lo ?? 1;
-      const hi = range?.hi ?? cols.maxRowid;
-      const all = new Int32Array(Math.max(0, hi - lo + 1));
-      let m = 0;
-      for (let id = lo; id <= hi; id++) if (cols.alive[id] === 1) all[m++] = id;
-      let acc: DocSet = { ids: all.subarray(0, m), scores: null };
-      for (const s of neg) acc = subtract(acc, s);
-      ids = acc.ids;
-    }
-    // Relevance needs scored text conjuncts; otherwise (filters only, or text mixed with
-    // filters under OR) results come newest first.
-    const byScore = byScoreWanted && scores !== null;
-    const preds = rest.map((n) => this.predicate(n));
-    const from = f.from ?? Number.NEGATIVE_INFINITY;
-    const to = f.to ?? Number.POSITIVE_INFINITY;
-    const typeCodes = codeSet(f.types, (v) => cols.types.find(v.toLowerCase()));
-    const langCodes = codeSet(f.langs, (v) => cols.langs.find(v.toLowerCase()));
-    const sourceCodes = f.sources ? new Set(f.sources.flatMap((s) => cols.sourceCodes(s))) : null;
-
-    const k = req.offset + req.limit;
-    const top = new TopK(k);
-    this.ensureScratch(cols.maxCluster + 1);
-    const counts = {
-      type: new Int32Array(cols.types.values.length),
-      lang: new Int32Array(cols.langs.values.length),
-      source: new Int32Array(cols.sources.values.length),
-      month: new Int32Array(cols.months.length),
+    const scan: ScanFilter = {
+      from: dated ? (f.from ?? Number.NEGATIVE_INFINITY) : null,
+      to: f.to ?? Number.POSITIVE_INFINITY,
+      combos: comboMask(cols, f),
+      preds: [],
     };
-    const filter =
-      dated || typeCodes || langCodes || sourceCodes || preds.length > 0
-        ? (id: number) => {
-            const pub = cols.published[id]!;
-            if (dated && !(pub >= from && pub < to)) return false;
-            if (typeCodes && !typeCodes.has(cols.type[id]!)) return false;
-            if (langCodes && !langCodes.has(cols.lang[id]!)) return false;
-            if (sourceCodes && !sourceCodes.has(cols.source[id]!)) return false;
-            for (const p of preds) if (!p(id)) return false;
-            return true;
-          }
-        : null;
-    const touched: number[] = [];
-    const total = scanMatches(cols, ids, byScore ? scores : null, filter, req.collapse, req.facets, top, counts, {
-      bestId: this.bestId,
-      bestP: this.bestP,
-      bestS: this.bestS,
-      bestN: this.bestN,
-      touched,
-    });
+    this.ensureScratch(cols.maxCluster + 1);
+    const out = new Collector(cols, req.offset + req.limit, req.collapse, req.facets, this.bestId, this.bestP, this.bestS, this.bestN);
+    let byScore = false;
+    /** Scores collected are multiplied by this for display (a single term's idf is applied last). */
+    let scale = 1;
+    const single = range !== null ? this.singleTerm(conj) : null;
+    if (range !== null && single !== null) {
+      // One term (the most common query, and the costliest when the term is common): decode,
+      // score, filter, collapse, count and rank in one pass over its postings.
+      scan.preds = conj.filter((c) => c !== single).map((n) => this.predicate(n));
+      byScore = byScoreWanted;
+      const lo = range?.lo ?? 0;
+      const hi = range?.hi ?? 0x7fffffff;
+      // Unscored needs only the range's chunks; BM25 needs the whole list for the term's df.
+      const chunks = this.hot.chunks(single.terms[0]!, false, byScore ? undefined : range);
+      const { live, avgTokens } = cols.liveStats();
+      const df = scanTerm(chunks, single.field === 'title', byScore, (K1 * B) / Math.max(avgTokens, 1e-9), lo, hi, cols, scan, out);
+      if (byScore) scale = idfOf(live, df) * (K1 + 1);
+    } else {
+      // Split the top-level conjunction: text conjuncts become sets, the rest predicates.
+      const pos: DocSet[] = [];
+      const neg: DocSet[] = [];
+      const rest: QueryNode[] = [];
+      if (range !== null) {
+        for (const c of conj) {
+          const s = c.kind === 'not' ? this.textSet(c.child, false, range) : this.textSet(c, byScoreWanted, range);
+          if (s === null) rest.push(c);
+          else (c.kind === 'not' ? neg : pos).push(s);
+        }
+      }
+      let ids: Int32Array;
+      let scores: Float64Array | null = null;
+      if (range === null) {
+        ids = new Int32Array(0);
+      } else if (pos.length > 0) {
+        pos.sort((x, y) => x.ids.length - y.ids.length);
+        let acc = pos[0]!;
+        for (const s of pos.slice(1)) acc = intersect(acc, s);
+        for (const s of neg) acc = subtract(acc, s);
+        ids = acc.ids;
+        scores = acc.scores;
+      } else {
+        const lo = range?.lo ?? 1;
+        const hi = range?.hi ?? cols.maxRowid;
+        const all = new Int32Array(Math.max(0, hi - lo + 1));
+        let m = 0;
+        for (let id = lo; id <= hi; id++) if (cols.alive[id] === 1) all[m++] = id;
+        let acc: DocSet = { ids: all.subarray(0, m), scores: null };
+        for (const s of neg) acc = subtract(acc, s);
+        ids = acc.ids;
+      }
+      // Relevance needs scored text conjuncts; otherwise (filters only, or text mixed with
+      // filters under OR) results come newest first.
+      byScore = byScoreWanted && scores !== null;
+      scan.preds = rest.map((n) => this.predicate(n));
+      scanMatches(cols, ids, byScore ? scores : null, scan, out);
+    }
+    const total = out.finish();
     const bestN = this.bestN;
     const collapse = req.collapse;
-
-    const page = top.sorted().slice(req.offset);
+    const page = out.top.sorted().slice(req.offset);
     const hits: RawHit[] = page.map((h) => {
       const cl = cols.cluster[h.id]!;
       return {
         rowid: h.id,
-        score: byScore ? h.primary : 0,
+        score: byScore ? h.primary * scale : 0,
         clusterId: cl === 0 ? null : cl,
         collapsed: cl !== 0 && collapse ? Math.max(1, bestN[cl]!) : 1,
       };
     });
-    for (const cl of touched) bestN[cl] = 0;
+    out.reset();
+    const counts = out.counts;
+    const combos = cols.combos;
     let facets: Facets | null = null;
     if (req.facets) {
+      // Split the per-combination counts into the four facets.
+      const type = new Int32Array(cols.types.values.length);
+      const lang = new Int32Array(cols.langs.values.length);
+      const source = new Int32Array(cols.sources.values.length);
+      const month = new Int32Array(cols.months.length);
+      for (let c = 0; c < counts.length; c++) {
+        const n = counts[c]!;
+        if (n === 0) continue;
+        type[combos.type[c]!]! += n;
+        lang[combos.lang[c]!]! += n;
+        source[combos.source[c]!]! += n;
+        month[combos.month[c]!]! += n;
+      }
       facets = {
-        type: facetList(counts.type, (c) => cols.types.values[c]!),
-        source: facetList(counts.source, (c) => cols.sources.values[c]!).slice(0, 50),
-        lang: facetList(counts.lang, (c) => cols.langs.values[c]!),
-        month: [...counts.month.entries()]
+        type: facetList(type, (c) => cols.types.values[c]!),
+        source: facetList(source, (c) => cols.sources.values[c]!).slice(0, 50),
+        lang: facetList(lang, (c) => cols.langs.values[c]!),
+        month: [...month.entries()]
           .filter(([c, n]) => n > 0 && cols.months[c] !== 0)
           .map(([c, count]) => [cols.months[c]!, count] as const)
           .sort((x, y) => y[0] - x[0])
@@ -341,6 +359,22 @@ export class SqliteSearcher {
       };
     }
     return { total, hits, facets };
+  }
+
+  /**
+   * The conjunct that is a single term (not a prefix) when it is the query's only text
+   * conjunct outside NOT, so the one-pass term scan applies; null otherwise (and when hot
+   * lists are disabled: then every leaf goes to FTS5).
+   */
+  private singleTerm(conj: QueryNode[]): TextNode | null {
+    if (this.hot.threshold <= 0) return null;
+    let found: TextNode | null = null;
+    for (const c of conj) {
+      if (c.kind === 'filter' || c.kind === 'not') continue;
+      if (found !== null || c.kind !== 'text' || c.terms.length !== 1 || c.prefix) return null;
+      found = c;
+    }
+    return found;
   }
 
   private ensureScratch(n: number): void {
@@ -363,25 +397,29 @@ export class SqliteSearcher {
   }
 }
 
-interface LeafMatches {
-  ids: Int32Array;
-  freq: Float64Array;
-  m: number;
-  df: number;
-}
-
 /**
- * One term's live documents in [lo, hi] with their weighted frequency (title hits weigh
- * TITLE_WEIGHT), and its live document frequency over all documents. A small function of
- * its own with plain locals, so V8 keeps the loop in registers.
+ * One term's live documents in [lo, hi] into `ids`, with (when `part` is given) BM25's
+ * per-document factor w / (w + k1(1 - b) + k1 b len / avglen), where w is the weighted
+ * frequency (title hits weigh TITLE_WEIGHT); and the term's live document frequency over
+ * all documents. A small function of its own with plain locals, so V8 keeps the loop in
+ * registers.
  */
-function termMatches(p: Postings, titleOnly: boolean, alive: Uint8Array, lo: number, hi: number, out: LeafMatches): void {
+function termMatches(
+  p: Postings,
+  titleOnly: boolean,
+  alive: Uint8Array,
+  lo: number,
+  hi: number,
+  ids: Int32Array,
+  part: Float64Array | null,
+  ntok: Uint32Array,
+  c2: number,
+): { m: number; df: number } {
   const docs = p.docs;
   const tt = p.tfTitle;
   const tb = p.tfBody;
-  const ids = out.ids;
-  const freq = out.freq;
   const bodyWeight = titleOnly ? 0 : BODY_WEIGHT;
+  const c1 = K1 * (1 - B);
   let m = 0;
   let df = 0;
   const n = p.n;
@@ -392,22 +430,25 @@ function termMatches(p: Postings, titleOnly: boolean, alive: Uint8Array, lo: num
     df++;
     if (doc < lo || doc > hi) continue;
     ids[m] = doc;
-    freq[m] = w;
+    if (part !== null) part[m] = w / (w + c1 + c2 * ntok[doc]!);
     m++;
   }
-  out.m = m;
-  out.df = df;
+  return { m, df };
 }
 
-/** FTS5's BM25 for one leaf: idf from the live document frequency, k1 1.2, b 0.75. */
+/** BM25's idf as FTS5 computes it: ln((N - df + 0.5) / (df + 0.5)), floored at 1e-6. */
+function idfOf(live: number, df: number): number {
+  const idf = Math.log((live - df + 0.5) / (df + 0.5));
+  return idf <= 0 ? 1e-6 : idf;
+}
+
+/** FTS5's BM25 for one leaf from weighted frequencies: idf from the live document frequency, k1 1.2, b 0.75. */
 function bm25Scores(ids: Int32Array, freq: Float64Array, df: number, live: number, avgTokens: number, ntok: Uint32Array): Float64Array {
   const m = ids.length;
   const scores = new Float64Array(m);
-  let idf = Math.log((live - df + 0.5) / (df + 0.5));
-  if (idf <= 0) idf = 1e-6;
   const c1 = K1 * (1 - B);
   const c2 = (K1 * B) / Math.max(avgTokens, 1e-9);
-  const k1p = idf * (K1 + 1);
+  const k1p = idfOf(live, df) * (K1 + 1);
   for (let i = 0; i < m; i++) {
     const w = freq[i]!;
     scores[i] = (k1p * w) / (w + c1 + c2 * ntok[ids[i]!]!);
@@ -574,67 +615,200 @@ function subtract(a: DocSet, b: DocSet): DocSet {
   return { ids: ids.subarray(0, m), scores: scores ? scores.subarray(0, m) : null };
 }
 
+/** Filters checked inside the scan: a date range, allowed facet combinations, other predicates. */
+interface ScanFilter {
+  /** Published in [from, to); null when there is no date filter. */
+  from: number | null;
+  to: number;
+  /** 1 for each (type, lang, source, month) combination the type/lang/source filters allow; null = all. */
+  combos: Uint8Array | null;
+  preds: ((id: number) => boolean)[];
+}
+
 /**
- * The hot loop over every match: liveness, filters, cluster collapse (best member per
- * cluster by the sort key), exact total, facet counts and top-k. Kept apart from `search`
- * so V8 optimizes it as one small function over typed arrays. Returns the total.
+ * Where matches go once they pass the filters: cluster collapse (best member per cluster by
+ * the sort key), the exact total, facet counts (one per combination) and the top k. Its
+ * `add` is small so V8 inlines it into the scan loops.
  */
-function scanMatches(
-  cols: DocColumns,
-  ids: Int32Array,
-  scores: Float64Array | null,
-  filter: ((id: number) => boolean) | null,
-  collapse: boolean,
-  facets: boolean,
-  top: TopK,
-  counts: { type: Int32Array; lang: Int32Array; source: Int32Array; month: Int32Array },
-  best: { bestId: Int32Array; bestP: Float64Array; bestS: Float64Array; bestN: Int32Array; touched: number[] },
-): number {
-  const { alive, published, cluster, type, lang, source, monthCode } = cols;
-  const { bestId, bestP, bestS, bestN, touched } = best;
-  let total = 0;
-  const count = (id: number) => {
-    counts.type[type[id]!]!++;
-    counts.lang[lang[id]!]!++;
-    counts.source[source[id]!]!++;
-    counts.month[monthCode[id]!]!++;
-  };
-  for (let i = 0; i < ids.length; i++) {
-    const id = ids[i]!;
-    if (alive[id] !== 1) continue;
-    if (filter !== null && !filter(id)) continue;
-    const pub = published[id]!;
-    const pubKey = Number.isNaN(pub) ? Number.NEGATIVE_INFINITY : pub; // undated sorts last
-    const p = scores !== null ? scores[i]! : pubKey;
-    const s = scores !== null ? pubKey : id;
-    const cl = cluster[id]!;
-    if (collapse && cl !== 0) {
+class Collector {
+  readonly top: TopK;
+  readonly counts: Int32Array;
+  private readonly touched: number[] = [];
+  private total = 0;
+
+  constructor(
+    private readonly cols: DocColumns,
+    k: number,
+    private readonly collapse: boolean,
+    private readonly facets: boolean,
+    private readonly bestId: Int32Array,
+    private readonly bestP: Float64Array,
+    private readonly bestS: Float64Array,
+    private readonly bestN: Int32Array,
+  ) {
+    this.top = new TopK(k);
+    this.counts = new Int32Array(cols.combos.type.length);
+  }
+
+  /** A match ranked by (p, s), both descending. */
+  add(id: number, p: number, s: number): void {
+    const cl = this.collapse ? this.cols.cluster[id]! : 0;
+    if (cl !== 0) {
+      const bestN = this.bestN;
       if (bestN[cl] === 0) {
-        touched.push(cl);
-        bestId[cl] = id;
-        bestP[cl] = p;
-        bestS[cl] = s;
+        this.touched.push(cl);
+        this.bestId[cl] = id;
+        this.bestP[cl] = p;
+        this.bestS[cl] = s;
         bestN[cl] = 1;
       } else {
         bestN[cl]!++;
-        if (p > bestP[cl]! || (p === bestP[cl]! && s > bestS[cl]!)) {
-          bestId[cl] = id;
-          bestP[cl] = p;
-          bestS[cl] = s;
+        if (p > this.bestP[cl]! || (p === this.bestP[cl]! && s > this.bestS[cl]!)) {
+          this.bestId[cl] = id;
+          this.bestP[cl] = p;
+          this.bestS[cl] = s;
         }
       }
-      continue;
+      return;
     }
-    total++;
-    top.push(id, p, s);
-    if (facets) count(id);
+    this.total++;
+    if (this.facets) this.counts[this.cols.facet[id]!]!++;
+    if (this.top.accepts(p, s)) this.top.push(id, p, s);
   }
-  for (const cl of touched) {
-    total++;
-    top.push(bestId[cl]!, bestP[cl]!, bestS[cl]!);
-    if (facets) count(bestId[cl]!);
+
+  /**
+   * A match ranked by score, ties by publication time: the time is read only when the
+   * document could enter the top k or belongs to a cluster (most matches do neither).
+   */
+  addScored(id: number, score: number): void {
+    if (this.collapse && this.cols.cluster[id] !== 0) {
+      this.add(id, score, pubKey(this.cols.published[id]!));
+      return;
+    }
+    this.total++;
+    if (this.facets) this.counts[this.cols.facet[id]!]!++;
+    if (this.top.acceptsPrimary(score)) {
+      const s = pubKey(this.cols.published[id]!);
+      if (this.top.accepts(score, s)) this.top.push(id, score, s);
+    }
   }
-  return total;
+
+  /** Add each collapsed cluster's best member; returns the exact total. */
+  finish(): number {
+    for (const cl of this.touched) {
+      const id = this.bestId[cl]!;
+      this.total++;
+      this.top.push(id, this.bestP[cl]!, this.bestS[cl]!);
+      if (this.facets) this.counts[this.cols.facet[id]!]!++;
+    }
+    return this.total;
+  }
+
+  /** Clear the per-cluster scratch (shared across queries) after reading bestN. */
+  reset(): void {
+    for (const cl of this.touched) this.bestN[cl] = 0;
+    this.touched.length = 0;
+  }
+}
+
+/** Publication time as a sort key: undated (NaN) sorts last. */
+function pubKey(pub: number): number {
+  return Number.isNaN(pub) ? Number.NEGATIVE_INFINITY : pub;
+}
+
+/** Whether a live document passes the date, combination and predicate filters. */
+function passes(cols: DocColumns, f: ScanFilter, id: number): boolean {
+  if (f.from !== null) {
+    const pub = cols.published[id]!;
+    if (!(pub >= f.from && pub < f.to)) return false;
+  }
+  if (f.combos !== null && f.combos[cols.facet[id]!] !== 1) return false;
+  return f.preds.length === 0 || allPass(f.preds, id);
+}
+
+/** The loop over a computed match set (any query shape). */
+function scanMatches(cols: DocColumns, ids: Int32Array, scores: Float64Array | null, f: ScanFilter, out: Collector): void {
+  const { alive, published } = cols;
+  const filtered = f.from !== null || f.combos !== null || f.preds.length > 0;
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i]!;
+    if (alive[id] !== 1) continue;
+    if (filtered && !passes(cols, f, id)) continue;
+    if (scores !== null) out.addScored(id, scores[i]!);
+    else out.add(id, pubKey(published[id]!), id);
+  }
+}
+
+/**
+ * One term's postings, decoded as they are scanned (no intermediate arrays): live documents
+ * in [lo, hi] passing the filters go to `out`, scored (when `byScore`) by BM25 without its
+ * idf factor, w / (w + k1(1 - b) + c2 len), which ranks the same; the caller scales the
+ * kept scores by idf (k1 + 1). Returns the term's live document frequency over all chunks.
+ */
+function scanTerm(
+  chunks: PostingChunk[],
+  titleOnly: boolean,
+  byScore: boolean,
+  c2: number,
+  lo: number,
+  hi: number,
+  cols: DocColumns,
+  f: ScanFilter,
+  out: Collector,
+): number {
+  const { alive, published, ntokens } = cols;
+  const filtered = f.from !== null || f.combos !== null || f.preds.length > 0;
+  const bodyWeight = titleOnly ? 0 : BODY_WEIGHT;
+  const c1 = K1 * (1 - B);
+  let df = 0;
+  for (const c of chunks) {
+    const b = c.docs;
+    const cn = c.n;
+    let i = 0;
+    let doc = 0;
+    for (let j = 0; j < cn; j++) {
+      // Gap, tf in the title, tf in the body, bytes of positions: varints, almost always one byte.
+      let x = b[i++]!;
+      if (x >= 0x80) [x, i] = varintTail(b, x, i);
+      doc += x;
+      let tt = b[i++]!;
+      if (tt >= 0x80) [tt, i] = varintTail(b, tt, i);
+      let tb = b[i++]!;
+      if (tb >= 0x80) [tb, i] = varintTail(b, tb, i);
+      x = b[i++]!;
+      if (x >= 0x80) [x, i] = varintTail(b, x, i);
+      const w = TITLE_WEIGHT * tt + bodyWeight * tb;
+      if (w === 0 || alive[doc] !== 1) continue;
+      df++;
+      if (doc < lo || doc > hi) continue;
+      if (filtered && !passes(cols, f, doc)) continue;
+      if (byScore) out.addScored(doc, w / (w + c1 + c2 * ntokens[doc]!));
+      else out.add(doc, pubKey(published[doc]!), doc);
+    }
+  }
+  return df;
+}
+
+function allPass(preds: ((id: number) => boolean)[], id: number): boolean {
+  for (const p of preds) if (!p(id)) return false;
+  return true;
+}
+
+/** The facet combinations that pass the request's type, language and source filters (null: no such filter). */
+function comboMask(cols: DocColumns, f: SearchRequest['filters']): Uint8Array | null {
+  const types = codeSet(f.types, (v) => cols.types.find(v.toLowerCase()));
+  const langs = codeSet(f.langs, (v) => cols.langs.find(v.toLowerCase()));
+  const sources = f.sources ? new Set(f.sources.flatMap((s) => cols.sourceCodes(s))) : null;
+  if (!types && !langs && !sources) return null;
+  const c = cols.combos;
+  const mask = new Uint8Array(c.type.length);
+  for (let i = 0; i < mask.length; i++) {
+    if (types && !types.has(c.type[i]!)) continue;
+    if (langs && !langs.has(c.lang[i]!)) continue;
+    if (sources && !sources.has(c.source[i]!)) continue;
+    mask[i] = 1;
+  }
+  return mask;
 }
 
 function codeSet(values: string[] | undefined, find: (v: string) => number | undefined): Set<number> | null {

@@ -19,6 +19,21 @@ export class TopK {
     return a1 < a2 || (a1 === a2 && b1 < b2);
   }
 
+  /**
+   * Whether push would keep (primary, secondary): false once k items are held and it ranks
+   * at or below the weakest. Cheap enough to call for every match before computing more.
+   */
+  accepts(primary: number, secondary: number): boolean {
+    if (this.n < this.k) return true;
+    const a = this.a[0]!;
+    return this.k > 0 && (a < primary || (a === primary && this.b[0]! < secondary));
+  }
+
+  /** Whether an item with this primary key could be kept (ties still need `accepts`). */
+  acceptsPrimary(primary: number): boolean {
+    return this.n < this.k || (this.k > 0 && this.a[0]! <= primary);
+  }
+
   push(id: number, primary: number, secondary: number): void {
     if (this.k === 0) return;
     if (this.n < this.k) {
