@@ -102,7 +102,8 @@ export class HotIndex {
     return decodePostings(this.loadChunks(term, withPositions, range), withPositions);
   }
 
-  private loadChunks(term: string, withPositions: boolean, range?: { lo: number; hi: number }): PostingChunk[] {
+  /** A hot term's chunks (document order), or with `range` those overlapping it. */
+  loadChunks(term: string, withPositions: boolean, range?: { lo: number; hi: number }): PostingChunk[] {
     return range
       ? withPositions
         ? this.st.chunksIn.all(term, range.hi, range.lo)

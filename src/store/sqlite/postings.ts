@@ -103,8 +103,9 @@ export interface PostingChunk {
 }
 
 /**
- * Decode and concatenate chunks (given in document order). Positions stay encoded; read a
- * document's with `positionsOf`, so a phrase decodes positions only where all its terms meet.
+ * Decode and concatenate chunks (given in document order). Positions stay encoded (`pos`,
+ * `posOff`), so a phrase decodes positions only where all its terms meet (search.ts's phrase
+ * loop decodes them inline; `positionsOf` is the reference decoder).
  */
 export function decodePostings(chunks: PostingChunk[], withPositions: boolean): Postings {
   let n = 0;
@@ -129,17 +130,57 @@ export function decodePostings(chunks: PostingChunk[], withPositions: boolean): 
     // Unrolled: the gap and the three counts almost always fit in one byte each.
     for (let j = 0; j < cn; j++) {
       let x = b[i++]!;
-      if (x >= 0x80) [x, i] = varintTail(b, x, i);
+      if (x >= 0x80) {
+        let v = x & 0x7f;
+        let shift = 7;
+        let y: number;
+        do {
+          y = b[i++]!;
+          v |= (y & 0x7f) << shift;
+          shift += 7;
+        } while (y & 0x80);
+        x = v;
+      }
       doc += x;
       docs[k] = doc;
       x = b[i++]!;
-      if (x >= 0x80) [x, i] = varintTail(b, x, i);
+      if (x >= 0x80) {
+        let v = x & 0x7f;
+        let shift = 7;
+        let y: number;
+        do {
+          y = b[i++]!;
+          v |= (y & 0x7f) << shift;
+          shift += 7;
+        } while (y & 0x80);
+        x = v;
+      }
       tfTitle[k] = x;
       x = b[i++]!;
-      if (x >= 0x80) [x, i] = varintTail(b, x, i);
+      if (x >= 0x80) {
+        let v = x & 0x7f;
+        let shift = 7;
+        let y: number;
+        do {
+          y = b[i++]!;
+          v |= (y & 0x7f) << shift;
+          shift += 7;
+        } while (y & 0x80);
+        x = v;
+      }
       tfBody[k] = x;
       x = b[i++]!;
-      if (x >= 0x80) [x, i] = varintTail(b, x, i);
+      if (x >= 0x80) {
+        let v = x & 0x7f;
+        let shift = 7;
+        let y: number;
+        do {
+          y = b[i++]!;
+          v |= (y & 0x7f) << shift;
+          shift += 7;
+        } while (y & 0x80);
+        x = v;
+      }
       if (posOff) {
         posOff[k] = off;
         off += x;
@@ -154,19 +195,6 @@ export function decodePostings(chunks: PostingChunk[], withPositions: boolean): 
     out.posOff = posOff;
   }
   return out;
-}
-
-/** The rest of a varint whose first byte (>= 0x80) was read: [value, next index]. */
-export function varintTail(b: Uint8Array, first: number, i: number): [number, number] {
-  let v = first & 0x7f;
-  let shift = 7;
-  let x: number;
-  do {
-    x = b[i++]!;
-    v |= (x & 0x7f) << shift;
-    shift += 7;
-  } while (x & 0x80);
-  return [v, i];
 }
 
 /** Decode document k's positions: title positions into out[0..tfTitle), body after them. */

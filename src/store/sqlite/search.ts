@@ -19,7 +19,7 @@ import type { FacetCount, Facets, RawHit, RawSearchResult, SearchRequest } from 
 import type { DocColumns } from './columns.js';
 import { ftsPhrase } from './fts.js';
 import type { HotIndex } from './hot.js';
-import { type PostingChunk, type Postings, positionsOf, varintTail } from './postings.js';
+import type { PostingChunk, Postings } from './postings.js';
 import { TopK } from './topk.js';
 
 /** BM25 column weights: a term in the title counts three times a term in the body. */
@@ -105,6 +105,25 @@ export class SqliteSearcher {
   private postingsLeaf(node: TextNode, withScores: boolean, range?: Range): DocSet {
     const cols = this.columns;
     const titleOnly = node.field === 'title';
+    if (node.terms.length === 1) {
+      // One term: decode, match and score in one pass (BM25 without its idf factor, applied
+      // once the live document frequency is known). Unscored needs only the range's chunks.
+      const within = withScores ? undefined : range;
+      const t = node.terms[0]!;
+      const chunks = this.hot.threshold > 0 ? this.hot.chunks(t, false, within) : this.hot.loadChunks(t, false, within);
+      const { live, avgTokens } = cols.liveStats();
+      let n = 0;
+      for (const c of chunks) n += c.n;
+      const ids = new Int32Array(n);
+      const part = withScores ? new Float64Array(n) : null;
+      const c2 = (K1 * B) / Math.max(avgTokens, 1e-9);
+      const res = termMatches(chunks, titleOnly, cols.alive, range?.lo ?? 0, range?.hi ?? 0x7fffffff, ids, part, cols.ntokens, c2);
+      if (!part) return { ids: ids.subarray(0, res.m), scores: null };
+      const scores = part.subarray(0, res.m);
+      const f = idfOf(live, res.df) * (K1 + 1);
+      for (let i = 0; i < scores.length; i++) scores[i]! *= f;
+      return { ids: ids.subarray(0, res.m), scores };
+    }
     const withPositions = node.terms.length > 1;
     // Rare (not hot) terms first: when one of them occurs nowhere, the common ones are
     // never read (a zero-hit phrase costs what its rarest term costs).
@@ -127,21 +146,6 @@ export class SqliteSearcher {
     const hi = range?.hi ?? 0x7fffffff;
     const alive = cols.alive;
     const { live, avgTokens } = cols.liveStats();
-    if (lists.length === 1) {
-      // One term: match and score in one pass (BM25 without its idf factor, applied after,
-      // once the live document frequency is known).
-      const p = lists[0]!;
-      const ids = new Int32Array(p.n);
-      const part = withScores ? new Float64Array(p.n) : null;
-      const c2 = (K1 * B) / Math.max(avgTokens, 1e-9);
-      const res = termMatches(p, titleOnly, alive, lo, hi, ids, part, cols.ntokens, c2);
-      const outIds = ids.subarray(0, res.m);
-      if (!part) return { ids: outIds, scores: null };
-      const scores = part.subarray(0, res.m);
-      const f = idfOf(live, res.df) * (K1 + 1);
-      for (let i = 0; i < scores.length; i++) scores[i]! *= f;
-      return { ids: outIds, scores };
-    }
     // Several terms: documents where they form the phrase, with its weighted frequency.
     const n0 = lists[0]!.n;
     const out = { ids: new Int32Array(n0), freq: new Float64Array(n0), m: 0, df: 0 };
@@ -289,32 +293,23 @@ export class SqliteSearcher {
           else (c.kind === 'not' ? neg : pos).push(s);
         }
       }
-      let ids: Int32Array;
-      let scores: Float64Array | null = null;
+      scan.preds = rest.map((n) => this.predicate(n));
       if (range === null) {
-        ids = new Int32Array(0);
+        // Nothing is published in the date range.
       } else if (pos.length > 0) {
+        // Relevance needs every text conjunct scored; otherwise newest first.
+        byScore = byScoreWanted && pos.every((x) => x.scores !== null);
         pos.sort((x, y) => x.ids.length - y.ids.length);
-        let acc = pos[0]!;
-        for (const s of pos.slice(1)) acc = intersect(acc, s);
-        for (const s of neg) acc = subtract(acc, s);
-        ids = acc.ids;
-        scores = acc.scores;
+        scanJoin(pos, neg, byScore, cols, scan, out);
       } else {
+        // Filters only (or text mixed with filters under OR): newest first over the range.
         const lo = range?.lo ?? 1;
         const hi = range?.hi ?? cols.maxRowid;
         const all = new Int32Array(Math.max(0, hi - lo + 1));
         let m = 0;
         for (let id = lo; id <= hi; id++) if (cols.alive[id] === 1) all[m++] = id;
-        let acc: DocSet = { ids: all.subarray(0, m), scores: null };
-        for (const s of neg) acc = subtract(acc, s);
-        ids = acc.ids;
+        scanJoin([{ ids: all.subarray(0, m), scores: null }], neg, false, cols, scan, out);
       }
-      // Relevance needs scored text conjuncts; otherwise (filters only, or text mixed with
-      // filters under OR) results come newest first.
-      byScore = byScoreWanted && scores !== null;
-      scan.preds = rest.map((n) => this.predicate(n));
-      scanMatches(cols, ids, byScore ? scores : null, scan, out);
     }
     const total = out.finish();
     const bestN = this.bestN;
@@ -398,14 +393,13 @@ export class SqliteSearcher {
 }
 
 /**
- * One term's live documents in [lo, hi] into `ids`, with (when `part` is given) BM25's
- * per-document factor w / (w + k1(1 - b) + k1 b len / avglen), where w is the weighted
- * frequency (title hits weigh TITLE_WEIGHT); and the term's live document frequency over
- * all documents. A small function of its own with plain locals, so V8 keeps the loop in
- * registers.
+ * One term's live documents in [lo, hi] into `ids`, decoded from its chunks as they are
+ * read, with (when `part` is given) BM25's per-document factor w / (w + k1(1 - b) + c2 len),
+ * where w is the weighted frequency (title hits weigh TITLE_WEIGHT); and the term's live
+ * document frequency over all chunks.
  */
 function termMatches(
-  p: Postings,
+  chunks: PostingChunk[],
   titleOnly: boolean,
   alive: Uint8Array,
   lo: number,
@@ -415,23 +409,64 @@ function termMatches(
   ntok: Uint32Array,
   c2: number,
 ): { m: number; df: number } {
-  const docs = p.docs;
-  const tt = p.tfTitle;
-  const tb = p.tfBody;
   const bodyWeight = titleOnly ? 0 : BODY_WEIGHT;
   const c1 = K1 * (1 - B);
   let m = 0;
   let df = 0;
-  const n = p.n;
-  for (let k = 0; k < n; k++) {
-    const w = TITLE_WEIGHT * tt[k]! + bodyWeight * tb[k]!;
-    const doc = docs[k]!;
-    if (w === 0 || alive[doc] !== 1) continue;
-    df++;
-    if (doc < lo || doc > hi) continue;
-    ids[m] = doc;
-    if (part !== null) part[m] = w / (w + c1 + c2 * ntok[doc]!);
-    m++;
+  for (const c of chunks) {
+    const b = c.docs;
+    const cn = c.n;
+    let i = 0;
+    let doc = 0;
+    for (let j = 0; j < cn; j++) {
+      let x = b[i++]!;
+      if (x >= 0x80) {
+        let v = x & 0x7f;
+        let shift = 7;
+        let y: number;
+        do {
+          y = b[i++]!;
+          v |= (y & 0x7f) << shift;
+          shift += 7;
+        } while (y & 0x80);
+        x = v;
+      }
+      doc += x;
+      let tt = b[i++]!;
+      if (tt >= 0x80) {
+        let v = tt & 0x7f;
+        let shift = 7;
+        let y: number;
+        do {
+          y = b[i++]!;
+          v |= (y & 0x7f) << shift;
+          shift += 7;
+        } while (y & 0x80);
+        tt = v;
+      }
+      let tb = b[i++]!;
+      if (tb >= 0x80) {
+        let v = tb & 0x7f;
+        let shift = 7;
+        let y: number;
+        do {
+          y = b[i++]!;
+          v |= (y & 0x7f) << shift;
+          shift += 7;
+        } while (y & 0x80);
+        tb = v;
+      }
+      // Bytes of positions: not needed here, skipped.
+      x = b[i++]!;
+      while (x >= 0x80) x = b[i++]!;
+      const w = TITLE_WEIGHT * tt + bodyWeight * tb;
+      if (w === 0 || alive[doc] !== 1) continue;
+      df++;
+      if (doc < lo || doc > hi) continue;
+      ids[m] = doc;
+      if (part !== null) part[m] = w / (w + c1 + c2 * ntok[doc]!);
+      m++;
+    }
   }
   return { m, df };
 }
@@ -465,57 +500,95 @@ function phraseMatches(lists: Postings[], titleOnly: boolean, keep: (doc: number
   const k = lists.length;
   let driver = 0;
   for (let j = 1; j < k; j++) if (lists[j]!.n < lists[driver]!.n) driver = j;
+  // Each list's arrays as locals (no property loads in the loop).
+  const docsOf = lists.map((l) => l.docs);
+  const ttOf = lists.map((l) => l.tfTitle);
+  const tbOf = lists.map((l) => l.tfBody);
+  const posOf = lists.map((l) => l.pos!);
+  const offOf = lists.map((l) => l.posOff!);
   const cur = new Int32Array(k);
-  let bufs = lists.map(() => new Int32Array(64));
+  // One document's positions of every term: term j's title positions at [tStart[j], bStart[j]),
+  // its body positions at [bStart[j], bEnd[j]).
+  let buf = new Int32Array(256);
+  const tStart = new Int32Array(k);
+  const bStart = new Int32Array(k);
+  const bEnd = new Int32Array(k);
   const ptr = new Int32Array(k);
   const end = new Int32Array(k);
-  const d = lists[driver]!;
+  const dd = docsOf[driver]!;
+  const dn = dd.length;
   // Documents outside [lo, hi] are not looked at (positions are the expensive part).
-  outer: for (let a = advance(d.docs, 0, lo); a < d.n; a++) {
-    const doc = d.docs[a]!;
+  outer: for (let a = advance(dd, 0, lo); a < dn; a++) {
+    const doc = dd[a]!;
     if (doc > hi) break;
+    let need = 0;
     for (let j = 0; j < k; j++) {
-      if (j === driver) {
-        cur[j] = a;
-        continue;
-      }
-      const c = advance(lists[j]!.docs, cur[j]!, doc);
-      cur[j] = c;
-      if (c >= lists[j]!.n) break outer;
-      if (lists[j]!.docs[c] !== doc) continue outer;
+      let c = a;
+      if (j !== driver) {
+        const o = docsOf[j]!;
+        c = cur[j]!;
+        // Lists of a phrase's terms are usually close: a few steps, else gallop.
+        const stop = Math.min(c + 4, o.length);
+        while (c < stop && o[c]! < doc) c++;
+        if (c === stop && c < o.length) c = advance(o, c, doc);
+        cur[j] = c;
+        if (c >= o.length) break outer;
+        if (o[c] !== doc) continue outer;
+      } else cur[j] = a;
+      need += ttOf[j]![c]! + tbOf[j]![c]!;
     }
+    if (buf.length < need) buf = new Int32Array(need * 2);
+    // Decode the positions of every term for this document (varints, restarting per column).
+    let o = 0;
     for (let j = 0; j < k; j++) {
-      const l = lists[j]!;
-      const need = l.tfTitle[cur[j]!]! + l.tfBody[cur[j]!]!;
-      if (bufs[j]!.length < need) bufs = bufs.map((b, i) => (i === j ? new Int32Array(need * 2) : b));
-      positionsOf(l, cur[j]!, bufs[j]!);
+      const c = cur[j]!;
+      const b = posOf[j]!;
+      let i = offOf[j]![c]!;
+      const nt = ttOf[j]![c]!;
+      const total = nt + tbOf[j]![c]!;
+      tStart[j] = o;
+      bStart[j] = o + nt;
+      bEnd[j] = o + total;
+      let prev = 0;
+      for (let t = 0; t < total; t++) {
+        if (t === nt) prev = 0;
+        let x = b[i++]!;
+        if (x >= 0x80) {
+          let v = x & 0x7f;
+          let shift = 7;
+          let y: number;
+          do {
+            y = b[i++]!;
+            v |= (y & 0x7f) << shift;
+            shift += 7;
+          } while (y & 0x80);
+          x = v;
+        }
+        prev += x;
+        buf[o++] = prev;
+      }
     }
     let w = 0;
     for (let col = 0; col < (titleOnly ? 1 : 2); col++) {
-      // This column's positions of term j: bufs[j][ptr[j] .. end[j]).
       let empty = false;
       for (let j = 0; j < k; j++) {
-        const l = lists[j]!;
-        const tt = l.tfTitle[cur[j]!]!;
-        ptr[j] = col === 0 ? 0 : tt;
-        end[j] = col === 0 ? tt : tt + l.tfBody[cur[j]!]!;
+        ptr[j] = col === 0 ? tStart[j]! : bStart[j]!;
+        end[j] = col === 0 ? bStart[j]! : bEnd[j]!;
         if (ptr[j] === end[j]) empty = true;
       }
       if (empty) continue;
       let occ = 0;
       const e0 = end[0]!;
-      const b0 = bufs[0]!;
       scan: for (let i = ptr[0]!; i < e0; i++) {
-        const p = b0[i]!;
+        const p = buf[i]!;
         for (let j = 1; j < k; j++) {
-          const b = bufs[j]!;
           const ej = end[j]!;
           const want = p + j;
           let q = ptr[j]!;
-          while (q < ej && b[q]! < want) q++;
+          while (q < ej && buf[q]! < want) q++;
           ptr[j] = q;
           if (q >= ej) break scan; // no later occurrence can complete the phrase
-          if (b[q] !== want) continue scan;
+          if (buf[q] !== want) continue scan;
         }
         occ++;
       }
@@ -726,16 +799,63 @@ function passes(cols: DocColumns, f: ScanFilter, id: number): boolean {
   return f.preds.length === 0 || allPass(f.preds, id);
 }
 
-/** The loop over a computed match set (any query shape). */
-function scanMatches(cols: DocColumns, ids: Int32Array, scores: Float64Array | null, f: ScanFilter, out: Collector): void {
+/**
+ * The loop for any other query shape: documents in every set of `pos` (the first drives,
+ * the others are sought by galloping) and in no set of `neg`, scored by the sum of their
+ * scores, then filtered and collected. No intersection is materialized.
+ */
+function scanJoin(pos: DocSet[], neg: DocSet[], byScore: boolean, cols: DocColumns, f: ScanFilter, out: Collector): void {
   const { alive, published } = cols;
   const filtered = f.from !== null || f.combos !== null || f.preds.length > 0;
-  for (let i = 0; i < ids.length; i++) {
-    const id = ids[i]!;
-    if (alive[id] !== 1) continue;
-    if (filtered && !passes(cols, f, id)) continue;
-    if (scores !== null) out.addScored(id, scores[i]!);
+  const emit = (id: number, score: number) => {
+    if (alive[id] !== 1) return;
+    if (filtered && !passes(cols, f, id)) return;
+    if (byScore) out.addScored(id, score);
     else out.add(id, pubKey(published[id]!), id);
+  };
+  const d = pos[0]!;
+  const ids = d.ids;
+  const k = pos.length;
+  if (k === 2 && neg.length === 0 && pos[1]!.ids.length < 32 * ids.length) {
+    // Two lists of similar length (two common terms): a plain merge beats seeking.
+    const o = pos[1]!;
+    const a = ids;
+    const b = o.ids;
+    let i = 0;
+    let j = 0;
+    while (i < a.length && j < b.length) {
+      const x = a[i]!;
+      const y = b[j]!;
+      if (x < y) i++;
+      else if (x > y) j++;
+      else {
+        emit(x, byScore ? d.scores![i]! + o.scores![j]! : 0);
+        i++;
+        j++;
+      }
+    }
+    return;
+  }
+  const at = new Int32Array(k);
+  const negAt = new Int32Array(neg.length);
+  outer: for (let i = 0; i < ids.length; i++) {
+    const id = ids[i]!;
+    let score = byScore ? d.scores![i]! : 0;
+    for (let j = 1; j < k; j++) {
+      const o = pos[j]!.ids;
+      const c = advance(o, at[j]!, id);
+      at[j] = c;
+      if (c >= o.length) break outer;
+      if (o[c] !== id) continue outer;
+      if (byScore) score += pos[j]!.scores![c]!;
+    }
+    for (let j = 0; j < neg.length; j++) {
+      const o = neg[j]!.ids;
+      const c = advance(o, negAt[j]!, id);
+      negAt[j] = c;
+      if (c < o.length && o[c] === id) continue outer;
+    }
+    emit(id, score);
   }
 }
 
@@ -769,14 +889,45 @@ function scanTerm(
     for (let j = 0; j < cn; j++) {
       // Gap, tf in the title, tf in the body, bytes of positions: varints, almost always one byte.
       let x = b[i++]!;
-      if (x >= 0x80) [x, i] = varintTail(b, x, i);
+      if (x >= 0x80) {
+        let v = x & 0x7f;
+        let shift = 7;
+        let y: number;
+        do {
+          y = b[i++]!;
+          v |= (y & 0x7f) << shift;
+          shift += 7;
+        } while (y & 0x80);
+        x = v;
+      }
       doc += x;
       let tt = b[i++]!;
-      if (tt >= 0x80) [tt, i] = varintTail(b, tt, i);
+      if (tt >= 0x80) {
+        let v = tt & 0x7f;
+        let shift = 7;
+        let y: number;
+        do {
+          y = b[i++]!;
+          v |= (y & 0x7f) << shift;
+          shift += 7;
+        } while (y & 0x80);
+        tt = v;
+      }
       let tb = b[i++]!;
-      if (tb >= 0x80) [tb, i] = varintTail(b, tb, i);
+      if (tb >= 0x80) {
+        let v = tb & 0x7f;
+        let shift = 7;
+        let y: number;
+        do {
+          y = b[i++]!;
+          v |= (y & 0x7f) << shift;
+          shift += 7;
+        } while (y & 0x80);
+        tb = v;
+      }
+      // Bytes of positions: not needed here, skipped.
       x = b[i++]!;
-      if (x >= 0x80) [x, i] = varintTail(b, x, i);
+      while (x >= 0x80) x = b[i++]!;
       const w = TITLE_WEIGHT * tt + bodyWeight * tb;
       if (w === 0 || alive[doc] !== 1) continue;
       df++;
