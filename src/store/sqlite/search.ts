@@ -277,7 +277,9 @@ export class SqliteSearcher {
       const lo = range?.lo ?? 0;
       const hi = range?.hi ?? 0x7fffffff;
       // Unscored needs only the range's chunks; BM25 needs the whole list for the term's df.
-      const chunks = this.hot.chunks(single.terms[0]!, false, byScore ? undefined : range);
+      const term = single.terms[0]!;
+      const within = byScore ? undefined : range;
+      const chunks = this.hot.threshold > 0 ? this.hot.chunks(term, false, within) : this.hot.loadChunks(term, false, within);
       const { live, avgTokens } = cols.liveStats();
       const df = scanTerm(chunks, single.field === 'title', byScore, (K1 * B) / Math.max(avgTokens, 1e-9), lo, hi, cols, scan, out);
       if (byScore) scale = idfOf(live, df) * (K1 + 1);
@@ -362,14 +364,17 @@ export class SqliteSearcher {
    * lists are disabled: then every leaf goes to FTS5).
    */
   private singleTerm(conj: QueryNode[]): TextNode | null {
-    if (this.hot.threshold <= 0) return null;
     let found: TextNode | null = null;
     for (const c of conj) {
       if (c.kind === 'filter' || c.kind === 'not') continue;
       if (found !== null || c.kind !== 'text' || c.terms.length !== 1 || c.prefix) return null;
       found = c;
     }
-    return found;
+    if (found === null || this.hot.threshold > 0) return found;
+    // Promotion off (a read-only store, or hot lists disabled): only a term that already has
+    // a hot list; any other goes to FTS5 like every other leaf.
+    this.hot.refresh();
+    return this.hot.has(found.terms[0]!) ? found : null;
   }
 
   private ensureScratch(n: number): void {
