@@ -183,6 +183,34 @@ describe('hot-term lists answer exactly like FTS5', () => {
     await cli.close();
   });
 
+  it('a merge drops the postings of deleted documents, and answers stay exact', async () => {
+    const dir = tempDir('lodestone-compact-');
+    const hot = SqliteStore.open(dir, { hotThreshold: 1 });
+    const plain = SqliteStore.open(tempDir('lodestone-compact-fts-'), { hotThreshold: 0 });
+    const both = async (docs: ReturnType<typeof doc>[]) => {
+      await hot.upsert(docs.map((d) => analyzeDocument(d)));
+      await plain.upsert(docs.map((d) => analyzeDocument(d)));
+    };
+    await both([doc('a', '稀土', '北方稀土')]);
+    expect((await hot.search(req('稀土'))).total).toBe(1); // promoted: one level-30 chunk
+    await both([doc('b', '稀土价格', '稀土价格上涨')]); // a level-0 chunk
+    for (const s of [hot, plain]) await s.deleteByRowid((await s.findByPublicId('b')).map((d) => d.rowid));
+    // Seven more one-document batches: eight level-0 chunks merge into one level-1 chunk.
+    for (let i = 0; i < 7; i++) await both([doc(`c${i}`, `稀土 ${i}`, `稀土永磁 ${i}`)]);
+    const rows = hot.db.prepare('SELECT level, n FROM hot_postings WHERE term = ? ORDER BY first_doc').raw().all('稀土');
+    expect(rows).toEqual([
+      [30, 1],
+      [1, 7], // b's posting is gone
+    ]);
+    for (const q of ['稀土', '"稀土永磁"', '稀土 -永磁']) {
+      const a = await plain.search(req(q));
+      const b = await hot.search(req(q));
+      expect(b.total, q).toBe(a.total);
+    }
+    await hot.close();
+    await plain.close();
+  });
+
   it('a bulk batch promotes its frequent terms before any search, and they answer like FTS5', async () => {
     const hot = SqliteStore.open(tempDir('lodestone-bulk-'));
     const plain = SqliteStore.open(tempDir('lodestone-bulk-fts-'), { hotThreshold: 0 });

@@ -14,12 +14,15 @@
  * fts5vocab instance table) in one write transaction; from then on every ingest batch
  * appends the new documents' postings for hot terms in the same transaction as the
  * documents (so the lists are always exactly as current as the documents). A document's
- * content never changes under its rowid (an update gets a new rowid), so lists only grow;
- * postings of deleted documents stay until a merge and are skipped through the live column.
+ * content never changes under its rowid (an update gets a new rowid), so lists only grow
+ * at the end; postings of deleted documents are skipped through the live column until a
+ * merge drops them.
  *
  * Chunks: each batch writes one chunk per hot term at level 0; when a term's eight newest
  * chunks share a level they are merged into one chunk of the next level, so a list has
- * O(8 log8 n) chunks and each posting is rewritten O(log8 n) times.
+ * O(8 log8 n) chunks and each posting is rewritten O(log8 n) times. A merge drops the
+ * postings of deleted documents; the chunk written at promotion (level 30) is never merged,
+ * so its dead postings stay (skipped through the live column) until the term is rebuilt.
  */
 import type Database from 'better-sqlite3';
 import { type PostingChunk, type Postings, PostingsBuilder, decodePostings, encodePostings } from './postings.js';
@@ -75,6 +78,7 @@ export class HotIndex {
         'INSERT INTO hot_postings (term, level, first_doc, last_doc, n, docs, pos) VALUES (?, ?, ?, ?, ?, ?, ?)',
       ),
       deleteChunk: db.prepare('DELETE FROM hot_postings WHERE id = ?'),
+      deadIn: db.prepare<[number, number], number>('SELECT doc_id FROM tombstones WHERE doc_id BETWEEN ? AND ?').pluck(),
       instances: db
         .prepare<[string], [number, string, number]>('SELECT doc, col, offset FROM fts_instances WHERE term = ?')
         .raw(true),
@@ -239,9 +243,12 @@ export class HotIndex {
       const rows = this.st.newest.all(term, MERGE_FANOUT);
       if (rows.length < MERGE_FANOUT || rows.some((r) => r.level !== rows[0]!.level)) return;
       rows.reverse();
-      const merged = encodePostings(decodePostings(rows, true));
+      const p = decodePostings(rows, true);
+      // Postings of deleted documents are dropped here (a rowid is never reused).
+      const dead = p.n === 0 ? [] : this.st.deadIn.all(p.docs[0]!, p.docs[p.n - 1]!);
+      const merged = encodePostings(p, dead.length > 0 ? new Set(dead) : undefined);
       for (const r of rows) this.st.deleteChunk.run(r.id);
-      this.writeChunk(term, merged, rows[0]!.level + 1);
+      if (merged.n > 0) this.writeChunk(term, merged, rows[0]!.level + 1);
     }
   }
 }

@@ -194,4 +194,8 @@ export const MIGRATIONS: string[] = [
   ALTER TABLE fetches ADD COLUMN failures INTEGER NOT NULL DEFAULT 0;
   ALTER TABLE fetches ADD COLUMN next_poll_at INTEGER; -- set after a failure: back-off
   `,
+  // 8: hot-list merges look up the deleted documents inside the rowid range they rewrite.
+  `
+  CREATE INDEX tombstones_doc ON tombstones(doc_id);
+  `,
 ];

@@ -219,10 +219,14 @@ export function positionsOf(p: Postings, k: number, out: Int32Array): void {
   }
 }
 
-/** Concatenate decoded postings (with positions) into one chunk: used to merge chunks. */
-export function encodePostings(p: Postings): PostingsBuilder {
+/**
+ * Concatenate decoded postings (with positions) into one chunk: used to merge chunks.
+ * Documents in `drop` (deleted ones) are left out.
+ */
+export function encodePostings(p: Postings, drop?: Set<number>): PostingsBuilder {
   const b = new PostingsBuilder();
   for (let k = 0; k < p.n; k++) {
+    if (drop?.has(p.docs[k]!)) continue;
     b.addEncoded(p.docs[k]!, p.tfTitle[k]!, p.tfBody[k]!, p.pos!.subarray(p.posOff![k]!, p.posOff![k + 1]!));
   }
   return b;
