@@ -1,10 +1,16 @@
 /**
  * Query execution for the SQLite store. Every text leaf of the query (a term, a phrase, a
- * prefix) becomes a sorted set of rowids with BM25 scores: from the hot-term posting lists
- * when all its terms are hot (hot.ts), otherwise from FTS5 (rare terms: the cost follows
- * the number of matches). Leaves combine by merge-joins (AND sums scores, OR unions them,
- * NOT subtracts); filters, facets, cluster collapse, exact totals and top-k run over the
- * in-memory columns (columns.ts).
+ * prefix) becomes a sorted set of rowids with BM25 scores: from posting lists (hot.ts: a
+ * hot term's own list, a rare term's occurrences read from FTS5), or FTS5 MATCH for
+ * prefixes. Leaves combine by merge-joins (AND sums scores, OR unions them, NOT subtracts);
+ * the top-level conjunction is walked without being materialized (`scanJoin`), and a query
+ * whose only text is one term is answered in one pass over its encoded postings
+ * (`scanTerm`). Filters, facets, cluster collapse, exact totals and top-k run over the
+ * in-memory columns (columns.ts) in a `Collector`.
+ *
+ * The varint decode of a posting (gap, tf in title, tf in body, bytes of positions; see
+ * postings.ts) is written out in `termMatches`, `scanTerm` and `decodePostings` on purpose:
+ * it is the hottest loop of a search, and a shared callback or helper cost ~30% there.
  *
  * Scores are FTS5's bm25() exactly, whichever path a leaf took: k1 = 1.2, b = 0.75, a term
  * in the title weighs TITLE_WEIGHT, in the body BODY_WEIGHT, document length is all tokens,
