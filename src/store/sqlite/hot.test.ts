@@ -153,6 +153,9 @@ describe('hot-term lists answer exactly like FTS5', () => {
     await batch(40);
     await compare('after the first batch');
     expect(hot.db.prepare('SELECT count(*) FROM hot_terms').pluck().get()).toBeGreaterThan(5);
+    // Phrases matched over long lists got lists of their own; later batches append to them.
+    const phrases = hot.db.prepare("SELECT term FROM hot_terms WHERE term LIKE '% %'").pluck().all();
+    expect(phrases).toEqual(expect.arrayContaining(['稀土 土永 永磁', '北方 方稀 稀土', 'rare earth']));
     for (let i = 0; i < 20; i++) await batch(5); // appends, and merges of eight chunks
     const levels = hot.db.prepare('SELECT max(level) FROM hot_postings WHERE level < 30').pluck().get() as number;
     expect(levels).toBeGreaterThanOrEqual(1);
@@ -225,10 +228,12 @@ describe('hot-term lists answer exactly like FTS5', () => {
     expect(hotTerms).toEqual(expect.arrayContaining(['稀土', '快讯']));
     expect(hotTerms).toContain('铜矿'); // in a third of the documents
     expect(hotTerms).not.toContain('铝土'); // in a twentieth: promoted only when a search finds it often
-    for (const q of ['稀土', '"北方稀土"', '快讯 -稀土', '铝土']) {
+    // '"公告，铝土矿"' mixes hot terms with rare ones: answered by FTS5's phrase seek.
+    for (const q of ['稀土', '"北方稀土"', '快讯 -稀土', '铝土', '"公告，铝土矿"', '"铝土矿"']) {
       const a = await plain.search(req(q));
       const b = await hot.search(req(q));
       expect(b.total, q).toBe(a.total);
+      if (q.includes('铝土矿')) expect(b.total, q).toBe(q.includes('公告') ? 5 : 15);
     }
     await hot.close();
     await plain.close();

@@ -18,6 +18,11 @@
  * at the end; postings of deleted documents are skipped through the live column until a
  * merge drops them.
  *
+ * Hot phrases: a phrase of hot terms that a search had to match position by position over
+ * long lists (see search.ts) gets a list of its own under the key "term1 term2 …" (positions:
+ * where the phrase starts), built from the terms' lists and then appended by every batch
+ * like a term's; the next search for it reads one list. At most MAX_PHRASES of them.
+ *
  * Chunks: each batch writes one chunk per hot term at level 0; when a term's eight newest
  * chunks share a level they are merged into one chunk of the next level, so a list has
  * O(8 log8 n) chunks and each posting is rewritten O(log8 n) times. A merge drops the
@@ -25,16 +30,20 @@
  * so its dead postings stay (skipped through the live column) until the term is rebuilt.
  */
 import type Database from 'better-sqlite3';
-import { type PostingChunk, type Postings, PostingsBuilder, decodePostings, encodePostings } from './postings.js';
+import { type PostingChunk, type Postings, PostingsBuilder, decodePostings, encodePostings, positionsOf } from './postings.js';
 
 const MERGE_FANOUT = 8;
 const SAMPLE_MIN_BATCH = 200;
 const SAMPLE_DOCS = 128;
 const FREQUENT_SHARE = 0.2;
 const PROMOTED_LEVEL = 30;
+/** Hot phrases at most (each one is checked for in every ingested document that holds its first term). */
+const MAX_PHRASES = 2_000;
 
 export class HotIndex {
+  /** Hot terms, and hot phrases (their terms joined by spaces). */
   private terms = new Set<string>();
+  private phraseCount = 0;
   private version = -1;
   private readonly st: ReturnType<HotIndex['prepare']>;
 
@@ -90,6 +99,8 @@ export class HotIndex {
     const v = Number(this.st.version.get() ?? '0');
     if (v === this.version) return;
     this.terms = new Set(this.st.allTerms.all());
+    this.phraseCount = 0;
+    for (const t of this.terms) if (t.includes(' ')) this.phraseCount++;
     this.version = v;
   }
 
@@ -194,6 +205,39 @@ export class HotIndex {
   }
 
   /**
+   * Give a phrase of hot terms its own list (key: the terms joined by spaces; positions are
+   * where the phrase starts), built from the terms' lists inside one write transaction, and
+   * appended by every later ingest batch like a term's. Asked for by a search that had to
+   * match the phrase position by position over long lists, so the next one reads one list.
+   * Returns false when busy, read-only, at the cap, or when a term is not hot.
+   */
+  promotePhrase(terms: string[]): boolean {
+    if (!this.writable || terms.length < 2) return false;
+    this.refresh();
+    if (this.phraseCount >= MAX_PHRASES || !terms.every((t) => this.terms.has(t))) return false;
+    const key = terms.join(' ');
+    const timeout = this.db.pragma('busy_timeout', { simple: true }) as number;
+    this.db.pragma('busy_timeout = 0');
+    try {
+      this.db
+        .transaction(() => {
+          if (this.st.isTerm.get(key) !== undefined) return;
+          const b = phrasePostings(terms.map((t) => this.load(t, true)));
+          if (b.n > 0) this.writeChunk(key, b, PROMOTED_LEVEL);
+          this.st.addTerm.run(key, b.n, Date.now());
+          this.st.setVersion.run(String(Number(this.st.version.get() ?? '0') + 1));
+        })
+        .immediate();
+      return true;
+    } catch (err) {
+      if ((err as { code?: string }).code === 'SQLITE_BUSY') return false;
+      throw err;
+    } finally {
+      this.db.pragma(`busy_timeout = ${timeout}`);
+    }
+  }
+
+  /**
    * Terms frequent in a bulk batch (in FREQUENT_SHARE of a sample of its documents) that are
    * not hot yet: promoted right after the batch commits, so the common words of a corpus
    * have lists before anyone searches for them (promotion costs least while the database
@@ -265,12 +309,21 @@ export class HotBatch {
   private readonly pairs = new Map<number, string>();
   private readonly others = new Set<string>();
 
+  /** Hot phrases (key and terms) by their first term. */
+  private readonly phrases = new Map<string, { key: string; terms: string[] }[]>();
+
   constructor(
     terms: Set<string>,
     private readonly write: (term: string, b: PostingsBuilder) => void,
   ) {
     for (const t of terms) {
-      if (t.length === 2) this.pairs.set(pairKey(t.charCodeAt(0), t.charCodeAt(1)), t);
+      if (t.includes(' ')) {
+        const terms = t.split(' ');
+        const list = this.phrases.get(terms[0]!) ?? [];
+        list.push({ key: t, terms });
+        this.phrases.set(terms[0]!, list);
+      }
+      else if (t.length === 2) this.pairs.set(pairKey(t.charCodeAt(0), t.charCodeAt(1)), t);
       else this.others.add(t);
     }
   }
@@ -319,7 +372,22 @@ export class HotBatch {
     };
     scan(titleTerms, true);
     scan(bodyTerms, false);
-    for (const [t, e] of found) {
+    // A hot phrase's terms are hot, so their positions are in `found`: the phrase occurs
+    // where each term follows the one before it.
+    const starts: [string, { title: number[]; body: number[] }][] = [];
+    if (this.phrases.size > 0) {
+      for (const first of found.keys()) {
+        for (const ph of this.phrases.get(first) ?? []) {
+          const lists = ph.terms.map((t) => found.get(t));
+          if (lists.some((l) => l === undefined)) continue;
+          const ok = lists as { title: number[]; body: number[] }[];
+          const title = phraseStarts(ok.map((l) => l.title));
+          const body = phraseStarts(ok.map((l) => l.body));
+          if (title.length > 0 || body.length > 0) starts.push([ph.key, { title, body }]);
+        }
+      }
+    }
+    for (const [t, e] of [...found, ...starts]) {
       let b = this.builders.get(t);
       if (!b) {
         b = new PostingsBuilder();
@@ -333,4 +401,42 @@ export class HotBatch {
     for (const [t, b] of this.builders) this.write(t, b);
     this.builders.clear();
   }
+}
+
+/** Positions p (ascending) where list j holds p + j for every j: a phrase's starts in one column. */
+function phraseStarts(lists: number[][]): number[] {
+  const out: number[] = [];
+  const sets = lists.slice(1).map((l) => new Set(l));
+  for (const p of lists[0]!) if (sets.every((s, j) => s.has(p + j + 1))) out.push(p);
+  return out;
+}
+
+/** A phrase's postings (start positions per column) from its terms' decoded lists with positions. */
+function phrasePostings(lists: Postings[]): PostingsBuilder {
+  const b = new PostingsBuilder();
+  const cur = lists.map(() => 0);
+  let buf = new Int32Array(64);
+  const d = lists[0]!;
+  outer: for (let a = 0; a < d.n; a++) {
+    const doc = d.docs[a]!;
+    for (let j = 1; j < lists.length; j++) {
+      const l = lists[j]!;
+      while (cur[j]! < l.n && l.docs[cur[j]!]! < doc) cur[j]!++;
+      if (cur[j]! >= l.n) break outer;
+      if (l.docs[cur[j]!] !== doc) continue outer;
+    }
+    cur[0] = a;
+    const cols = lists.map((l, j) => {
+      const k = cur[j]!;
+      const nt = l.tfTitle[k]!;
+      const total = nt + l.tfBody[k]!;
+      if (buf.length < total) buf = new Int32Array(total * 2);
+      positionsOf(l, k, buf);
+      return { title: Array.from(buf.subarray(0, nt)), body: Array.from(buf.subarray(nt, total)) };
+    });
+    const title = phraseStarts(cols.map((c) => c.title));
+    const body = phraseStarts(cols.map((c) => c.body));
+    if (title.length > 0 || body.length > 0) b.add(doc, title, body);
+  }
+  return b;
 }
