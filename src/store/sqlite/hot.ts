@@ -44,6 +44,7 @@ export class HotIndex {
   /** Hot terms, and hot phrases (their terms joined by spaces). */
   private terms = new Set<string>();
   private phraseCount = 0;
+  private readonly pendingPhrases = new Map<string, string[]>();
   private version = -1;
   private readonly st: ReturnType<HotIndex['prepare']>;
 
@@ -202,6 +203,29 @@ export class HotIndex {
     } finally {
       this.db.pragma(`busy_timeout = ${timeout}`);
     }
+  }
+
+  /**
+   * Ask for a phrase's own list after the current work (the search that asked has its
+   * answer; building the list takes ~0.6–1 s at 1,000,000 documents).
+   */
+  queuePhrase(terms: string[]): void {
+    if (!this.writable) return;
+    this.pendingPhrases.set(terms.join(' '), terms);
+    if (this.pendingPhrases.size > 1) return;
+    setImmediate(() => {
+      const todo = [...this.pendingPhrases.values()];
+      this.pendingPhrases.clear();
+      for (const t of todo) {
+        if (!this.db.open) return;
+        try {
+          this.promotePhrase(t);
+        } catch (err) {
+          // An optimisation that failed (e.g. a full disk) must not take the process down.
+          process.emitWarning(`hot phrase "${t.join(' ')}" not built: ${(err as Error).message}`);
+        }
+      }
+    });
   }
 
   /**
@@ -414,28 +438,58 @@ function phraseStarts(lists: number[][]): number[] {
 /** A phrase's postings (start positions per column) from its terms' decoded lists with positions. */
 function phrasePostings(lists: Postings[]): PostingsBuilder {
   const b = new PostingsBuilder();
-  const cur = lists.map(() => 0);
-  let buf = new Int32Array(64);
+  const k = lists.length;
+  const cur = new Int32Array(k);
+  // One document's positions of every term: term j's at bufs[j][0 .. tf), title ones first.
+  const bufs = lists.map(() => new Int32Array(64));
+  const ptr = new Int32Array(k);
+  const title: number[] = [];
+  const body: number[] = [];
   const d = lists[0]!;
   outer: for (let a = 0; a < d.n; a++) {
     const doc = d.docs[a]!;
-    for (let j = 1; j < lists.length; j++) {
-      const l = lists[j]!;
-      while (cur[j]! < l.n && l.docs[cur[j]!]! < doc) cur[j]!++;
-      if (cur[j]! >= l.n) break outer;
-      if (l.docs[cur[j]!] !== doc) continue outer;
-    }
     cur[0] = a;
-    const cols = lists.map((l, j) => {
-      const k = cur[j]!;
-      const nt = l.tfTitle[k]!;
-      const total = nt + l.tfBody[k]!;
-      if (buf.length < total) buf = new Int32Array(total * 2);
-      positionsOf(l, k, buf);
-      return { title: Array.from(buf.subarray(0, nt)), body: Array.from(buf.subarray(nt, total)) };
-    });
-    const title = phraseStarts(cols.map((c) => c.title));
-    const body = phraseStarts(cols.map((c) => c.body));
+    for (let j = 1; j < k; j++) {
+      const l = lists[j]!;
+      let c = cur[j]!;
+      while (c < l.n && l.docs[c]! < doc) c++;
+      cur[j] = c;
+      if (c >= l.n) break outer;
+      if (l.docs[c] !== doc) continue outer;
+    }
+    for (let j = 0; j < k; j++) {
+      const l = lists[j]!;
+      const need = l.tfTitle[cur[j]!]! + l.tfBody[cur[j]!]!;
+      if (bufs[j]!.length < need) bufs[j] = new Int32Array(need * 2);
+      positionsOf(l, cur[j]!, bufs[j]!);
+    }
+    title.length = 0;
+    body.length = 0;
+    for (const [col, out] of [
+      [0, title],
+      [1, body],
+    ] as const) {
+      // Term j's positions in this column: bufs[j][ptr[j] .. end(j)).
+      const end = (j: number) => {
+        const l = lists[j]!;
+        const tt = l.tfTitle[cur[j]!]!;
+        return col === 0 ? tt : tt + l.tfBody[cur[j]!]!;
+      };
+      for (let j = 0; j < k; j++) ptr[j] = col === 0 ? 0 : lists[j]!.tfTitle[cur[j]!]!;
+      const e0 = end(0);
+      scan: for (let i = ptr[0]!; i < e0; i++) {
+        const p = bufs[0]![i]!;
+        for (let j = 1; j < k; j++) {
+          const ej = end(j);
+          let q = ptr[j]!;
+          while (q < ej && bufs[j]![q]! < p + j) q++;
+          ptr[j] = q;
+          if (q >= ej) break scan;
+          if (bufs[j]![q] !== p + j) continue scan;
+        }
+        out.push(p);
+      }
+    }
     if (title.length > 0 || body.length > 0) b.add(doc, title, body);
   }
   return b;

@@ -179,7 +179,7 @@ export class SqliteSearcher {
     if (this.hot.threshold > 0 && order.every((o) => o.hot)) {
       let work = 0;
       for (const l of lists) work += l.n;
-      if (work >= this.hot.threshold * PHRASE_WORK) this.hot.promotePhrase(node.terms);
+      if (work >= this.hot.threshold * PHRASE_WORK) this.hot.queuePhrase(node.terms);
     }
     const outIds = out.ids.subarray(0, out.m);
     if (!withScores) return { ids: outIds, scores: null };
