@@ -180,22 +180,29 @@ export class HotIndex {
    */
   promote(terms: string[]): boolean {
     if (!this.writable || terms.length === 0) return false;
+    return this.writeIfFree(() => {
+      let changed = false;
+      for (const term of terms) {
+        if (this.st.isTerm.get(term) !== undefined) continue;
+        const b = this.fromInstances(term);
+        if (b.n > 0) this.writeChunk(term, b, PROMOTED_LEVEL);
+        this.st.addTerm.run(term, b.n, Date.now());
+        changed = true;
+      }
+      if (changed) this.st.setVersion.run(String(Number(this.st.version.get() ?? '0') + 1));
+    });
+  }
+
+  /**
+   * Run `write` in a write transaction if no other writer holds the database, without
+   * waiting: false (and nothing written) when busy. Promotions are optimisations and never
+   * make anyone wait.
+   */
+  private writeIfFree(write: () => void): boolean {
     const timeout = this.db.pragma('busy_timeout', { simple: true }) as number;
     this.db.pragma('busy_timeout = 0');
     try {
-      this.db
-        .transaction(() => {
-          let changed = false;
-          for (const term of terms) {
-            if (this.st.isTerm.get(term) !== undefined) continue;
-            const b = this.fromInstances(term);
-            if (b.n > 0) this.writeChunk(term, b, PROMOTED_LEVEL);
-            this.st.addTerm.run(term, b.n, Date.now());
-            changed = true;
-          }
-          if (changed) this.st.setVersion.run(String(Number(this.st.version.get() ?? '0') + 1));
-        })
-        .immediate();
+      this.db.transaction(write).immediate();
       return true;
     } catch (err) {
       if ((err as { code?: string }).code === 'SQLITE_BUSY') return false;
@@ -240,25 +247,13 @@ export class HotIndex {
     this.refresh();
     if (this.phraseCount >= MAX_PHRASES || !terms.every((t) => this.terms.has(t))) return false;
     const key = terms.join(' ');
-    const timeout = this.db.pragma('busy_timeout', { simple: true }) as number;
-    this.db.pragma('busy_timeout = 0');
-    try {
-      this.db
-        .transaction(() => {
-          if (this.st.isTerm.get(key) !== undefined) return;
-          const b = phrasePostings(terms.map((t) => this.load(t, true)));
-          if (b.n > 0) this.writeChunk(key, b, PROMOTED_LEVEL);
-          this.st.addTerm.run(key, b.n, Date.now());
-          this.st.setVersion.run(String(Number(this.st.version.get() ?? '0') + 1));
-        })
-        .immediate();
-      return true;
-    } catch (err) {
-      if ((err as { code?: string }).code === 'SQLITE_BUSY') return false;
-      throw err;
-    } finally {
-      this.db.pragma(`busy_timeout = ${timeout}`);
-    }
+    return this.writeIfFree(() => {
+      if (this.st.isTerm.get(key) !== undefined) return;
+      const b = phrasePostings(terms.map((t) => this.load(t, true)));
+      if (b.n > 0) this.writeChunk(key, b, PROMOTED_LEVEL);
+      this.st.addTerm.run(key, b.n, Date.now());
+      this.st.setVersion.run(String(Number(this.st.version.get() ?? '0') + 1));
+    });
   }
 
   /**
