@@ -11,6 +11,11 @@
  * split into the four facets once per query (a corpus has thousands of combinations, not
  * millions). Type, language and source filters are likewise decided once per combination.
  *
+ * Snapshot: loading a million rows through better-sqlite3 costs ~3 µs a row (4.5 s), so
+ * the columns are saved as one blob (`column_snapshot`, with the rev they reflect) when a
+ * writable store closes after loading many rows; opening reads the blob and then only the
+ * rows and tombstones with a later rev. A snapshot of another format version is ignored.
+ *
  * Memory: ~28 bytes per document (28 MB at 1,000,000 documents).
  */
 import type Database from 'better-sqlite3';
@@ -30,6 +35,21 @@ class Dictionary {
   find(v: string): number | undefined {
     return this.codes.get(v);
   }
+}
+
+const SNAPSHOT_VERSION = 1;
+/** Bytes per document in a snapshot: published 8, facet/source/cluster/ntokens 4 each, lang 2, alive 1, type 1. */
+const SNAPSHOT_BYTES = 28;
+
+interface SnapshotMeta {
+  v: number;
+  maxRowid: number;
+  maxCluster: number;
+  types: string[];
+  langs: string[];
+  sources: string[];
+  months: number[];
+  combos: { type: number[]; lang: number[]; source: number[]; month: number[] };
 }
 
 export class DocColumns {
@@ -86,6 +106,16 @@ export class DocColumns {
   refresh(force = false): void {
     const dv = this.db.pragma('data_version', { simple: true }) as number;
     if (!force && dv === this.dataVersion && this.rev >= 0) return;
+    // One read transaction: rows and tombstones as of the same commit, or a rev could be
+    // skipped by a writer committing between the two reads.
+    this.db.transaction(() => {
+      if (this.rev < 0) this.loadSnapshot();
+      this.readChanges();
+    })();
+    this.dataVersion = dv;
+  }
+
+  private readChanges(): void {
     const rows = this.db
       .prepare(
         'SELECT id, published_at, type, lang, source, cluster_id, rev, ntokens FROM documents WHERE rev > ? ORDER BY rev',
@@ -99,6 +129,7 @@ export class DocColumns {
       this.set(r[0], r[1], r[2], r[3], r[4], r[5], r[7]);
       if (r[6] > maxRev) maxRev = r[6];
       changed = true;
+      this.rowsSinceSnapshot++;
     }
     for (const [docId, rev] of this.db
       .prepare('SELECT doc_id, rev FROM tombstones WHERE rev > ?')
@@ -110,7 +141,96 @@ export class DocColumns {
     }
     if (changed) this.stats = null;
     this.rev = Math.max(maxRev, 0);
-    this.dataVersion = dv;
+  }
+
+  /** Rows read from the table since the snapshot (or since opening, without one). */
+  private rowsSinceSnapshot = 0;
+
+  /** Rows the next open would read from the table that a snapshot taken now would spare it. */
+  rowsBeyondSnapshot(): number {
+    const since =
+      this.rev >= 0
+        ? this.rev
+        : ((this.db.prepare('SELECT rev FROM column_snapshot WHERE id = 1').pluck().get() as number | undefined) ?? -1);
+    const unread = this.db.prepare('SELECT count(*) FROM documents WHERE rev > ?').pluck().get(since) as number;
+    return this.rowsSinceSnapshot + unread;
+  }
+
+  /** Restore the columns from the saved snapshot, if there is one of this format. */
+  private loadSnapshot(): void {
+    const row = this.db.prepare('SELECT rev, meta, data FROM column_snapshot WHERE id = 1').get() as
+      | { rev: number; meta: string; data: Buffer }
+      | undefined;
+    if (!row) return;
+    const meta = JSON.parse(row.meta) as SnapshotMeta;
+    const n = meta.maxRowid + 1;
+    if (meta.v !== SNAPSHOT_VERSION || row.data.length !== n * SNAPSHOT_BYTES) return;
+    this.grow(meta.maxRowid);
+    // Copy into an aligned buffer, then each column from its section.
+    const buf = new Uint8Array(row.data).buffer;
+    let off = 0;
+    const take = <T extends Float64Array | Uint32Array | Int32Array | Uint16Array | Uint8Array>(
+      dst: T,
+      make: (b: ArrayBuffer, o: number, len: number) => T,
+      size: number,
+    ) => {
+      dst.set(make(buf, off, n));
+      off += n * size;
+    };
+    take(this.published, (b, o, len) => new Float64Array(b, o, len), 8);
+    take(this.facet, (b, o, len) => new Uint32Array(b, o, len), 4);
+    take(this.source, (b, o, len) => new Uint32Array(b, o, len), 4);
+    take(this.cluster, (b, o, len) => new Int32Array(b, o, len), 4);
+    take(this.ntokens, (b, o, len) => new Uint32Array(b, o, len), 4);
+    take(this.lang, (b, o, len) => new Uint16Array(b, o, len), 2);
+    take(this.alive, (b, o, len) => new Uint8Array(b, o, len), 1);
+    take(this.type, (b, o, len) => new Uint8Array(b, o, len), 1);
+    for (const v of meta.types.slice(1)) this.types.code(v);
+    for (const v of meta.langs.slice(1)) this.langs.code(v);
+    for (const v of meta.sources.slice(1)) this.addSource(v);
+    for (const mo of meta.months.slice(1)) this.monthCodeOf(mo);
+    for (let c = 0; c < meta.combos.type.length; c++) {
+      this.combo(meta.combos.type[c]!, meta.combos.lang[c]!, meta.combos.source[c]!, meta.combos.month[c]!);
+    }
+    this.maxRowid = meta.maxRowid;
+    this.maxCluster = meta.maxCluster;
+    this.rev = row.rev;
+    this.stats = null;
+  }
+
+  /**
+   * Save the columns as they are (refreshed in the same transaction) for the next open.
+   * Call on a writable connection; cheap enough at close (~28 bytes a document).
+   */
+  saveSnapshot(): void {
+    this.db.transaction(() => {
+      if (this.rev < 0) this.loadSnapshot();
+      this.readChanges();
+      const n = this.maxRowid + 1;
+      const out = new Uint8Array(n * SNAPSHOT_BYTES);
+      let off = 0;
+      for (const a of [this.published, this.facet, this.source, this.cluster, this.ntokens, this.lang, this.alive, this.type]) {
+        const bytes = new Uint8Array(a.buffer, a.byteOffset, n * a.BYTES_PER_ELEMENT);
+        out.set(bytes, off);
+        off += bytes.length;
+      }
+      const meta: SnapshotMeta = {
+        v: SNAPSHOT_VERSION,
+        maxRowid: this.maxRowid,
+        maxCluster: this.maxCluster,
+        types: this.types.values,
+        langs: this.langs.values,
+        sources: this.sources.values,
+        months: this.months,
+        combos: this.combos,
+      };
+      this.db
+        .prepare(
+          'INSERT INTO column_snapshot (id, rev, meta, data) VALUES (1, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET rev = excluded.rev, meta = excluded.meta, data = excluded.data',
+        )
+        .run(this.rev, JSON.stringify(meta), out);
+    }).immediate();
+    this.rowsSinceSnapshot = 0;
   }
 
   /** Our own connection wrote: data_version does not change for it, so refresh explicitly. */
@@ -136,14 +256,30 @@ export class DocColumns {
       const d = new Date(published);
       mo = d.getFullYear() * 100 + d.getMonth() + 1;
     }
+    const mc = this.monthCodeOf(mo);
+    this.type[rowid] = this.types.code(type);
+    this.lang[rowid] = this.langs.code(lang);
+    const sc = this.addSource(source);
+    this.source[rowid] = sc;
+    this.facet[rowid] = this.combo(this.type[rowid]!, this.lang[rowid]!, sc, mc);
+    this.cluster[rowid] = cluster ?? 0;
+    if (cluster !== null && cluster > this.maxCluster) this.maxCluster = cluster;
+    this.ntokens[rowid] = ntokens;
+    this.stats = null;
+  }
+
+  private monthCodeOf(mo: number): number {
     let mc = this.monthCodes.get(mo);
     if (mc === undefined) {
       mc = this.months.length;
       this.months.push(mo);
       this.monthCodes.set(mo, mc);
     }
-    this.type[rowid] = this.types.code(type);
-    this.lang[rowid] = this.langs.code(lang);
+    return mc;
+  }
+
+  /** A source's code, registering a new name (and its case-folded lookup). */
+  private addSource(source: string): number {
     const before = this.sources.values.length;
     const sc = this.sources.code(source);
     if (this.sources.values.length !== before) {
@@ -152,12 +288,7 @@ export class DocColumns {
       list.push(sc);
       this.sourcesFolded.set(k, list);
     }
-    this.source[rowid] = sc;
-    this.facet[rowid] = this.combo(this.type[rowid]!, this.lang[rowid]!, sc, mc);
-    this.cluster[rowid] = cluster ?? 0;
-    if (cluster !== null && cluster > this.maxCluster) this.maxCluster = cluster;
-    this.ntokens[rowid] = ntokens;
-    this.stats = null;
+    return sc;
   }
 
   private combo(type: number, lang: number, source: number, month: number): number {

@@ -205,4 +205,13 @@ export const MIGRATIONS: string[] = [
   CREATE INDEX documents_columns ON documents(rev, id, published_at, type, lang, source, cluster_id, ntokens);
   DROP INDEX documents_rev;
   `,
+  // 10: the in-memory columns saved as one blob with the rev they reflect (columns.ts).
+  `
+  CREATE TABLE column_snapshot (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    rev INTEGER NOT NULL,
+    meta TEXT NOT NULL,
+    data BLOB NOT NULL
+  );
+  `,
 ];

@@ -80,9 +80,14 @@ export interface SqliteStoreOptions {
    * hot posting lists (hot.ts). 0 disables promotion. Default HOT_THRESHOLD.
    */
   hotThreshold?: number;
+  /** Closing saves a snapshot of the in-memory columns when it spares the next open this many rows (default 20,000). */
+  snapshotMinRows?: number;
 }
 
 export const HOT_THRESHOLD = 2000;
+
+/** Closing saves a snapshot of the columns when it spares the next open this many rows. */
+const SNAPSHOT_MIN_ROWS = 20_000;
 
 export class SqliteStore implements DocumentStore {
   readonly backend = 'sqlite';
@@ -92,6 +97,7 @@ export class SqliteStore implements DocumentStore {
   private readonly searcher: SqliteSearcher;
   private readonly hot: HotIndex;
   readonly workflows: SqliteWorkflowRepo;
+  private readonly snapshotMinRows: number;
 
   private constructor(db: Database.Database, options: SqliteStoreOptions) {
     this.db = db;
@@ -102,6 +108,7 @@ export class SqliteStore implements DocumentStore {
     this.hot = new HotIndex(db, readonly ? 0 : (options.hotThreshold ?? HOT_THRESHOLD), !readonly);
     this.searcher = new SqliteSearcher(db, this.columns, this.hot);
     this.workflows = new SqliteWorkflowRepo(db);
+    this.snapshotMinRows = options.snapshotMinRows ?? SNAPSHOT_MIN_ROWS;
   }
 
   /** Open (creating if needed) the database in `dir`, applying pending migrations. */
@@ -580,7 +587,18 @@ export class SqliteStore implements DocumentStore {
   }
 
   async close(): Promise<void> {
-    if (this.db.open) this.db.close();
+    if (!this.db.open) return;
+    // Save the in-memory columns when many rows were read to build them: the next open
+    // starts from the snapshot (columns.ts).
+    if (!this.db.readonly && this.columns.rowsBeyondSnapshot() >= this.snapshotMinRows) {
+      try {
+        this.columns.saveSnapshot();
+      } catch (err) {
+        // Busy with another writer: the next open reads the rows instead.
+        if ((err as { code?: string }).code !== 'SQLITE_BUSY') throw err;
+      }
+    }
+    this.db.close();
   }
 }
 
