@@ -590,15 +590,14 @@ export class SqliteStore implements DocumentStore {
     if (!this.db.open) return;
     // Save the in-memory columns when many rows were read to build them: the next open
     // starts from the snapshot (columns.ts).
-    if (!this.db.readonly && this.columns.rowsBeyondSnapshot() >= this.snapshotMinRows) {
-      try {
-        this.columns.saveSnapshot();
-      } catch (err) {
-        // Busy with another writer: the next open reads the rows instead.
-        if ((err as { code?: string }).code !== 'SQLITE_BUSY') throw err;
-      }
+    try {
+      if (!this.db.readonly && this.columns.rowsBeyondSnapshot() >= this.snapshotMinRows) this.columns.saveSnapshot();
+    } catch (err) {
+      // Busy with another writer: the next open reads the rows instead.
+      if ((err as { code?: string }).code !== 'SQLITE_BUSY') throw err;
+    } finally {
+      this.db.close();
     }
-    this.db.close();
   }
 }
 
