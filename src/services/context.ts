@@ -30,7 +30,7 @@ export function userDictPath(dataDir: string): string {
 
 export function openContext(options: { dataDir?: string; allowPrivate?: boolean; llm?: LlmProvider | null } = {}): AppContext {
   const dataDir = resolveDataDir(options.dataDir);
-  const store = SqliteStore.open(dataDir);
+  const store = SqliteStore.open(dataDir, { onUpgrade: (message) => process.stderr.write(`${message}\n`) });
   chineseSegmenter(userDictPath(dataDir));
   return {
     dataDir,

@@ -1,3 +1,5 @@
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../../../test/helpers/fixtures.js';
 import { analyzeDocument } from '../../analysis/analyzer.js';
@@ -65,5 +67,28 @@ describe('in-memory columns snapshot', () => {
     // b had the columns from the snapshot and reads the changes as a running server does.
     expect(await answers(b)).toEqual(want);
     for (const s of [b, c, fromRows]) await s.close();
+  });
+});
+
+describe('schema upgrades', () => {
+  it('says once that an existing database is being upgraded, then opens it upgraded', async () => {
+    const dir = tempDir('lodestone-upgrade-');
+    const a = SqliteStore.open(dir);
+    await a.upsert([analyzeDocument(doc('u1', '稀土', '北方稀土'))]);
+    await a.close();
+    // Back to schema 8: undo migrations 9 and 10.
+    const raw = new Database(join(dir, 'lodestone.db'));
+    raw.exec('DROP INDEX documents_columns; CREATE INDEX documents_rev ON documents(rev); DROP TABLE column_snapshot; PRAGMA user_version = 8');
+    raw.close();
+    const messages: string[] = [];
+    const b = SqliteStore.open(dir, { onUpgrade: (m) => messages.push(m) });
+    expect(messages).toHaveLength(1);
+    expect(messages[0]).toMatch(/from schema 8 to 10 \(1 documents/);
+    expect(b.db.pragma('user_version', { simple: true })).toBe(10);
+    expect((await b.search({ query: parseQuery('稀土'), filters: {}, sort: 'relevance', collapse: true, limit: 10, offset: 0, facets: false })).total).toBe(1);
+    await b.close();
+    const c = SqliteStore.open(dir, { onUpgrade: (m) => messages.push(m) });
+    expect(messages).toHaveLength(1); // nothing to upgrade the second time
+    await c.close();
   });
 });

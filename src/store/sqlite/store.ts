@@ -82,6 +82,8 @@ export interface SqliteStoreOptions {
   hotThreshold?: number;
   /** Closing saves a snapshot of the in-memory columns when it spares the next open this many rows (default 20,000). */
   snapshotMinRows?: number;
+  /** Told once before an existing database is upgraded to a newer schema (which can take minutes on a large store). */
+  onUpgrade?: (message: string) => void;
 }
 
 export const HOT_THRESHOLD = 2000;
@@ -120,7 +122,12 @@ export class SqliteStore implements DocumentStore {
     db.pragma('busy_timeout = 10000');
     db.pragma('cache_size = -65536');
     db.pragma('temp_store = MEMORY');
-    migrate(db);
+    migrate(db, (from, to) => {
+      const n = db.prepare('SELECT count(*) FROM documents').pluck().get() as number;
+      options.onUpgrade?.(
+        `Upgrading ${join(dir, DB_FILE)} from schema ${from} to ${to} (${n.toLocaleString('en')} documents; once, may take a few minutes on a large store)…`,
+      );
+    });
     return new SqliteStore(db, options);
   }
 
@@ -630,7 +637,7 @@ function toStored(r: DocRow): StoredDocument {
   };
 }
 
-function migrate(db: Database.Database): void {
+function migrate(db: Database.Database, onUpgrade: (from: number, to: number) => void): void {
   const current = Number(db.pragma('user_version', { simple: true }));
   if (current > MIGRATIONS.length) {
     throw new LodestoneError(
@@ -644,6 +651,7 @@ function migrate(db: Database.Database): void {
       `This database has schema version ${current} and needs an upgrade to ${MIGRATIONS.length}; open it once without read-only mode.`,
     );
   }
+  if (current > 0 && current < MIGRATIONS.length) onUpgrade(current, MIGRATIONS.length);
   for (let v = current; v < MIGRATIONS.length; v++) {
     db.transaction(() => {
       db.exec(MIGRATIONS[v]!);
