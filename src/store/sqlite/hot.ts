@@ -422,29 +422,40 @@ export class HotBatch {
   }
 }
 
-/** Positions p (ascending) where list j holds p + j for every j: a phrase's starts in one column. */
-function phraseStarts(lists: number[][]): number[] {
+/**
+ * Positions p where list j holds p + j for every j: a phrase's starts in one column, from
+ * each term's ascending positions (a merge; used by ingest batches and the list build).
+ */
+function phraseStarts(lists: ArrayLike<number>[]): number[] {
   const out: number[] = [];
-  const sets = lists.slice(1).map((l) => new Set(l));
-  for (const p of lists[0]!) if (sets.every((s, j) => s.has(p + j + 1))) out.push(p);
+  const ptr = lists.map(() => 0);
+  const first = lists[0]!;
+  scan: for (let i = 0; i < first.length; i++) {
+    const p = first[i]!;
+    for (let j = 1; j < lists.length; j++) {
+      const l = lists[j]!;
+      let q = ptr[j]!;
+      while (q < l.length && l[q]! < p + j) q++;
+      ptr[j] = q;
+      if (q >= l.length) break scan; // no later occurrence can complete the phrase
+      if (l[q] !== p + j) continue scan;
+    }
+    out.push(p);
+  }
   return out;
 }
 
 /** A phrase's postings (start positions per column) from its terms' decoded lists with positions. */
 function phrasePostings(lists: Postings[]): PostingsBuilder {
   const b = new PostingsBuilder();
-  const k = lists.length;
-  const cur = new Int32Array(k);
-  // One document's positions of every term: term j's at bufs[j][0 .. tf), title ones first.
+  const cur = lists.map(() => 0);
+  // One document's positions of each term: title ones, then body ones.
   const bufs = lists.map(() => new Int32Array(64));
-  const ptr = new Int32Array(k);
-  const title: number[] = [];
-  const body: number[] = [];
   const d = lists[0]!;
   outer: for (let a = 0; a < d.n; a++) {
     const doc = d.docs[a]!;
     cur[0] = a;
-    for (let j = 1; j < k; j++) {
+    for (let j = 1; j < lists.length; j++) {
       const l = lists[j]!;
       let c = cur[j]!;
       while (c < l.n && l.docs[c]! < doc) c++;
@@ -452,40 +463,20 @@ function phrasePostings(lists: Postings[]): PostingsBuilder {
       if (c >= l.n) break outer;
       if (l.docs[c] !== doc) continue outer;
     }
-    for (let j = 0; j < k; j++) {
-      const l = lists[j]!;
-      const need = l.tfTitle[cur[j]!]! + l.tfBody[cur[j]!]!;
-      if (bufs[j]!.length < need) bufs[j] = new Int32Array(need * 2);
-      positionsOf(l, cur[j]!, bufs[j]!);
-    }
-    title.length = 0;
-    body.length = 0;
-    for (const [col, out] of [
-      [0, title],
-      [1, body],
-    ] as const) {
-      // Term j's positions in this column: bufs[j][ptr[j] .. end(j)).
-      const end = (j: number) => {
-        const l = lists[j]!;
-        const tt = l.tfTitle[cur[j]!]!;
-        return col === 0 ? tt : tt + l.tfBody[cur[j]!]!;
-      };
-      for (let j = 0; j < k; j++) ptr[j] = col === 0 ? 0 : lists[j]!.tfTitle[cur[j]!]!;
-      const e0 = end(0);
-      scan: for (let i = ptr[0]!; i < e0; i++) {
-        const p = bufs[0]![i]!;
-        for (let j = 1; j < k; j++) {
-          const ej = end(j);
-          let q = ptr[j]!;
-          while (q < ej && bufs[j]![q]! < p + j) q++;
-          ptr[j] = q;
-          if (q >= ej) break scan;
-          if (bufs[j]![q] !== p + j) continue scan;
-        }
-        out.push(p);
-      }
-    }
-    if (title.length > 0 || body.length > 0) b.add(doc, title, body);
+    const title: Int32Array[] = [];
+    const body: Int32Array[] = [];
+    lists.forEach((l, j) => {
+      const k = cur[j]!;
+      const tt = l.tfTitle[k]!;
+      const total = tt + l.tfBody[k]!;
+      if (bufs[j]!.length < total) bufs[j] = new Int32Array(total * 2);
+      positionsOf(l, k, bufs[j]!);
+      title.push(bufs[j]!.subarray(0, tt));
+      body.push(bufs[j]!.subarray(tt, total));
+    });
+    const t = phraseStarts(title);
+    const bd = phraseStarts(body);
+    if (t.length > 0 || bd.length > 0) b.add(doc, t, bd);
   }
   return b;
 }
