@@ -234,17 +234,18 @@ export const WorkflowList = z.object({ workflows: z.array(WorkflowView) });
 export const RunList = z.object({ workflow: z.string(), runs: z.array(RunView) });
 
 
-export const DigestItem = z.object({
+export const DigestItem = SearchHit.pick({
+  id: true,
+  title: true,
+  display_title: true,
+  source: true,
+  url: true,
+  published_at: true,
+  type: true,
+  lang: true,
+}).extend({
   n: z.number(),
-  id: z.string(),
-  title: z.string(),
-  display_title: z.string(),
-  source: z.string(),
-  url: z.string().nullable(),
-  published_at: z.string().nullable(),
   ingested_at: z.string().nullable(),
-  type: z.string(),
-  lang: z.string(),
   cluster: z.object({ id: z.number(), size: z.number(), also_in: z.array(ClusterOther) }).nullable(),
   summary: SummaryResponse.nullable(),
   summary_error: z.string().nullable(),

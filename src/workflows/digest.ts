@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { localDateTime, toIso } from '../core/time.js';
 import type { StoredDocument } from '../core/types.js';
-import { type ClusterOther, displayTitle } from '../services/search.js';
+import { type ClusterOther, displayTitle, type SearchHit } from '../services/search.js';
 import type { Summary } from '../services/summaries.js';
 import { type Brief, citationMark } from './brief.js';
 import { type RunContext, summaryFor } from './run.js';
@@ -16,18 +16,12 @@ import type { RunItemRow, Workflow, WorkflowRun } from './types.js';
 /** Another outlet's copy of the story (the search hit's cluster member shape). */
 export type DigestAlso = ClusterOther;
 
-export interface DigestItem {
+/** A digest entry: the search hit's document fields, plus its place, ingest time, summary and excerpt. */
+export interface DigestItem
+  extends Pick<SearchHit, 'id' | 'title' | 'display_title' | 'source' | 'url' | 'published_at' | 'type' | 'lang'> {
   /** 1-based position in the digest (the brief cites [doc N ¶M] by it). */
   n: number;
-  id: string;
-  title: string;
-  display_title: string;
-  source: string;
-  url: string | null;
-  published_at: string | null;
   ingested_at: string | null;
-  type: string;
-  lang: string;
   cluster: { id: number; size: number; also_in: DigestAlso[] } | null;
   summary: Summary | null;
   summary_error: string | null;
