@@ -136,7 +136,7 @@ export class SqliteSearcher {
       for (let i = 0; i < scores.length; i++) scores[i]! *= f;
       return { ids: ids.subarray(0, res.m), scores };
     }
-    const withPositions = node.terms.length > 1;
+    // Several terms (a phrase without a list of its own): matched position by position.
     // Rare (not hot) terms first: when one of them occurs nowhere, the common ones are
     // never read (a zero-hit phrase costs what its rarest term costs).
     this.hot.refresh();
@@ -151,7 +151,7 @@ export class SqliteSearcher {
       // Unscored (newest first, NOT, filters) needs only the range's chunks; BM25 needs the
       // whole list for the term's document frequency.
       const within = withScores ? undefined : range;
-      const p = this.hot.threshold > 0 ? this.hot.postings(o.t, withPositions, within) : this.hot.load(o.t, withPositions, within);
+      const p = this.hot.threshold > 0 ? this.hot.postings(o.t, true, within) : this.hot.load(o.t, true, within);
       if (p.n === 0) return EMPTY;
       lists[o.i] = p;
       if (!o.hot) common = common === null ? p.docs : intersect({ ids: common, scores: null }, { ids: p.docs, scores: null }).ids;
