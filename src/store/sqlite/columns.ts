@@ -72,6 +72,12 @@ export class DocColumns {
   ntokens = new Uint32Array(0); // index tokens in title + body (BM25 document length)
   maxCluster = 0;
   private stats: { live: number; avgTokens: number } | null = null;
+  /**
+   * Documents that have died since opening. Only a death lowers the live count of postings
+   * already written (new documents get higher rowids, so they land in new chunks), so a
+   * count cached with this value stays exact while it is unchanged.
+   */
+  deaths = 0;
   readonly types = new Dictionary();
   readonly langs = new Dictionary();
   readonly sources = new Dictionary();
@@ -135,7 +141,10 @@ export class DocColumns {
       .prepare('SELECT doc_id, rev FROM tombstones WHERE rev > ?')
       .raw(true)
       .iterate(this.rev) as Iterable<[number, number]>) {
-      if (docId < this.capacity) this.alive[docId] = 0;
+      if (docId < this.capacity && this.alive[docId] === 1) {
+        this.alive[docId] = 0;
+        this.deaths++;
+      }
       if (rev > maxRev) maxRev = rev;
       changed = true;
     }

@@ -40,6 +40,13 @@ const PROMOTED_LEVEL = 30;
 /** Hot phrases at most (each one is checked for in every ingested document that holds its first term). */
 const MAX_PHRASES = 2_000;
 
+export interface ChunkSpan {
+  id: number;
+  n: number;
+  first: number;
+  last: number;
+}
+
 export class HotIndex {
   /** Hot terms, and hot phrases (their terms joined by spaces). */
   private terms = new Set<string>();
@@ -81,6 +88,10 @@ export class HotIndex {
       chunksInNoPos: db.prepare<[string, number, number], { n: number; docs: Buffer }>(
         'SELECT n, docs FROM hot_postings WHERE term = ? AND first_doc <= ? AND last_doc >= ? ORDER BY first_doc',
       ),
+      spans: db.prepare<[string], ChunkSpan>(
+        'SELECT id, n, first_doc AS first, last_doc AS last FROM hot_postings WHERE term = ? ORDER BY first_doc',
+      ),
+      chunkById: db.prepare<[number], { n: number; docs: Buffer }>('SELECT n, docs FROM hot_postings WHERE id = ?'),
       newest: db.prepare<[string, number], { id: number; level: number; n: number; docs: Buffer; pos: Buffer }>(
         'SELECT id, level, n, docs, pos FROM hot_postings WHERE term = ? ORDER BY first_doc DESC LIMIT ?',
       ),
@@ -127,6 +138,16 @@ export class HotIndex {
       : withPositions
         ? this.st.chunks.all(term)
         : this.st.chunksNoPos.all(term);
+  }
+
+  /** A hot list's chunks without their contents (document order): row id, postings, rowid span. */
+  spans(term: string): ChunkSpan[] {
+    return this.st.spans.all(term);
+  }
+
+  /** One chunk's document stream (no positions). */
+  chunkById(id: number): PostingChunk {
+    return this.st.chunkById.get(id)!;
   }
 
   /**

@@ -51,6 +51,7 @@ interface Range {
 }
 
 const EMPTY: DocSet = { ids: new Int32Array(0), scores: null };
+const NO_IDS = new Int32Array(0);
 
 export class SqliteSearcher {
   private readonly tickerDocs: Database.Statement<[string], number>;
@@ -59,6 +60,11 @@ export class SqliteSearcher {
   private bestP = new Float64Array(0);
   private bestS = new Float64Array(0);
   private bestN = new Int32Array(0);
+  /** Live postings per hot-list chunk (see `rangedList`), valid while `columns.deaths` is unchanged. */
+  private readonly chunkDf = new Map<string, number>();
+  /** Rowid-indexed scratch for `pairJoin` (all zero between queries). */
+  private slot = new Int32Array(0);
+  private chunkDfDeaths = -1;
 
   constructor(
     private readonly db: Database.Database,
@@ -120,9 +126,10 @@ export class SqliteSearcher {
     if (key !== null) {
       // One list (a term, or a hot phrase): decode, match and score in one pass (BM25
       // without its idf factor, applied once the live document frequency is known).
-      // Unscored needs only the range's chunks.
-      const within = withScores ? undefined : range;
-      const chunks = this.listChunks(key, within);
+      // Unscored needs only the range's chunks, and so does BM25 when the other chunks'
+      // live counts are known (`rangedList`).
+      const ranged = withScores && range ? this.rangedList(key, titleOnly, range) : null;
+      const chunks = ranged?.chunks ?? this.listChunks(key, withScores ? undefined : range);
       const { live, avgTokens } = cols.liveStats();
       let n = 0;
       for (const c of chunks) n += c.n;
@@ -132,7 +139,7 @@ export class SqliteSearcher {
       const res = termMatches(chunks, titleOnly, cols.alive, range?.lo ?? 0, range?.hi ?? 0x7fffffff, ids, part, cols.ntokens, c2);
       if (!part) return { ids: ids.subarray(0, res.m), scores: null };
       const scores = part.subarray(0, res.m);
-      const f = idfOf(live, res.df) * (K1 + 1);
+      const f = idfOf(live, res.df + (ranged?.dfOutside ?? 0)) * (K1 + 1);
       for (let i = 0; i < scores.length; i++) scores[i]! *= f;
       return { ids: ids.subarray(0, res.m), scores };
     }
@@ -297,11 +304,20 @@ export class SqliteSearcher {
       byScore = byScoreWanted;
       const lo = range?.lo ?? 0;
       const hi = range?.hi ?? 0x7fffffff;
-      // Unscored needs only the range's chunks; BM25 needs the whole list for the term's df.
-      const chunks = this.listChunks(this.oneList(single)!, byScore ? undefined : range);
+      // Unscored needs only the range's chunks; BM25 needs the term's live df over the
+      // whole list, which `rangedList` knows without reading chunks outside the range.
+      const key = this.oneList(single)!;
+      const titleOnly = single.field === 'title';
+      const ranged = byScore && range ? this.rangedList(key, titleOnly, range) : null;
+      const chunks = ranged?.chunks ?? this.listChunks(key, byScore ? undefined : range);
       const { live, avgTokens } = cols.liveStats();
-      const df = scanTerm(chunks, single.field === 'title', byScore, (K1 * B) / Math.max(avgTokens, 1e-9), lo, hi, cols, scan, out);
-      if (byScore) scale = idfOf(live, df) * (K1 + 1);
+      const df = scanTerm(chunks, titleOnly, byScore, (K1 * B) / Math.max(avgTokens, 1e-9), lo, hi, cols, scan, out);
+      if (byScore) scale = idfOf(live, df + (ranged?.dfOutside ?? 0)) * (K1 + 1);
+    } else if (range !== null && this.hotPair(conj) !== null) {
+      // Two common terms (the costliest conjunction): one decoded into a lookup, the other
+      // streamed through it.
+      byScore = byScoreWanted;
+      this.pairJoin(this.hotPair(conj)!, byScore, range, scan, out);
     } else {
       // Split the top-level conjunction: text conjuncts become sets, the rest predicates.
       const pos: DocSet[] = [];
@@ -412,6 +428,45 @@ export class SqliteSearcher {
     return this.hot.threshold > 0 ? this.hot.chunks(key, false, range) : this.hot.loadChunks(key, false, range);
   }
 
+  /**
+   * For BM25 within a rowid range (a date range): a hot list's chunks that overlap the range,
+   * and the live document frequency of its other chunks, so those are not read. Each chunk's
+   * live count is computed once and kept until a document dies (`DocColumns.deaths`; new
+   * documents land in new chunks). Null when the key has no hot list (a rare term's list is
+   * short and read whole).
+   */
+  private rangedList(key: string, titleOnly: boolean, range: Range): { chunks: PostingChunk[]; dfOutside: number } | null {
+    this.hot.refresh();
+    if (!this.hot.has(key)) return null;
+    const cols = this.columns;
+    if (this.chunkDfDeaths !== cols.deaths || this.chunkDf.size > 100_000) {
+      this.chunkDf.clear();
+      this.chunkDfDeaths = cols.deaths;
+    }
+    // One read transaction: a merge committed between the reads cannot remove a chunk listed.
+    return this.db.transaction(() => {
+      const chunks: PostingChunk[] = [];
+      let dfOutside = 0;
+      for (const s of this.hot.spans(key)) {
+        if (s.first <= range.hi && s.last >= range.lo) {
+          chunks.push(this.hot.chunkById(s.id));
+          continue;
+        }
+        // Row ids of merged-away chunks can be reused: the key also holds first rowid and size.
+        const k = `${s.id}:${s.first}:${s.n}:${titleOnly ? 't' : 'a'}`;
+        let n = this.chunkDf.get(k);
+        if (n === undefined) {
+          n = termMatches([this.hot.chunkById(s.id)], titleOnly, cols.alive, 1, 0, NO_IDS, null, cols.ntokens, 0).df;
+          // Only chunks whose documents the columns already know (a chunk committed after
+          // their refresh could hold documents they would count as dead).
+          if (s.last <= cols.maxRowid) this.chunkDf.set(k, n);
+        }
+        dfOutside += n;
+      }
+      return { chunks, dfOutside };
+    })();
+  }
+
   private ensureScratch(n: number): void {
     if (this.bestN.length >= n) return;
     const cap = Math.max(n, this.bestN.length * 2, 1024);
@@ -419,6 +474,70 @@ export class SqliteSearcher {
     this.bestP = new Float64Array(cap);
     this.bestS = new Float64Array(cap);
     this.bestN = new Int32Array(cap);
+  }
+
+  /** A conjunction of exactly two leaves that each have a hot list (terms or hot phrases). */
+  private hotPair(conj: QueryNode[]): [TextNode, TextNode] | null {
+    if (conj.length !== 2 || this.hot.threshold <= 0) return null;
+    const [a, b] = conj;
+    if (a!.kind !== 'text' || b!.kind !== 'text') return null;
+    const ka = this.oneList(a!);
+    const kb = this.oneList(b!);
+    if (ka === null || kb === null || ka === kb) return null;
+    this.hot.refresh();
+    return this.hot.has(ka) && this.hot.has(kb) ? [a!, b!] : null;
+  }
+
+  /**
+   * Two hot lists' conjunction without intersecting arrays: the shorter list is decoded
+   * (live, in range, with its BM25 factors) and its documents marked in a rowid-indexed
+   * scratch array; the longer is decoded through that array, keeping only marked documents
+   * and counting its own df on the way. Both idf factors are known at the end, so matches
+   * are scored and handed to the collector then. Costs one decode of each list and nothing
+   * per non-matching posting beyond it (the merge of two decoded arrays it replaces
+   * mispredicted a branch on most steps).
+   */
+  private pairJoin(pair: [TextNode, TextNode], byScore: boolean, range: Range | undefined, f: ScanFilter, out: Collector): void {
+    const cols = this.columns;
+    const lists = pair.map((node) => {
+      const key = this.oneList(node)!;
+      let n = 0;
+      for (const s of this.hot.spans(key)) n += s.n;
+      return { key, n, titleOnly: node.field === 'title' };
+    });
+    if (lists[1]!.n < lists[0]!.n) lists.reverse();
+    const [a, b] = lists as [(typeof lists)[0], (typeof lists)[0]];
+    const { live, avgTokens } = cols.liveStats();
+    const c2 = (K1 * B) / Math.max(avgTokens, 1e-9);
+    const lo = range?.lo ?? 0;
+    const hi = range?.hi ?? 0x7fffffff;
+    const aChunks = this.hot.loadChunks(a.key, false);
+    let an = 0;
+    for (const c of aChunks) an += c.n;
+    const aIds = new Int32Array(an);
+    const aPart = byScore ? new Float64Array(an) : null;
+    const ra = termMatches(aChunks, a.titleOnly, cols.alive, lo, hi, aIds, aPart, cols.ntokens, c2);
+    if (this.slot.length <= cols.maxRowid) this.slot = new Int32Array(cols.maxRowid + 1024);
+    const slot = this.slot;
+    for (let i = 0; i < ra.m; i++) slot[aIds[i]!] = i + 1;
+    let rb: { m: number; df: number };
+    const bIds = new Int32Array(ra.m);
+    const bPart = byScore ? new Float64Array(ra.m) : null;
+    try {
+      rb = termMatches(this.hot.loadChunks(b.key, false), b.titleOnly, cols.alive, lo, hi, bIds, bPart, cols.ntokens, c2, slot);
+      const fa = idfOf(live, ra.df) * (K1 + 1);
+      const fb = idfOf(live, rb.df) * (K1 + 1);
+      const { published } = cols;
+      const filtered = f.from !== null || f.combos !== null || f.preds.length > 0;
+      for (let i = 0; i < rb.m; i++) {
+        const id = bIds[i]!;
+        if (filtered && !passes(cols, f, id)) continue;
+        if (byScore) out.addScored(id, aPart![slot[id]! - 1]! * fa + bPart![i]! * fb);
+        else out.add(id, pubKey(published[id]!), id);
+      }
+    } finally {
+      for (let i = 0; i < ra.m; i++) slot[aIds[i]!] = 0;
+    }
   }
 
   /** Live documents matching one leaf (the df of explain). */
@@ -436,7 +555,8 @@ export class SqliteSearcher {
  * One term's live documents in [lo, hi] into `ids`, decoded from its chunks as they are
  * read, with (when `part` is given) BM25's per-document factor w / (w + k1(1 - b) + c2 len),
  * where w is the weighted frequency (title hits weigh TITLE_WEIGHT); and the term's live
- * document frequency over all chunks.
+ * document frequency over all chunks. With `probe`, only documents whose entry is non-zero
+ * are kept (a conjunction's other side, `pairJoin`).
  */
 function termMatches(
   chunks: PostingChunk[],
@@ -448,6 +568,7 @@ function termMatches(
   part: Float64Array | null,
   ntok: Uint32Array,
   c2: number,
+  probe: Int32Array | null = null,
 ): { m: number; df: number } {
   const bodyWeight = titleOnly ? 0 : BODY_WEIGHT;
   const c1 = K1 * (1 - B);
@@ -503,6 +624,7 @@ function termMatches(
       if (w === 0 || alive[doc] !== 1) continue;
       df++;
       if (doc < lo || doc > hi) continue;
+      if (probe !== null && probe[doc] === 0) continue;
       ids[m] = doc;
       if (part !== null) part[m] = w / (w + c1 + c2 * ntok[doc]!);
       m++;
@@ -748,18 +870,21 @@ class Collector {
   readonly counts: Int32Array;
   private readonly touched: number[] = [];
   private total = 0;
+  /** `top.floor()` as of the last push by addScored (the only path that pushes scores before finish). */
+  private floor: number;
 
   constructor(
     private readonly cols: DocColumns,
     k: number,
-    private readonly collapse: boolean,
-    private readonly facets: boolean,
+    readonly collapse: boolean,
+    readonly facets: boolean,
     private readonly bestId: Int32Array,
     private readonly bestP: Float64Array,
     private readonly bestS: Float64Array,
     private readonly bestN: Int32Array,
   ) {
     this.top = new TopK(k);
+    this.floor = this.top.floor();
     this.counts = new Int32Array(cols.combos.type.length);
   }
 
@@ -800,10 +925,18 @@ class Collector {
     }
     this.total++;
     if (this.facets) this.counts[this.cols.facet[id]!]!++;
-    if (this.top.acceptsPrimary(score)) {
+    if (score >= this.floor) {
       const s = pubKey(this.cols.published[id]!);
-      if (this.top.accepts(score, s)) this.top.push(id, score, s);
+      if (this.top.accepts(score, s)) {
+        this.top.push(id, score, s);
+        this.floor = this.top.floor();
+      }
     }
+  }
+
+  /** Matches a caller counted itself (outside clusters, already in `counts` and offered to `top`). */
+  counted(n: number): void {
+    this.total += n;
   }
 
   /** Add each collapsed cluster's best member; returns the exact total. */
@@ -916,7 +1049,12 @@ function scanTerm(
   f: ScanFilter,
   out: Collector,
 ): number {
-  const { alive, published, ntokens } = cols;
+  const { alive, published, ntokens, facet } = cols;
+  const cluster = out.collapse ? cols.cluster : null;
+  const counts = out.facets ? out.counts : null;
+  const top = out.top;
+  let floor = top.floor();
+  let counted = 0;
   const filtered = f.from !== null || f.combos !== null || f.preds.length > 0;
   const bodyWeight = titleOnly ? 0 : BODY_WEIGHT;
   const c1 = K1 * (1 - B);
@@ -973,10 +1111,28 @@ function scanTerm(
       df++;
       if (doc < lo || doc > hi) continue;
       if (filtered && !passes(cols, f, doc)) continue;
-      if (byScore) out.addScored(doc, w / (w + c1 + c2 * ntokens[doc]!));
-      else out.add(doc, pubKey(published[doc]!), doc);
+      if (!byScore) {
+        out.add(doc, pubKey(published[doc]!), doc);
+        continue;
+      }
+      // Collector.addScored written out: this loop runs once per posting of a common term.
+      const score = w / (w + c1 + c2 * ntokens[doc]!);
+      if (cluster !== null && cluster[doc] !== 0) {
+        out.add(doc, score, pubKey(published[doc]!));
+        continue;
+      }
+      counted++;
+      if (counts !== null) counts[facet[doc]!]!++;
+      if (score >= floor) {
+        const s = pubKey(published[doc]!);
+        if (top.accepts(score, s)) {
+          top.push(doc, score, s);
+          floor = top.floor();
+        }
+      }
     }
   }
+  out.counted(counted);
   return df;
 }
 

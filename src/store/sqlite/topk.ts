@@ -29,9 +29,14 @@ export class TopK {
     return this.k > 0 && (a < primary || (a === primary && this.b[0]! < secondary));
   }
 
-  /** Whether an item with this primary key could be kept (ties still need `accepts`). */
-  acceptsPrimary(primary: number): boolean {
-    return this.n < this.k || (this.k > 0 && this.a[0]! <= primary);
+  /**
+   * The primary key an item needs to be considered at all (ties still need `accepts`):
+   * -Infinity until k items are held, then the weakest held; +Infinity when k is 0. Only
+   * rises, so a caller may keep a stale copy between its own pushes.
+   */
+  floor(): number {
+    if (this.k === 0) return Number.POSITIVE_INFINITY;
+    return this.n < this.k ? Number.NEGATIVE_INFINITY : this.a[0]!;
   }
 
   push(id: number, primary: number, secondary: number): void {
