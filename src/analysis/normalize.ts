@@ -20,6 +20,9 @@ const WORD_RE = /^[\p{L}\p{N}\p{M}]/u;
 
 // Char-by-char t->s: phrase-level conversion could change lengths, which would break offsets.
 const t2s = OpenCC.Converter({ from: 't', to: 'cn' });
+// Folded code points, filled as met: an array for the BMP (every CJK character a document
+// holds is looked up here, once per occurrence), a map above it.
+const bmp: (Folded | undefined)[] = new Array(0x10000).fill(undefined);
 const cache = new Map<number, Folded>();
 
 function classify(s: string): CharClass {
@@ -35,14 +38,15 @@ export function foldCodePoint(cp: number): Folded {
     if (cp >= 65 && cp <= 90) return ASCII[cp + 32]!;
     return ASCII[cp]!;
   }
-  let f = cache.get(cp);
+  let f = cp < 0x10000 ? bmp[cp] : cache.get(cp);
   if (f === undefined) {
     const ch = String.fromCodePoint(cp);
     let s = ch.normalize('NFKC').toLowerCase();
     if (CJK_RE.test(s)) s = t2s(s);
     // NFKC can expand one character into several (㍿ -> 株式会社); classify by the first.
     f = { s, c: classify(s) };
-    cache.set(cp, f);
+    if (cp < 0x10000) bmp[cp] = f;
+    else cache.set(cp, f);
   }
   return f;
 }

@@ -73,6 +73,14 @@ export function scanTokens(text: string, emit: (t: Token) => void): void {
     const f = foldCodePoint(cp);
     if (f.c === CharClass.Cjk) {
       flushWord();
+      if (f.s.length === 1) {
+        if (prevCjk !== '') emit({ term: prevCjk + f.s, kind: 'bigram', start: prevStart, end: i + width });
+        prevCjk = f.s;
+        prevStart = i;
+        prevEnd = i + width;
+        i += width;
+        continue;
+      }
       // NFKC may expand (rare: ㍿); treat every folded char of the expansion as its own.
       for (const ch of f.s) {
         if (prevCjk !== '') emit({ term: prevCjk + ch, kind: 'bigram', start: prevStart, end: i + width });
