@@ -407,7 +407,11 @@ async function cmdServe(args: string[], out: Out): Promise<number> {
     options: { ...COMMON, port: { type: 'string' }, host: { type: 'string' }, 'allow-private': { type: 'boolean' } },
   });
   const { startServer } = await import('../http/server.js');
-  const ctx = openContext({ ...(values.data ? { dataDir: values.data } : {}), allowPrivate: values['allow-private'] ?? false });
+  const ctx = openContext({
+    ...(values.data ? { dataDir: values.data } : {}),
+    allowPrivate: values['allow-private'] ?? false,
+    longLived: true,
+  });
   const port = intArg(values.port ?? process.env.PORT, 'port', 8787);
   const host = values.host ?? process.env.LODESTONE_HOST ?? '127.0.0.1';
   const server = await startServer(ctx, { port, host, scheduler: true, log: (m) => out.err(m) });

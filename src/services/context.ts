@@ -1,4 +1,5 @@
 /** What every use case needs: the store and settings. Built once per process. */
+import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chineseSegmenter } from '../analysis/segmenters/chinese.js';
 import type { DocumentStore } from '../store/ports.js';
@@ -28,9 +29,20 @@ export function userDictPath(dataDir: string): string {
   return join(dataDir, 'userdict.txt');
 }
 
-export function openContext(options: { dataDir?: string; allowPrivate?: boolean; llm?: LlmProvider | null } = {}): AppContext {
+export function openContext(
+  options: {
+    dataDir?: string;
+    allowPrivate?: boolean;
+    llm?: LlmProvider | null;
+    /** A long-lived process (the server): split long scans with a second thread when there is a second core. */
+    longLived?: boolean;
+  } = {},
+): AppContext {
   const dataDir = resolveDataDir(options.dataDir);
-  const store = SqliteStore.open(dataDir, { onUpgrade: (message) => process.stderr.write(`${message}\n`) });
+  const store = SqliteStore.open(dataDir, {
+    onUpgrade: (message) => process.stderr.write(`${message}\n`),
+    parallel: (options.longLived ?? false) && availableParallelism() > 1,
+  });
   chineseSegmenter(userDictPath(dataDir));
   return {
     dataDir,

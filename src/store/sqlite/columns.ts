@@ -55,12 +55,12 @@ interface SnapshotMeta {
 export class DocColumns {
   capacity = 0;
   maxRowid = 0;
-  alive = new Uint8Array(0);
-  published = new Float64Array(0); // NaN when unknown
+  alive: Uint8Array<ArrayBufferLike> = new Uint8Array(0);
+  published: Float64Array<ArrayBufferLike> = new Float64Array(0); // NaN when unknown
   /** Month codes (the `month` of a combination) to yyyy*100+mm in local time; 0 = unknown. */
   readonly months: number[] = [0];
   /** Code of the document's (type, lang, source, month) combination: an index into `combos`. */
-  facet = new Uint32Array(0);
+  facet: Uint32Array<ArrayBufferLike> = new Uint32Array(0);
   /** Per combination: the type, language, source and month codes. */
   readonly combos = { type: [] as number[], lang: [] as number[], source: [] as number[], month: [] as number[] };
   private readonly comboCodes = new Map<number, Map<number, number>>();
@@ -68,8 +68,8 @@ export class DocColumns {
   type = new Uint8Array(0);
   lang = new Uint16Array(0);
   source = new Uint32Array(0);
-  cluster = new Int32Array(0); // 0 = not clustered
-  ntokens = new Uint32Array(0); // index tokens in title + body (BM25 document length)
+  cluster: Int32Array<ArrayBufferLike> = new Int32Array(0); // 0 = not clustered
+  ntokens: Uint32Array<ArrayBufferLike> = new Uint32Array(0); // index tokens in title + body (BM25 document length)
   maxCluster = 0;
   private stats: { live: number; avgTokens: number } | null = null;
   /**
@@ -97,14 +97,17 @@ export class DocColumns {
       b.set(a);
       return b;
     };
-    this.alive = g(this.alive, (n) => new Uint8Array(n));
-    this.published = g(this.published, (n) => new Float64Array(n).fill(Number.NaN));
-    this.facet = g(this.facet, (n) => new Uint32Array(n));
+    // Shared memory for the columns a scan reads, so a scan worker (parallel.ts) reads them
+    // in place; the rest stay private.
+    const shared = (bytes: number) => new SharedArrayBuffer(bytes);
+    this.alive = g(this.alive, (n) => new Uint8Array(shared(n)));
+    this.published = g(this.published, (n) => new Float64Array(shared(n * 8)).fill(Number.NaN));
+    this.facet = g(this.facet, (n) => new Uint32Array(shared(n * 4)));
     this.type = g(this.type, (n) => new Uint8Array(n));
     this.lang = g(this.lang, (n) => new Uint16Array(n));
     this.source = g(this.source, (n) => new Uint32Array(n));
-    this.cluster = g(this.cluster, (n) => new Int32Array(n));
-    this.ntokens = g(this.ntokens, (n) => new Uint32Array(n));
+    this.cluster = g(this.cluster, (n) => new Int32Array(shared(n * 4)));
+    this.ntokens = g(this.ntokens, (n) => new Uint32Array(shared(n * 4)));
     this.capacity = cap;
   }
 

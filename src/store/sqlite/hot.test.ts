@@ -182,6 +182,54 @@ describe('hot-term lists answer exactly like FTS5', () => {
     await hot.close();
   });
 
+  it('a scan split between two threads answers exactly like one thread', async () => {
+    const dir = tempDir('lodestone-par-');
+    const one = SqliteStore.open(dir, { hotThreshold: 1 });
+    let next = 0;
+    let copies: ReturnType<typeof analyzeDocument>[] = [];
+    const firstCopies: ReturnType<typeof analyzeDocument>[] = [];
+    for (let b = 0; b < 24; b++) {
+      // Copies arrive a batch later, so a cluster's members sit in different chunks (and
+      // may fall on both sides of a split).
+      const docs = copies;
+      copies = [];
+      for (let i = 0; i < 6; i++, next++) {
+        // Dates out of ingest order, two sources and types, and copies (clusters).
+        const extra = { publishedAt: T0 + ((next * 37) % 101) * 3_600_000, source: next % 3 === 0 ? 'desk' : 'wire', type: next % 4 === 0 ? 'report' : 'news' } as const;
+        const d = doc(`p${next}`, text(next * 5 + 1, 4), `${text(next * 5 + 2, 12)}\n${text(next * 5 + 3, 8)}`, extra);
+        docs.push(analyzeDocument(d));
+        const copy = analyzeDocument({ ...d, key: `ext:copy:p${next}`, source: 'copy', publishedAt: d.publishedAt! + 600_000 });
+        if (b === 0) firstCopies.push(copy);
+        else if (next % 5 === 0) copies.push(copy);
+      }
+      // The first batch's copies come last: their clusters span the first and the last chunk.
+      if (b === 23) docs.push(...firstCopies);
+      await one.upsert(docs);
+      if (b === 0) {
+        // Hot lists (and a phrase list) from the first batch on: later batches add chunks.
+        for (const q of ['稀土', '"稀土永磁"', 'rare', '价格']) await one.search(req(q));
+        await new Promise((r) => setImmediate(r));
+      }
+    }
+    const two = SqliteStore.open(dir, { hotThreshold: 1, parallel: true, parallelMin: 1 });
+    const filters: SearchRequest['filters'][] = [{}, { from: T0 + 20 * 3_600_000, to: T0 + 70 * 3_600_000 }, { types: ['report'] }, { sources: ['wire', 'copy'] }];
+    for (const q of ['稀土', '"稀土永磁"', 'title:稀土', 'rare', '价格', '锂 source:desk']) {
+      for (const sort of ['relevance', 'newest'] as const) {
+        for (const f of filters) {
+          for (const collapse of [false, true]) {
+            for (const limit of [3, 1000]) {
+              const shape = { sort, filters: f, collapse, limit };
+              expect(await two.search(req(q, shape)), `${q} ${JSON.stringify(shape)}`).toEqual(await one.search(req(q, shape)));
+            }
+          }
+        }
+      }
+    }
+    expect(two.parallelScans).toBeGreaterThan(50);
+    await two.close();
+    await one.close();
+  });
+
   it('a writer that did not promote a term still appends to its list (two connections)', async () => {
     const dir = tempDir('lodestone-hot2-');
     const server = SqliteStore.open(dir, { hotThreshold: 1 });

@@ -26,8 +26,9 @@
  * Chunks: each batch writes one chunk per hot term at level 0; when a term's eight newest
  * chunks share a level they are merged into one chunk of the next level, so a list has
  * O(8 log8 n) chunks and each posting is rewritten O(log8 n) times. A merge drops the
- * postings of deleted documents; the chunk written at promotion (level 30) is never merged,
- * so its dead postings stay (skipped through the live column) until the term is rebuilt.
+ * postings of deleted documents; the chunks written at promotion (level 30, pieces of at
+ * most 32,768 postings so a scan can be split between threads) are never merged, so their
+ * dead postings stay (skipped through the live column) until the term is rebuilt.
  */
 import type Database from 'better-sqlite3';
 import { type PostingChunk, type Postings, PostingsBuilder, decodePostings, encodePostings, positionsOf } from './postings.js';
@@ -37,6 +38,7 @@ const SAMPLE_MIN_BATCH = 200;
 const SAMPLE_DOCS = 128;
 const FREQUENT_SHARE = 0.2;
 const PROMOTED_LEVEL = 30;
+const PROMOTED_PIECE = 32_768;
 /** Hot phrases at most (each one is checked for in every ingested document that holds its first term). */
 const MAX_PHRASES = 2_000;
 
@@ -206,7 +208,7 @@ export class HotIndex {
       for (const term of terms) {
         if (this.st.isTerm.get(term) !== undefined) continue;
         const b = this.fromInstances(term);
-        if (b.n > 0) this.writeChunk(term, b, PROMOTED_LEVEL);
+        if (b.n > 0) this.writePromoted(term, b);
         this.st.addTerm.run(term, b.n, Date.now());
         changed = true;
       }
@@ -271,7 +273,7 @@ export class HotIndex {
     return this.writeIfFree(() => {
       if (this.st.isTerm.get(key) !== undefined) return;
       const b = phrasePostings(terms.map((t) => this.load(t, true)));
-      if (b.n > 0) this.writeChunk(key, b, PROMOTED_LEVEL);
+      if (b.n > 0) this.writePromoted(key, b);
       this.st.addTerm.run(key, b.n, Date.now());
       this.st.setVersion.run(String(Number(this.st.version.get() ?? '0') + 1));
     });
@@ -308,6 +310,21 @@ export class HotIndex {
   }
 
   /**
+   * A list built at promotion, written in pieces of at most PROMOTED_PIECE postings (never
+   * merged), so a scan can split it between threads (parallel.ts) and a range read can skip.
+   */
+  private writePromoted(term: string, b: PostingsBuilder): void {
+    if (b.n <= PROMOTED_PIECE) {
+      this.writeChunk(term, b, PROMOTED_LEVEL);
+      return;
+    }
+    const p = decodePostings([{ n: b.n, docs: b.docs.bytes(), pos: b.pos.bytes() }], true);
+    for (let from = 0; from < p.n; from += PROMOTED_PIECE) {
+      this.writeChunk(term, encodePostings(p, undefined, from, Math.min(p.n, from + PROMOTED_PIECE)), PROMOTED_LEVEL);
+    }
+  }
+
+  /**
    * Start collecting hot-term postings for an ingest batch. Call inside the batch's write
    * transaction (so the hot set read here cannot change before the batch commits).
    */
@@ -325,7 +342,7 @@ export class HotIndex {
   private mergeTail(term: string): void {
     for (;;) {
       const rows = this.st.newest.all(term, MERGE_FANOUT);
-      if (rows.length < MERGE_FANOUT || rows.some((r) => r.level !== rows[0]!.level)) return;
+      if (rows.length < MERGE_FANOUT || rows[0]!.level >= PROMOTED_LEVEL || rows.some((r) => r.level !== rows[0]!.level)) return;
       rows.reverse();
       const p = decodePostings(rows, true);
       // Postings of deleted documents are dropped here (a rowid is never reused).

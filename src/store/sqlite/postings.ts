@@ -220,12 +220,13 @@ export function positionsOf(p: Postings, k: number, out: Int32Array): void {
 }
 
 /**
- * Concatenate decoded postings (with positions) into one chunk: used to merge chunks.
- * Documents in `drop` (deleted ones) are left out.
+ * Concatenate decoded postings (with positions), or the slice [from, to) of them, into one
+ * chunk: used to merge chunks and to cut a promoted list in pieces. Documents in `drop`
+ * (deleted ones) are left out.
  */
-export function encodePostings(p: Postings, drop?: Set<number>): PostingsBuilder {
+export function encodePostings(p: Postings, drop?: Set<number>, from = 0, to = p.n): PostingsBuilder {
   const b = new PostingsBuilder();
-  for (let k = 0; k < p.n; k++) {
+  for (let k = from; k < to; k++) {
     if (drop?.has(p.docs[k]!)) continue;
     b.addEncoded(p.docs[k]!, p.tfTitle[k]!, p.tfBody[k]!, p.pos!.subarray(p.posOff![k]!, p.posOff![k + 1]!));
   }

@@ -25,19 +25,18 @@ import type { FacetCount, Facets, RawHit, RawSearchResult, SearchRequest } from 
 import type { DocColumns } from './columns.js';
 import { ftsPhrase } from './fts.js';
 import type { HotIndex } from './hot.js';
+import type { ScanWorker } from './parallel.js';
 import type { PostingChunk, Postings } from './postings.js';
-import { TopK } from './topk.js';
+import { B, BODY_WEIGHT, Collector, K1, passes, pubKey, type ScanFilter, scanTerm, TITLE_WEIGHT } from './scan.js';
 
-/** BM25 column weights: a term in the title counts three times a term in the body. */
-export const TITLE_WEIGHT = 3;
-export const BODY_WEIGHT = 1;
-export const K1 = 1.2;
-export const B = 0.75;
+export { B, BODY_WEIGHT, K1, TITLE_WEIGHT } from './scan.js';
 /**
  * A phrase of hot terms whose lists hold this many times the hot threshold of postings
  * (20,000 by default) is given its own list after it was matched position by position.
  */
 const PHRASE_WORK = 10;
+/** A list this long is scanned by two threads when the store has a scan worker (~4 ms of scanning alone). */
+const PARALLEL_MIN = 100_000;
 
 /** Rowids ascending; scores parallel (null when the caller did not ask for scores). */
 interface DocSet {
@@ -70,6 +69,10 @@ export class SqliteSearcher {
     private readonly db: Database.Database,
     private readonly columns: DocColumns,
     private readonly hot: HotIndex,
+    /** Splits long single-list scans with a second thread (null: one thread). */
+    private readonly scanWorker: ScanWorker | null = null,
+    /** Lists with at least this many postings are split. */
+    private readonly parallelMin = PARALLEL_MIN,
   ) {
     this.tickerDocs = db.prepare<[string], number>('SELECT doc_id FROM tickers WHERE ticker = ?').pluck();
   }
@@ -292,7 +295,7 @@ export class SqliteSearcher {
       preds: [],
     };
     this.ensureScratch(cols.maxCluster + 1);
-    const out = new Collector(cols, req.offset + req.limit, req.collapse, req.facets, this.bestId, this.bestP, this.bestS, this.bestN);
+    const out = new Collector(cols, cols.combos.type.length, req.offset + req.limit, req.collapse, req.facets, this.bestId, this.bestP, this.bestS, this.bestN);
     let byScore = false;
     /** Scores collected are multiplied by this for display (a single term's idf is applied last). */
     let scale = 1;
@@ -311,7 +314,7 @@ export class SqliteSearcher {
       const ranged = byScore && range ? this.rangedList(key, titleOnly, range) : null;
       const chunks = ranged?.chunks ?? this.listChunks(key, byScore ? undefined : range);
       const { live, avgTokens } = cols.liveStats();
-      const df = scanTerm(chunks, titleOnly, byScore, (K1 * B) / Math.max(avgTokens, 1e-9), lo, hi, cols, scan, out);
+      const df = this.scanList(chunks, titleOnly, byScore, (K1 * B) / Math.max(avgTokens, 1e-9), lo, hi, scan, out);
       if (byScore) scale = idfOf(live, df + (ranged?.dfOutside ?? 0)) * (K1 + 1);
     } else if (range !== null && this.hotPair(conj) !== null) {
       // Two common terms (the costliest conjunction): one decoded into a lookup, the other
@@ -474,6 +477,60 @@ export class SqliteSearcher {
     this.bestP = new Float64Array(cap);
     this.bestS = new Float64Array(cap);
     this.bestN = new Int32Array(cap);
+  }
+
+  /**
+   * `scanTerm` over a list, split with the scan worker when the list is long (parallel.ts):
+   * this thread takes the earlier chunks, the worker the later ones, and the worker's part
+   * is merged in. The same result as one scan; without a worker, or when it fails, one scan.
+   */
+  private scanList(chunks: PostingChunk[], titleOnly: boolean, byScore: boolean, c2: number, lo: number, hi: number, f: ScanFilter, out: Collector): number {
+    const cols = this.columns;
+    let total = 0;
+    for (const c of chunks) total += c.n;
+    const w = this.scanWorker;
+    if (w === null || total < this.parallelMin || chunks.length < 2 || f.preds.length > 0) {
+      return scanTerm(chunks, titleOnly, byScore, c2, lo, hi, cols, f, out);
+    }
+    // Cut where the two sides hold the most even number of postings.
+    let cut = 1;
+    let a = chunks[0]!.n;
+    let best = Math.abs(total - 2 * a);
+    for (let i = 1; i < chunks.length - 1; i++) {
+      a += chunks[i]!.n;
+      if (Math.abs(total - 2 * a) < best) {
+        best = Math.abs(total - 2 * a);
+        cut = i + 1;
+      }
+    }
+    const early = chunks.slice(0, cut);
+    const late = chunks.slice(cut);
+    const job = {
+      chunks: late,
+      titleOnly,
+      byScore,
+      c2,
+      lo,
+      hi,
+      from: f.from,
+      to: f.to,
+      combos: f.combos,
+      k: out.top.k,
+      collapse: out.collapse,
+      facets: out.facets,
+      ncombos: out.counts.length,
+      maxCluster: cols.maxCluster,
+    };
+    if (!w.start(cols, job)) return scanTerm(chunks, titleOnly, byScore, c2, lo, hi, cols, f, out);
+    let df = scanTerm(early, titleOnly, byScore, c2, lo, hi, cols, f, out);
+    const reply = w.wait();
+    if (reply !== null) {
+      out.merge(reply.part);
+      df += reply.df;
+    } else {
+      df += scanTerm(late, titleOnly, byScore, c2, lo, hi, cols, f, out);
+    }
+    return df;
   }
 
   /** A conjunction of exactly two leaves that each have a hot list (terms or hot phrases). */
@@ -850,127 +907,6 @@ function subtract(a: DocSet, b: DocSet): DocSet {
   return { ids: ids.subarray(0, m), scores: scores ? scores.subarray(0, m) : null };
 }
 
-/** Filters checked inside the scan: a date range, allowed facet combinations, other predicates. */
-interface ScanFilter {
-  /** Published in [from, to); null when there is no date filter. */
-  from: number | null;
-  to: number;
-  /** 1 for each (type, lang, source, month) combination the type/lang/source filters allow; null = all. */
-  combos: Uint8Array | null;
-  preds: ((id: number) => boolean)[];
-}
-
-/**
- * Where matches go once they pass the filters: cluster collapse (best member per cluster by
- * the sort key), the exact total, facet counts (one per combination) and the top k. Its
- * `add` is small so V8 inlines it into the scan loops.
- */
-class Collector {
-  readonly top: TopK;
-  readonly counts: Int32Array;
-  private readonly touched: number[] = [];
-  private total = 0;
-  /** `top.floor()` as of the last push by addScored (the only path that pushes scores before finish). */
-  private floor: number;
-
-  constructor(
-    private readonly cols: DocColumns,
-    k: number,
-    readonly collapse: boolean,
-    readonly facets: boolean,
-    private readonly bestId: Int32Array,
-    private readonly bestP: Float64Array,
-    private readonly bestS: Float64Array,
-    private readonly bestN: Int32Array,
-  ) {
-    this.top = new TopK(k);
-    this.floor = this.top.floor();
-    this.counts = new Int32Array(cols.combos.type.length);
-  }
-
-  /** A match ranked by (p, s), both descending. */
-  add(id: number, p: number, s: number): void {
-    const cl = this.collapse ? this.cols.cluster[id]! : 0;
-    if (cl !== 0) {
-      const bestN = this.bestN;
-      if (bestN[cl] === 0) {
-        this.touched.push(cl);
-        this.bestId[cl] = id;
-        this.bestP[cl] = p;
-        this.bestS[cl] = s;
-        bestN[cl] = 1;
-      } else {
-        bestN[cl]!++;
-        if (p > this.bestP[cl]! || (p === this.bestP[cl]! && s > this.bestS[cl]!)) {
-          this.bestId[cl] = id;
-          this.bestP[cl] = p;
-          this.bestS[cl] = s;
-        }
-      }
-      return;
-    }
-    this.total++;
-    if (this.facets) this.counts[this.cols.facet[id]!]!++;
-    if (this.top.accepts(p, s)) this.top.push(id, p, s);
-  }
-
-  /**
-   * A match ranked by score, ties by publication time: the time is read only when the
-   * document could enter the top k or belongs to a cluster (most matches do neither).
-   */
-  addScored(id: number, score: number): void {
-    if (this.collapse && this.cols.cluster[id] !== 0) {
-      this.add(id, score, pubKey(this.cols.published[id]!));
-      return;
-    }
-    this.total++;
-    if (this.facets) this.counts[this.cols.facet[id]!]!++;
-    if (score >= this.floor) {
-      const s = pubKey(this.cols.published[id]!);
-      if (this.top.accepts(score, s)) {
-        this.top.push(id, score, s);
-        this.floor = this.top.floor();
-      }
-    }
-  }
-
-  /** Matches a caller counted itself (outside clusters, already in `counts` and offered to `top`). */
-  counted(n: number): void {
-    this.total += n;
-  }
-
-  /** Add each collapsed cluster's best member; returns the exact total. */
-  finish(): number {
-    for (const cl of this.touched) {
-      const id = this.bestId[cl]!;
-      this.total++;
-      this.top.push(id, this.bestP[cl]!, this.bestS[cl]!);
-      if (this.facets) this.counts[this.cols.facet[id]!]!++;
-    }
-    return this.total;
-  }
-
-  /** Clear the per-cluster scratch (shared across queries) after reading bestN. */
-  reset(): void {
-    for (const cl of this.touched) this.bestN[cl] = 0;
-    this.touched.length = 0;
-  }
-}
-
-/** Publication time as a sort key: undated (NaN) sorts last. */
-function pubKey(pub: number): number {
-  return Number.isNaN(pub) ? Number.NEGATIVE_INFINITY : pub;
-}
-
-/** Whether a live document passes the date, combination and predicate filters. */
-function passes(cols: DocColumns, f: ScanFilter, id: number): boolean {
-  if (f.from !== null) {
-    const pub = cols.published[id]!;
-    if (!(pub >= f.from && pub < f.to)) return false;
-  }
-  if (f.combos !== null && f.combos[cols.facet[id]!] !== 1) return false;
-  return f.preds.length === 0 || allPass(f.preds, id);
-}
 
 /**
  * The loop for any other query shape: documents in every set of `pos` (the first drives,
@@ -1032,114 +968,6 @@ function scanJoin(pos: DocSet[], neg: DocSet[], byScore: boolean, cols: DocColum
   }
 }
 
-/**
- * One term's postings, decoded as they are scanned (no intermediate arrays): live documents
- * in [lo, hi] passing the filters go to `out`, scored (when `byScore`) by BM25 without its
- * idf factor, w / (w + k1(1 - b) + c2 len), which ranks the same; the caller scales the
- * kept scores by idf (k1 + 1). Returns the term's live document frequency over all chunks.
- */
-function scanTerm(
-  chunks: PostingChunk[],
-  titleOnly: boolean,
-  byScore: boolean,
-  c2: number,
-  lo: number,
-  hi: number,
-  cols: DocColumns,
-  f: ScanFilter,
-  out: Collector,
-): number {
-  const { alive, published, ntokens, facet } = cols;
-  const cluster = out.collapse ? cols.cluster : null;
-  const counts = out.facets ? out.counts : null;
-  const top = out.top;
-  let floor = top.floor();
-  let counted = 0;
-  const filtered = f.from !== null || f.combos !== null || f.preds.length > 0;
-  const bodyWeight = titleOnly ? 0 : BODY_WEIGHT;
-  const c1 = K1 * (1 - B);
-  let df = 0;
-  for (const c of chunks) {
-    const b = c.docs;
-    const cn = c.n;
-    let i = 0;
-    let doc = 0;
-    for (let j = 0; j < cn; j++) {
-      // Gap, tf in the title, tf in the body, bytes of positions: varints, almost always one byte.
-      let x = b[i++]!;
-      if (x >= 0x80) {
-        let v = x & 0x7f;
-        let shift = 7;
-        let y: number;
-        do {
-          y = b[i++]!;
-          v |= (y & 0x7f) << shift;
-          shift += 7;
-        } while (y & 0x80);
-        x = v;
-      }
-      doc += x;
-      let tt = b[i++]!;
-      if (tt >= 0x80) {
-        let v = tt & 0x7f;
-        let shift = 7;
-        let y: number;
-        do {
-          y = b[i++]!;
-          v |= (y & 0x7f) << shift;
-          shift += 7;
-        } while (y & 0x80);
-        tt = v;
-      }
-      let tb = b[i++]!;
-      if (tb >= 0x80) {
-        let v = tb & 0x7f;
-        let shift = 7;
-        let y: number;
-        do {
-          y = b[i++]!;
-          v |= (y & 0x7f) << shift;
-          shift += 7;
-        } while (y & 0x80);
-        tb = v;
-      }
-      // Bytes of positions: not needed here, skipped.
-      x = b[i++]!;
-      while (x >= 0x80) x = b[i++]!;
-      const w = TITLE_WEIGHT * tt + bodyWeight * tb;
-      if (w === 0 || alive[doc] !== 1) continue;
-      df++;
-      if (doc < lo || doc > hi) continue;
-      if (filtered && !passes(cols, f, doc)) continue;
-      if (!byScore) {
-        out.add(doc, pubKey(published[doc]!), doc);
-        continue;
-      }
-      // Collector.addScored written out: this loop runs once per posting of a common term.
-      const score = w / (w + c1 + c2 * ntokens[doc]!);
-      if (cluster !== null && cluster[doc] !== 0) {
-        out.add(doc, score, pubKey(published[doc]!));
-        continue;
-      }
-      counted++;
-      if (counts !== null) counts[facet[doc]!]!++;
-      if (score >= floor) {
-        const s = pubKey(published[doc]!);
-        if (top.accepts(score, s)) {
-          top.push(doc, score, s);
-          floor = top.floor();
-        }
-      }
-    }
-  }
-  out.counted(counted);
-  return df;
-}
-
-function allPass(preds: ((id: number) => boolean)[], id: number): boolean {
-  for (const p of preds) if (!p(id)) return false;
-  return true;
-}
 
 /** The facet combinations that pass the request's type, language and source filters (null: no such filter). */
 function comboMask(cols: DocColumns, f: SearchRequest['filters']): Uint8Array | null {

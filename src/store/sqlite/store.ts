@@ -29,6 +29,7 @@ import type {
 import { DocColumns } from './columns.js';
 import { type HotBatch, HotIndex } from './hot.js';
 import { MIGRATIONS } from './migrations.js';
+import { ScanWorker } from './parallel.js';
 import { SqliteSearcher } from './search.js';
 
 import { SqliteWorkflowRepo } from './workflows.js';
@@ -84,6 +85,14 @@ export interface SqliteStoreOptions {
   snapshotMinRows?: number;
   /** Told once before an existing database is upgraded to a newer schema (which can take minutes on a large store). */
   onUpgrade?: (message: string) => void;
+  /**
+   * Split long single-list scans with a second thread (parallel.ts). For long-lived
+   * processes (the server, benchmarks) on more than one core (the caller decides); a
+   * one-shot CLI search would spend more starting the thread than it saves. Default false.
+   */
+  parallel?: boolean;
+  /** Lists with at least this many postings are split (default 100,000; tests lower it). */
+  parallelMin?: number;
 }
 
 export const HOT_THRESHOLD = 2000;
@@ -95,6 +104,7 @@ export class SqliteStore implements DocumentStore {
   readonly backend = 'sqlite';
   readonly db: Database.Database;
   private readonly columns: DocColumns;
+  private readonly scanWorker: ScanWorker | null;
   private readonly st: ReturnType<SqliteStore['prepare']>;
   /** Statements prepared on first use, for reads a search runs (preparing costs ~30 µs each). */
   private readonly reads = new Map<string, Database.Statement>();
@@ -119,9 +129,16 @@ export class SqliteStore implements DocumentStore {
     // A read-only store cannot promote: it reads existing hot lists and asks FTS5 for the rest.
     const readonly = options.readonly ?? false;
     this.hot = new HotIndex(db, readonly ? 0 : (options.hotThreshold ?? HOT_THRESHOLD), !readonly);
-    this.searcher = new SqliteSearcher(db, this.columns, this.hot);
+    this.scanWorker = options.parallel ? new ScanWorker() : null;
+    this.scanWorker?.warm();
+    this.searcher = new SqliteSearcher(db, this.columns, this.hot, this.scanWorker, options.parallelMin);
     this.workflows = new SqliteWorkflowRepo(db);
     this.snapshotMinRows = options.snapshotMinRows ?? SNAPSHOT_MIN_ROWS;
+  }
+
+  /** Scans the second thread answered since opening (`parallel`). */
+  get parallelScans(): number {
+    return this.scanWorker?.scans ?? 0;
   }
 
   /** Open (creating if needed) the database in `dir`, applying pending migrations. */
@@ -613,6 +630,7 @@ export class SqliteStore implements DocumentStore {
       // Busy with another writer: the next open reads the rows instead.
       if ((err as { code?: string }).code !== 'SQLITE_BUSY') throw err;
     } finally {
+      this.scanWorker?.close();
       this.db.close();
     }
   }

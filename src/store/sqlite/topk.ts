@@ -1,5 +1,6 @@
 /**
- * Bounded selection of the best k items by (primary desc, secondary desc): a binary
+ * Bounded selection of the best k items by (primary desc, secondary desc, then lower id
+ * first, so the result does not depend on the order items arrive in): a binary
  * min-heap of size k, O(n log k). Used for top-N without sorting every match.
  */
 export class TopK {
@@ -8,25 +9,24 @@ export class TopK {
   private b: Float64Array;
   private n = 0;
 
-  constructor(private readonly k: number) {
+  constructor(readonly k: number) {
     this.ids = new Int32Array(Math.max(1, k));
     this.a = new Float64Array(Math.max(1, k));
     this.b = new Float64Array(Math.max(1, k));
   }
 
-  /** true when (a1,b1) ranks below (a2,b2) */
-  private less(a1: number, b1: number, a2: number, b2: number): boolean {
-    return a1 < a2 || (a1 === a2 && b1 < b2);
+  /** true when (a1, b1, id1) ranks below (a2, b2, id2): on equal keys the lower id ranks higher. */
+  private less(a1: number, b1: number, id1: number, a2: number, b2: number, id2: number): boolean {
+    return a1 < a2 || (a1 === a2 && (b1 < b2 || (b1 === b2 && id1 > id2)));
   }
 
   /**
    * Whether push would keep (primary, secondary): false once k items are held and it ranks
    * at or below the weakest. Cheap enough to call for every match before computing more.
    */
-  accepts(primary: number, secondary: number): boolean {
+  accepts(primary: number, secondary: number, id: number): boolean {
     if (this.n < this.k) return true;
-    const a = this.a[0]!;
-    return this.k > 0 && (a < primary || (a === primary && this.b[0]! < secondary));
+    return this.k > 0 && this.less(this.a[0]!, this.b[0]!, this.ids[0]!, primary, secondary, id);
   }
 
   /**
@@ -48,13 +48,13 @@ export class TopK {
       this.b[i] = secondary;
       while (i > 0) {
         const p = (i - 1) >> 1;
-        if (!this.less(this.a[i]!, this.b[i]!, this.a[p]!, this.b[p]!)) break;
+        if (!this.less(this.a[i]!, this.b[i]!, this.ids[i]!, this.a[p]!, this.b[p]!, this.ids[p]!)) break;
         this.swap(i, p);
         i = p;
       }
       return;
     }
-    if (!this.less(this.a[0]!, this.b[0]!, primary, secondary)) return;
+    if (!this.less(this.a[0]!, this.b[0]!, this.ids[0]!, primary, secondary, id)) return;
     this.ids[0] = id;
     this.a[0] = primary;
     this.b[0] = secondary;
@@ -63,8 +63,8 @@ export class TopK {
       const l = 2 * i + 1;
       const r = l + 1;
       let m = i;
-      if (l < this.n && this.less(this.a[l]!, this.b[l]!, this.a[m]!, this.b[m]!)) m = l;
-      if (r < this.n && this.less(this.a[r]!, this.b[r]!, this.a[m]!, this.b[m]!)) m = r;
+      if (l < this.n && this.less(this.a[l]!, this.b[l]!, this.ids[l]!, this.a[m]!, this.b[m]!, this.ids[m]!)) m = l;
+      if (r < this.n && this.less(this.a[r]!, this.b[r]!, this.ids[r]!, this.a[m]!, this.b[m]!, this.ids[m]!)) m = r;
       if (m === i) break;
       this.swap(i, m);
       i = m;
@@ -87,7 +87,7 @@ export class TopK {
   sorted(): { id: number; primary: number; secondary: number }[] {
     const out: { id: number; primary: number; secondary: number }[] = [];
     for (let i = 0; i < this.n; i++) out.push({ id: this.ids[i]!, primary: this.a[i]!, secondary: this.b[i]! });
-    out.sort((x, y) => y.primary - x.primary || y.secondary - x.secondary);
+    out.sort((x, y) => y.primary - x.primary || y.secondary - x.secondary || x.id - y.id);
     return out;
   }
 }

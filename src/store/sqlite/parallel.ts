@@ -1,0 +1,127 @@
+/**
+ * A second thread for the longest scans. A single-term query over a long list (a common
+ * term: 300,000+ postings at 1,000,000 documents) is split by chunks: this thread scans the
+ * earlier chunks while a worker scans the later ones over the same columns (shared memory,
+ * columns.ts), and the worker's collector part is merged in (`Collector.merge`), giving the
+ * result one scan would give. The search API is synchronous, so the main thread waits for
+ * the worker with Atomics.wait and takes its reply with receiveMessageOnPort.
+ *
+ * If the worker fails, or does not answer within WAIT_MS, the main thread scans the later
+ * chunks itself and the worker is dropped (a new one starts on a later query, at most
+ * MAX_RESTARTS times). On a machine with one core, or for a one-shot CLI search where
+ * starting a thread costs more than it saves, the store is opened without it.
+ */
+import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
+import type { PostingChunk } from './postings.js';
+import type { CollectorPart, ScanColumns } from './scan.js';
+
+const WAIT_MS = 10_000;
+const MAX_RESTARTS = 3;
+
+/** One scan for the worker: the later chunks of a list and everything `scanTerm` needs. */
+export interface ScanJob {
+  chunks: PostingChunk[];
+  titleOnly: boolean;
+  byScore: boolean;
+  c2: number;
+  lo: number;
+  hi: number;
+  from: number | null;
+  to: number;
+  combos: Uint8Array | null;
+  k: number;
+  collapse: boolean;
+  facets: boolean;
+  /** Number of facet combinations, and the largest cluster id (scratch sizes). */
+  ncombos: number;
+  maxCluster: number;
+}
+
+export type ScanReply = { ok: true; part: CollectorPart; df: number } | { ok: false; error: string };
+
+export class ScanWorker {
+  private worker: Worker | null = null;
+  private port: MessagePort | null = null;
+  private readonly flag = new Int32Array(new SharedArrayBuffer(4));
+  /** The column arrays the worker holds (they are replaced when the columns grow). */
+  private sent: ScanColumns | null = null;
+  private restarts = 0;
+  private busy = false;
+  /** Scans the worker answered. */
+  scans = 0;
+
+  /** Hand a scan to the worker; false when there is no worker to hand it to. */
+  start(cols: ScanColumns, job: ScanJob): boolean {
+    if (this.busy) return false;
+    const w = this.ensure();
+    if (w === null) return false;
+    const { alive, published, ntokens, facet, cluster } = cols;
+    const s = this.sent;
+    if (s === null || s.alive !== alive || s.published !== published || s.ntokens !== ntokens || s.facet !== facet || s.cluster !== cluster) {
+      w.postMessage({ type: 'columns', cols: { alive, published, ntokens, facet, cluster } });
+      this.sent = { alive, published, ntokens, facet, cluster };
+    }
+    Atomics.store(this.flag, 0, 0);
+    // Chunks are copied (structured clone); a 2 MB list costs ~0.2 ms.
+    w.postMessage({ type: 'scan', job: { ...job, chunks: job.chunks.map((c) => ({ n: c.n, docs: c.docs })) } });
+    this.busy = true;
+    return true;
+  }
+
+  /** The reply to the job started; null when the worker failed or timed out (then do it here). */
+  wait(): { part: CollectorPart; df: number } | null {
+    this.busy = false;
+    const state = Atomics.wait(this.flag, 0, 0, WAIT_MS);
+    const msg = this.port ? receiveMessageOnPort(this.port) : undefined;
+    if (state === 'timed-out' || msg === undefined) {
+      this.drop(new Error(`scan worker did not answer within ${WAIT_MS} ms`));
+      return null;
+    }
+    const reply = msg.message as ScanReply;
+    if (!reply.ok) {
+      this.drop(new Error(`scan worker failed: ${reply.error}`));
+      return null;
+    }
+    this.scans++;
+    return reply;
+  }
+
+  /** Start the thread now (it loads its modules while the process does other things). */
+  warm(): void {
+    this.ensure();
+  }
+
+  close(): void {
+    const w = this.worker;
+    this.worker = null;
+    this.port?.close();
+    this.port = null;
+    this.sent = null;
+    if (w) void w.terminate();
+  }
+
+  private drop(err: Error): void {
+    process.emitWarning(`${err.message}; scanning on the main thread`, { code: 'LODESTONE_SCAN_WORKER' });
+    this.close();
+  }
+
+  private ensure(): Worker | null {
+    if (this.worker) return this.worker;
+    if (this.restarts >= MAX_RESTARTS) return null;
+    this.restarts++;
+    const { port1, port2 } = new MessageChannel();
+    // Under tsx (tests, benchmarks) the worker is TypeScript and needs the same loader.
+    const isTs = import.meta.url.endsWith('.ts');
+    const workerData = { port: port2, flag: this.flag, entry: new URL('./scan-worker.ts', import.meta.url).href };
+    const w = isTs
+      ? new Worker(new URL('../../services/worker-tsx.mjs', import.meta.url), { workerData, transferList: [port2] })
+      : new Worker(new URL('./scan-worker.js', import.meta.url), { workerData, transferList: [port2] });
+    w.unref();
+    w.on('error', (err) => {
+      if (this.worker === w) this.drop(err);
+    });
+    this.worker = w;
+    this.port = port1;
+    return w;
+  }
+}

@@ -1,0 +1,315 @@
+/**
+ * The per-posting loops of a search that the scan worker (parallel.ts) runs too: one
+ * term's single pass (`scanTerm`) and the collector every match goes to (filters,
+ * cluster collapse, facet counts, exact total, top k). Only typed arrays and plain
+ * numbers cross into here, so a worker thread can run it over shared columns.
+ */
+import type { DocColumns } from './columns.js';
+import type { PostingChunk } from './postings.js';
+import { TopK } from './topk.js';
+
+/** BM25 column weights: a term in the title counts three times a term in the body. */
+export const TITLE_WEIGHT = 3;
+export const BODY_WEIGHT = 1;
+export const K1 = 1.2;
+export const B = 0.75;
+
+/** The columns a scan reads (shared memory, see columns.ts). */
+export type ScanColumns = Pick<DocColumns, 'alive' | 'published' | 'ntokens' | 'facet' | 'cluster'>;
+
+/** Filters checked inside the scan: a date range, allowed facet combinations, other predicates. */
+export interface ScanFilter {
+  /** Published in [from, to); null when there is no date filter. */
+  from: number | null;
+  to: number;
+  /** 1 for each (type, lang, source, month) combination the type/lang/source filters allow; null = all. */
+  combos: Uint8Array | null;
+  preds: ((id: number) => boolean)[];
+}
+
+/**
+ * Where matches go once they pass the filters: cluster collapse (best member per cluster by
+ * the sort key), the exact total, facet counts (one per combination) and the top k. Its
+ * `add` is small so V8 inlines it into the scan loops.
+ */
+/** A collector's state before `finish` (see `Collector.part`). */
+export interface CollectorPart {
+  /** Matches outside clusters (cluster members are counted at finish). */
+  total: number;
+  counts: Int32Array;
+  top: { ids: Int32Array; p: Float64Array; s: Float64Array };
+  /** Per cluster touched: its best member (id, keys) and how many members matched. */
+  clusters: { cl: Int32Array; id: Int32Array; p: Float64Array; s: Float64Array; n: Int32Array };
+}
+
+export class Collector {
+  readonly top: TopK;
+  readonly counts: Int32Array;
+  private readonly touched: number[] = [];
+  private total = 0;
+  /** `top.floor()` as of the last push by addScored (the only path that pushes scores before finish). */
+  private floor: number;
+
+  constructor(
+    private readonly cols: ScanColumns,
+    combos: number,
+    k: number,
+    readonly collapse: boolean,
+    readonly facets: boolean,
+    private readonly bestId: Int32Array,
+    private readonly bestP: Float64Array,
+    private readonly bestS: Float64Array,
+    private readonly bestN: Int32Array,
+  ) {
+    this.top = new TopK(k);
+    this.floor = this.top.floor();
+    this.counts = new Int32Array(combos);
+  }
+
+  /** A match ranked by (p, s), both descending. */
+  add(id: number, p: number, s: number): void {
+    const cl = this.collapse ? this.cols.cluster[id]! : 0;
+    if (cl !== 0) {
+      const bestN = this.bestN;
+      if (bestN[cl] === 0) {
+        this.touched.push(cl);
+        this.bestId[cl] = id;
+        this.bestP[cl] = p;
+        this.bestS[cl] = s;
+        bestN[cl] = 1;
+      } else {
+        bestN[cl]!++;
+        if (p > this.bestP[cl]! || (p === this.bestP[cl]! && s > this.bestS[cl]!)) {
+          this.bestId[cl] = id;
+          this.bestP[cl] = p;
+          this.bestS[cl] = s;
+        }
+      }
+      return;
+    }
+    this.total++;
+    if (this.facets) this.counts[this.cols.facet[id]!]!++;
+    if (this.top.accepts(p, s, id)) this.top.push(id, p, s);
+  }
+
+  /**
+   * A match ranked by score, ties by publication time: the time is read only when the
+   * document could enter the top k or belongs to a cluster (most matches do neither).
+   */
+  addScored(id: number, score: number): void {
+    if (this.collapse && this.cols.cluster[id] !== 0) {
+      this.add(id, score, pubKey(this.cols.published[id]!));
+      return;
+    }
+    this.total++;
+    if (this.facets) this.counts[this.cols.facet[id]!]!++;
+    if (score >= this.floor) {
+      const s = pubKey(this.cols.published[id]!);
+      if (this.top.accepts(score, s, id)) {
+        this.top.push(id, score, s);
+        this.floor = this.top.floor();
+      }
+    }
+  }
+
+  /** Matches a caller counted itself (outside clusters, already in `counts` and offered to `top`). */
+  counted(n: number): void {
+    this.total += n;
+  }
+
+  /**
+   * What this collector holds before `finish`, to hand to the collector of a scan over the
+   * earlier documents (`merge`): a scan worker's half of a list.
+   */
+  part(): CollectorPart {
+    const t = this.top.sorted();
+    const m = this.touched.length;
+    const c = { cl: new Int32Array(m), id: new Int32Array(m), p: new Float64Array(m), s: new Float64Array(m), n: new Int32Array(m) };
+    this.touched.forEach((cl, i) => {
+      c.cl[i] = cl;
+      c.id[i] = this.bestId[cl]!;
+      c.p[i] = this.bestP[cl]!;
+      c.s[i] = this.bestS[cl]!;
+      c.n[i] = this.bestN[cl]!;
+    });
+    return {
+      total: this.total,
+      counts: this.counts,
+      top: { ids: Int32Array.from(t, (x) => x.id), p: Float64Array.from(t, (x) => x.primary), s: Float64Array.from(t, (x) => x.secondary) },
+      clusters: c,
+    };
+  }
+
+  /**
+   * Take in a part collected over later documents than this collector's (call before
+   * `finish`). The result is the one a single scan of both would give: on equal keys the
+   * earlier document stays, in the top k as in a cluster's best member.
+   */
+  merge(o: CollectorPart): void {
+    this.total += o.total;
+    for (let i = 0; i < o.counts.length; i++) this.counts[i]! += o.counts[i]!;
+    for (let i = 0; i < o.top.ids.length; i++) {
+      if (this.top.accepts(o.top.p[i]!, o.top.s[i]!, o.top.ids[i]!)) this.top.push(o.top.ids[i]!, o.top.p[i]!, o.top.s[i]!);
+    }
+    this.floor = this.top.floor();
+    const c = o.clusters;
+    for (let i = 0; i < c.cl.length; i++) {
+      const cl = c.cl[i]!;
+      if (this.bestN[cl] === 0) {
+        this.touched.push(cl);
+        this.bestId[cl] = c.id[i]!;
+        this.bestP[cl] = c.p[i]!;
+        this.bestS[cl] = c.s[i]!;
+        this.bestN[cl] = c.n[i]!;
+        continue;
+      }
+      this.bestN[cl]! += c.n[i]!;
+      if (c.p[i]! > this.bestP[cl]! || (c.p[i]! === this.bestP[cl]! && c.s[i]! > this.bestS[cl]!)) {
+        this.bestId[cl] = c.id[i]!;
+        this.bestP[cl] = c.p[i]!;
+        this.bestS[cl] = c.s[i]!;
+      }
+    }
+  }
+
+  /** Add each collapsed cluster's best member; returns the exact total. */
+  finish(): number {
+    for (const cl of this.touched) {
+      const id = this.bestId[cl]!;
+      this.total++;
+      this.top.push(id, this.bestP[cl]!, this.bestS[cl]!);
+      if (this.facets) this.counts[this.cols.facet[id]!]!++;
+    }
+    return this.total;
+  }
+
+  /** Clear the per-cluster scratch (shared across queries) after reading bestN. */
+  reset(): void {
+    for (const cl of this.touched) this.bestN[cl] = 0;
+    this.touched.length = 0;
+  }
+}
+
+/** Publication time as a sort key: undated (NaN) sorts last. */
+export function pubKey(pub: number): number {
+  return Number.isNaN(pub) ? Number.NEGATIVE_INFINITY : pub;
+}
+
+/** Whether a live document passes the date, combination and predicate filters. */
+export function passes(cols: ScanColumns, f: ScanFilter, id: number): boolean {
+  if (f.from !== null) {
+    const pub = cols.published[id]!;
+    if (!(pub >= f.from && pub < f.to)) return false;
+  }
+  if (f.combos !== null && f.combos[cols.facet[id]!] !== 1) return false;
+  return f.preds.length === 0 || allPass(f.preds, id);
+}
+
+/**
+ * One term's postings, decoded as they are scanned (no intermediate arrays): live documents
+ * in [lo, hi] passing the filters go to `out`, scored (when `byScore`) by BM25 without its
+ * idf factor, w / (w + k1(1 - b) + c2 len), which ranks the same; the caller scales the
+ * kept scores by idf (k1 + 1). Returns the term's live document frequency over all chunks.
+ */
+export function scanTerm(
+  chunks: PostingChunk[],
+  titleOnly: boolean,
+  byScore: boolean,
+  c2: number,
+  lo: number,
+  hi: number,
+  cols: ScanColumns,
+  f: ScanFilter,
+  out: Collector,
+): number {
+  const { alive, published, ntokens, facet } = cols;
+  const cluster = out.collapse ? cols.cluster : null;
+  const counts = out.facets ? out.counts : null;
+  const top = out.top;
+  let floor = top.floor();
+  let counted = 0;
+  const filtered = f.from !== null || f.combos !== null || f.preds.length > 0;
+  const bodyWeight = titleOnly ? 0 : BODY_WEIGHT;
+  const c1 = K1 * (1 - B);
+  let df = 0;
+  for (const c of chunks) {
+    const b = c.docs;
+    const cn = c.n;
+    let i = 0;
+    let doc = 0;
+    for (let j = 0; j < cn; j++) {
+      // Gap, tf in the title, tf in the body, bytes of positions: varints, almost always one byte.
+      let x = b[i++]!;
+      if (x >= 0x80) {
+        let v = x & 0x7f;
+        let shift = 7;
+        let y: number;
+        do {
+          y = b[i++]!;
+          v |= (y & 0x7f) << shift;
+          shift += 7;
+        } while (y & 0x80);
+        x = v;
+      }
+      doc += x;
+      let tt = b[i++]!;
+      if (tt >= 0x80) {
+        let v = tt & 0x7f;
+        let shift = 7;
+        let y: number;
+        do {
+          y = b[i++]!;
+          v |= (y & 0x7f) << shift;
+          shift += 7;
+        } while (y & 0x80);
+        tt = v;
+      }
+      let tb = b[i++]!;
+      if (tb >= 0x80) {
+        let v = tb & 0x7f;
+        let shift = 7;
+        let y: number;
+        do {
+          y = b[i++]!;
+          v |= (y & 0x7f) << shift;
+          shift += 7;
+        } while (y & 0x80);
+        tb = v;
+      }
+      // Bytes of positions: not needed here, skipped.
+      x = b[i++]!;
+      while (x >= 0x80) x = b[i++]!;
+      const w = TITLE_WEIGHT * tt + bodyWeight * tb;
+      if (w === 0 || alive[doc] !== 1) continue;
+      df++;
+      if (doc < lo || doc > hi) continue;
+      if (filtered && !passes(cols, f, doc)) continue;
+      if (!byScore) {
+        out.add(doc, pubKey(published[doc]!), doc);
+        continue;
+      }
+      // Collector.addScored written out: this loop runs once per posting of a common term.
+      const score = w / (w + c1 + c2 * ntokens[doc]!);
+      if (cluster !== null && cluster[doc] !== 0) {
+        out.add(doc, score, pubKey(published[doc]!));
+        continue;
+      }
+      counted++;
+      if (counts !== null) counts[facet[doc]!]!++;
+      if (score >= floor) {
+        const s = pubKey(published[doc]!);
+        if (top.accepts(score, s, doc)) {
+          top.push(doc, score, s);
+          floor = top.floor();
+        }
+      }
+    }
+  }
+  out.counted(counted);
+  return df;
+}
+
+function allPass(preds: ((id: number) => boolean)[], id: number): boolean {
+  for (const p of preds) if (!p(id)) return false;
+  return true;
+}
