@@ -452,14 +452,14 @@ export class SqliteSearcher {
       let dfOutside = 0;
       for (const s of this.hot.spans(key)) {
         if (s.first <= range.hi && s.last >= range.lo) {
-          chunks.push(this.hot.chunkById(s.id));
+          chunks.push(this.hot.chunk(s));
           continue;
         }
         // Row ids of merged-away chunks can be reused: the key also holds first rowid and size.
         const k = `${s.id}:${s.first}:${s.n}:${titleOnly ? 't' : 'a'}`;
         let n = this.chunkDf.get(k);
         if (n === undefined) {
-          n = termMatches([this.hot.chunkById(s.id)], titleOnly, cols.alive, 1, 0, NO_IDS, null, cols.ntokens, 0).df;
+          n = termMatches([this.hot.chunk(s)], titleOnly, cols.alive, 1, 0, NO_IDS, null, cols.ntokens, 0).df;
           // Only chunks whose documents the columns already know (a chunk committed after
           // their refresh could hold documents they would count as dead).
           if (s.last <= cols.maxRowid) this.chunkDf.set(k, n);
