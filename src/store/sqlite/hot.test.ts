@@ -213,7 +213,7 @@ describe('hot-term lists answer exactly like FTS5', () => {
     }
     const two = SqliteStore.open(dir, { hotThreshold: 1, parallel: true, parallelMin: 1 });
     const filters: SearchRequest['filters'][] = [{}, { from: T0 + 20 * 3_600_000, to: T0 + 70 * 3_600_000 }, { types: ['report'] }, { sources: ['wire', 'copy'] }];
-    for (const q of ['稀土', '"稀土永磁"', 'title:稀土', 'rare', '价格', '锂 source:desk']) {
+    for (const q of ['稀土', '"稀土永磁"', 'title:稀土', 'rare', '价格', '锂 source:desk', '稀土 价格', 'rare 稀土', 'title:稀土 价格']) {
       for (const sort of ['relevance', 'newest'] as const) {
         for (const f of filters) {
           for (const collapse of [false, true]) {

@@ -13,7 +13,7 @@
  */
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import type { PostingChunk } from './postings.js';
-import type { CollectorPart, ScanColumns } from './scan.js';
+import type { CollectorPart, MatchJob, ScanColumns } from './scan.js';
 
 const WAIT_MS = 10_000;
 const MAX_RESTARTS = 3;
@@ -37,7 +37,11 @@ export interface ScanJob {
   maxCluster: number;
 }
 
-export type ScanReply = { ok: true; part: CollectorPart; df: number } | { ok: false; error: string };
+/** Work for the worker: a single-list scan, or one side of a two-list conjunction. */
+export type WorkerJob = { type: 'scan'; job: ScanJob } | { type: 'matches'; job: MatchJob };
+
+export type WorkerResult = { kind: 'scan'; part: CollectorPart; df: number } | { kind: 'matches'; m: number; df: number };
+export type ScanReply = ({ ok: true } & WorkerResult) | { ok: false; error: string };
 
 export class ScanWorker {
   private worker: Worker | null = null;
@@ -51,7 +55,7 @@ export class ScanWorker {
   scans = 0;
 
   /** Hand a scan to the worker; false when there is no worker to hand it to. */
-  start(cols: ScanColumns, job: ScanJob): boolean {
+  start(cols: ScanColumns, job: WorkerJob): boolean {
     if (this.busy) return false;
     const w = this.ensure();
     if (w === null) return false;
@@ -62,14 +66,15 @@ export class ScanWorker {
       this.sent = { alive, published, ntokens, facet, cluster };
     }
     Atomics.store(this.flag, 0, 0);
-    // Chunks are copied (structured clone); a 2 MB list costs ~0.2 ms.
-    w.postMessage({ type: 'scan', job: { ...job, chunks: job.chunks.map((c) => ({ n: c.n, docs: c.docs })) } });
+    // Chunks are copied (structured clone; a 2 MB list costs ~0.2 ms); shared arrays are not.
+    const chunks = job.job.chunks.map((c) => ({ n: c.n, docs: c.docs }));
+    w.postMessage({ type: job.type, job: { ...job.job, chunks } });
     this.busy = true;
     return true;
   }
 
   /** The reply to the job started; null when the worker failed or timed out (then do it here). */
-  wait(): { part: CollectorPart; df: number } | null {
+  wait(): WorkerResult | null {
     this.busy = false;
     const state = Atomics.wait(this.flag, 0, 0, WAIT_MS);
     const msg = this.port ? receiveMessageOnPort(this.port) : undefined;

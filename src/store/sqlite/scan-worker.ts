@@ -4,8 +4,8 @@
  * the database.
  */
 import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
-import type { ScanJob, ScanReply } from './parallel.js';
-import { Collector, type ScanColumns, scanTerm } from './scan.js';
+import type { ScanJob, ScanReply, WorkerJob } from './parallel.js';
+import { Collector, matchesInto, type ScanColumns, scanTerm } from './scan.js';
 
 const { port, flag } = workerData as { port: MessagePort; flag: Int32Array };
 let cols: ScanColumns | null = null;
@@ -28,17 +28,19 @@ function run(job: ScanJob): ScanReply {
   const df = scanTerm(job.chunks, job.titleOnly, job.byScore, job.c2, job.lo, job.hi, cols, filter, out);
   const part = out.part();
   out.reset();
-  return { ok: true, part, df };
+  return { ok: true, kind: 'scan', part, df };
 }
 
-parentPort!.on('message', (m: { type: 'columns'; cols: ScanColumns } | { type: 'scan'; job: ScanJob }) => {
+parentPort!.on('message', (m: { type: 'columns'; cols: ScanColumns } | WorkerJob) => {
   if (m.type === 'columns') {
     cols = m.cols;
     return;
   }
   let reply: ScanReply;
   try {
-    reply = run(m.job);
+    if (m.type === 'scan') reply = run(m.job);
+    else if (cols === null) reply = { ok: false, error: 'no columns' };
+    else reply = { ok: true, kind: 'matches', ...matchesInto(m.job, cols) };
   } catch (err) {
     reply = { ok: false, error: err instanceof Error ? err.message : String(err) };
   }

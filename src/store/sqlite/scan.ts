@@ -313,3 +313,130 @@ function allPass(preds: ((id: number) => boolean)[], id: number): boolean {
   for (const p of preds) if (!p(id)) return false;
   return true;
 }
+
+/**
+ * One term's live documents in [lo, hi] into `ids`, decoded from its chunks as they are
+ * read, with (when `part` is given) BM25's per-document factor w / (w + k1(1 - b) + c2 len),
+ * where w is the weighted frequency (title hits weigh TITLE_WEIGHT); and the term's live
+ * document frequency over all chunks. With `probe`, only documents whose entry is non-zero
+ * are kept (a conjunction's other side, `pairJoin`).
+ */
+export function termMatches(
+  chunks: PostingChunk[],
+  titleOnly: boolean,
+  alive: Uint8Array,
+  lo: number,
+  hi: number,
+  ids: Int32Array,
+  part: Float64Array | null,
+  ntok: Uint32Array,
+  c2: number,
+  probe: Int32Array | null = null,
+): { m: number; df: number } {
+  const bodyWeight = titleOnly ? 0 : BODY_WEIGHT;
+  const c1 = K1 * (1 - B);
+  let m = 0;
+  let df = 0;
+  for (const c of chunks) {
+    const b = c.docs;
+    const cn = c.n;
+    let i = 0;
+    let doc = 0;
+    for (let j = 0; j < cn; j++) {
+      let x = b[i++]!;
+      if (x >= 0x80) {
+        let v = x & 0x7f;
+        let shift = 7;
+        let y: number;
+        do {
+          y = b[i++]!;
+          v |= (y & 0x7f) << shift;
+          shift += 7;
+        } while (y & 0x80);
+        x = v;
+      }
+      doc += x;
+      let tt = b[i++]!;
+      if (tt >= 0x80) {
+        let v = tt & 0x7f;
+        let shift = 7;
+        let y: number;
+        do {
+          y = b[i++]!;
+          v |= (y & 0x7f) << shift;
+          shift += 7;
+        } while (y & 0x80);
+        tt = v;
+      }
+      let tb = b[i++]!;
+      if (tb >= 0x80) {
+        let v = tb & 0x7f;
+        let shift = 7;
+        let y: number;
+        do {
+          y = b[i++]!;
+          v |= (y & 0x7f) << shift;
+          shift += 7;
+        } while (y & 0x80);
+        tb = v;
+      }
+      // Bytes of positions: not needed here, skipped.
+      x = b[i++]!;
+      while (x >= 0x80) x = b[i++]!;
+      const w = TITLE_WEIGHT * tt + bodyWeight * tb;
+      if (w === 0 || alive[doc] !== 1) continue;
+      df++;
+      if (doc < lo || doc > hi) continue;
+      if (probe !== null && probe[doc] === 0) continue;
+      ids[m] = doc;
+      if (part !== null) part[m] = w / (w + c1 + c2 * ntok[doc]!);
+      m++;
+    }
+  }
+  return { m, df };
+}
+
+/** Where to split a list's chunks between two threads: the cut (1 .. length - 1) nearest half its postings. */
+export function evenCut(chunks: PostingChunk[]): number {
+  let total = 0;
+  for (const c of chunks) total += c.n;
+  let cut = 1;
+  let a = chunks[0]?.n ?? 0;
+  let best = Math.abs(total - 2 * a);
+  for (let i = 1; i < chunks.length - 1; i++) {
+    a += chunks[i]!.n;
+    if (Math.abs(total - 2 * a) < best) {
+      best = Math.abs(total - 2 * a);
+      cut = i + 1;
+    }
+  }
+  return cut;
+}
+
+/** One side of a two-list conjunction (search.ts `pairJoin`), for this thread or the scan worker. */
+export interface MatchJob {
+  chunks: PostingChunk[];
+  titleOnly: boolean;
+  lo: number;
+  hi: number;
+  c2: number;
+  /** Output (shared memory): matching documents and their BM25 factors, written from `base`. */
+  ids: Int32Array;
+  part: Float64Array | null;
+  /** Keep only documents whose entry here is non-zero. */
+  probe: Int32Array | null;
+  /** Set mark[doc] = index + 1 for every document written. */
+  mark: Int32Array | null;
+  base?: number;
+}
+
+/** `termMatches` for a MatchJob: writes from `base`, marks what it wrote. */
+export function matchesInto(job: MatchJob, cols: ScanColumns): { m: number; df: number } {
+  const base = job.base ?? 0;
+  const ids = base === 0 ? job.ids : job.ids.subarray(base);
+  const part = job.part === null ? null : base === 0 ? job.part : job.part.subarray(base);
+  const r = termMatches(job.chunks, job.titleOnly, cols.alive, job.lo, job.hi, ids, part, cols.ntokens, job.c2, job.probe);
+  const mark = job.mark;
+  if (mark !== null) for (let i = 0; i < r.m; i++) mark[ids[i]!] = base + i + 1;
+  return r;
+}

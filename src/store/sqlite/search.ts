@@ -3,14 +3,16 @@
  * prefix) becomes a sorted set of rowids with BM25 scores: from posting lists (hot.ts: a
  * hot term's own list, a rare term's occurrences read from FTS5), or FTS5 MATCH for
  * prefixes. Leaves combine by merge-joins (AND sums scores, OR unions them, NOT subtracts);
- * the top-level conjunction is walked without being materialized (`scanJoin`), and a query
- * whose only text is one term is answered in one pass over its encoded postings
- * (`scanTerm`). Filters, facets, cluster collapse, exact totals and top-k run over the
- * in-memory columns (columns.ts) in a `Collector`.
+ * the top-level conjunction is walked without being materialized (`scanJoin`; two hot
+ * lists: `pairJoin`), and a query whose only text is one term is answered in one pass over
+ * its encoded postings (`scanTerm`). Filters, facets, cluster collapse, exact totals and
+ * top-k run over the in-memory columns (columns.ts) in a `Collector`. The per-posting loops
+ * live in scan.ts so the scan worker (parallel.ts) can run them on the later half of a list.
  *
  * The varint decode of a posting (gap, tf in title, tf in body, bytes of positions; see
- * postings.ts) is written out in `termMatches`, `scanTerm` and `decodePostings` on purpose:
- * it is the hottest loop of a search, and a shared callback or helper cost ~30% there.
+ * postings.ts) is written out in `termMatches`, `scanTerm` (scan.ts) and `decodePostings`
+ * on purpose: it is the hottest loop of a search, and a shared callback or helper cost
+ * ~30% there.
  *
  * Scores are FTS5's bm25() exactly, whichever path a leaf took: k1 = 1.2, b = 0.75, a term
  * in the title weighs TITLE_WEIGHT, in the body BODY_WEIGHT, document length is all tokens,
@@ -27,7 +29,21 @@ import { ftsPhrase } from './fts.js';
 import type { HotIndex } from './hot.js';
 import type { ScanWorker } from './parallel.js';
 import type { PostingChunk, Postings } from './postings.js';
-import { B, BODY_WEIGHT, Collector, K1, passes, pubKey, type ScanFilter, scanTerm, TITLE_WEIGHT } from './scan.js';
+import {
+  B,
+  BODY_WEIGHT,
+  Collector,
+  evenCut,
+  K1,
+  type MatchJob,
+  matchesInto,
+  passes,
+  pubKey,
+  type ScanFilter,
+  scanTerm,
+  TITLE_WEIGHT,
+  termMatches,
+} from './scan.js';
 
 export { B, BODY_WEIGHT, K1, TITLE_WEIGHT } from './scan.js';
 /**
@@ -61,8 +77,8 @@ export class SqliteSearcher {
   private bestN = new Int32Array(0);
   /** Live postings per hot-list chunk (see `rangedList`), valid while `columns.deaths` is unchanged. */
   private readonly chunkDf = new Map<string, number>();
-  /** Rowid-indexed scratch for `pairJoin` (all zero between queries). */
-  private slot = new Int32Array(0);
+  /** Rowid-indexed scratch for `pairJoin` (all zero between queries; shared with the scan worker). */
+  private slot: Int32Array<ArrayBufferLike> = new Int32Array(0);
   private chunkDfDeaths = -1;
 
   constructor(
@@ -492,17 +508,7 @@ export class SqliteSearcher {
     if (w === null || total < this.parallelMin || chunks.length < 2 || f.preds.length > 0) {
       return scanTerm(chunks, titleOnly, byScore, c2, lo, hi, cols, f, out);
     }
-    // Cut where the two sides hold the most even number of postings.
-    let cut = 1;
-    let a = chunks[0]!.n;
-    let best = Math.abs(total - 2 * a);
-    for (let i = 1; i < chunks.length - 1; i++) {
-      a += chunks[i]!.n;
-      if (Math.abs(total - 2 * a) < best) {
-        best = Math.abs(total - 2 * a);
-        cut = i + 1;
-      }
-    }
+    const cut = evenCut(chunks);
     const early = chunks.slice(0, cut);
     const late = chunks.slice(cut);
     const job = {
@@ -521,10 +527,10 @@ export class SqliteSearcher {
       ncombos: out.counts.length,
       maxCluster: cols.maxCluster,
     };
-    if (!w.start(cols, job)) return scanTerm(chunks, titleOnly, byScore, c2, lo, hi, cols, f, out);
+    if (!w.start(cols, { type: 'scan', job })) return scanTerm(chunks, titleOnly, byScore, c2, lo, hi, cols, f, out);
     let df = scanTerm(early, titleOnly, byScore, c2, lo, hi, cols, f, out);
     const reply = w.wait();
-    if (reply !== null) {
+    if (reply !== null && reply.kind === 'scan') {
       out.merge(reply.part);
       df += reply.df;
     } else {
@@ -557,10 +563,10 @@ export class SqliteSearcher {
   private pairJoin(pair: [TextNode, TextNode], byScore: boolean, range: Range | undefined, f: ScanFilter, out: Collector): void {
     const cols = this.columns;
     const lists = pair.map((node) => {
-      const key = this.oneList(node)!;
+      const chunks = this.hot.loadChunks(this.oneList(node)!, false);
       let n = 0;
-      for (const s of this.hot.spans(key)) n += s.n;
-      return { key, n, titleOnly: node.field === 'title' };
+      for (const c of chunks) n += c.n;
+      return { chunks, n, titleOnly: node.field === 'title' };
     });
     if (lists[1]!.n < lists[0]!.n) lists.reverse();
     const [a, b] = lists as [(typeof lists)[0], (typeof lists)[0]];
@@ -568,34 +574,81 @@ export class SqliteSearcher {
     const c2 = (K1 * B) / Math.max(avgTokens, 1e-9);
     const lo = range?.lo ?? 0;
     const hi = range?.hi ?? 0x7fffffff;
-    const aChunks = this.hot.loadChunks(a.key, false);
-    let an = 0;
-    for (const c of aChunks) an += c.n;
-    const aIds = new Int32Array(an);
-    const aPart = byScore ? new Float64Array(an) : null;
-    const ra = termMatches(aChunks, a.titleOnly, cols.alive, lo, hi, aIds, aPart, cols.ntokens, c2);
-    if (this.slot.length <= cols.maxRowid) this.slot = new Int32Array(cols.maxRowid + 1024);
+    const split = this.scanWorker !== null && a.n + b.n >= this.parallelMin;
+    const sc = this.pairScratch(a.n, b.n);
+    if (this.slot.length <= cols.maxRowid) this.slot = new Int32Array(new SharedArrayBuffer((cols.maxRowid + 1024) * 4));
     const slot = this.slot;
-    for (let i = 0; i < ra.m; i++) slot[aIds[i]!] = i + 1;
-    let rb: { m: number; df: number };
-    const bIds = new Int32Array(ra.m);
-    const bPart = byScore ? new Float64Array(ra.m) : null;
+    // The shorter list: its documents marked in `slot` with their index + 1 in aIds/aPart.
+    const ra = this.matches(split, { chunks: a.chunks, titleOnly: a.titleOnly, lo, hi, c2, ids: sc.aIds, part: byScore ? sc.aPart : null, probe: null, mark: slot });
     try {
-      rb = termMatches(this.hot.loadChunks(b.key, false), b.titleOnly, cols.alive, lo, hi, bIds, bPart, cols.ntokens, c2, slot);
+      // The longer list through the marks.
+      const rb = this.matches(split, { chunks: b.chunks, titleOnly: b.titleOnly, lo, hi, c2, ids: sc.bIds, part: byScore ? sc.bPart : null, probe: slot, mark: null });
       const fa = idfOf(live, ra.df) * (K1 + 1);
       const fb = idfOf(live, rb.df) * (K1 + 1);
       const { published } = cols;
+      const { aPart, bIds, bPart } = sc;
       const filtered = f.from !== null || f.combos !== null || f.preds.length > 0;
-      for (let i = 0; i < rb.m; i++) {
-        const id = bIds[i]!;
-        if (filtered && !passes(cols, f, id)) continue;
-        if (byScore) out.addScored(id, aPart![slot[id]! - 1]! * fa + bPart![i]! * fb);
-        else out.add(id, pubKey(published[id]!), id);
+      // Segments in document order (the earlier chunks' first), as one scan would emit them.
+      for (const [from, m] of rb.segments) {
+        for (let i = from; i < from + m; i++) {
+          const id = bIds[i]!;
+          if (filtered && !passes(cols, f, id)) continue;
+          if (byScore) out.addScored(id, aPart[slot[id]! - 1]! * fa + bPart[i]! * fb);
+          else out.add(id, pubKey(published[id]!), id);
+        }
       }
     } finally {
-      for (let i = 0; i < ra.m; i++) slot[aIds[i]!] = 0;
+      for (const [from, m] of ra.segments) for (let i = from; i < from + m; i++) slot[sc.aIds[i]!] = 0;
     }
   }
+
+  /**
+   * `matchesInto` over a list's chunks, split with the scan worker when `split`: this thread
+   * writes the earlier chunks' matches from index 0, the worker the later ones from the
+   * split point (the arrays are shared). Returns the [start, count] segments written and
+   * the list's df.
+   */
+  private matches(split: boolean, job: MatchJob): { segments: [number, number][]; df: number } {
+    const cols = this.columns;
+    const w = this.scanWorker;
+    const cut = split && w !== null ? evenCut(job.chunks) : job.chunks.length;
+    if (cut >= job.chunks.length) {
+      const r = matchesInto(job, cols);
+      return { segments: [[0, r.m]], df: r.df };
+    }
+    let base = 0;
+    for (let i = 0; i < cut; i++) base += job.chunks[i]!.n;
+    const late: MatchJob = { ...job, chunks: job.chunks.slice(cut), base };
+    if (!w!.start(cols, { type: 'matches', job: late })) {
+      const r = matchesInto(job, cols);
+      return { segments: [[0, r.m]], df: r.df };
+    }
+    const r = matchesInto({ ...job, chunks: job.chunks.slice(0, cut) }, cols);
+    const reply = w!.wait();
+    const rl = reply !== null && reply.kind === 'matches' ? reply : matchesInto(late, cols);
+    return { segments: [[0, r.m], [base, rl.m]], df: r.df + rl.df };
+  }
+
+  /** Shared scratch arrays for `pairJoin`, grown as needed. */
+  private pairScratch(an: number, bn: number) {
+    const sc = this.scratch;
+    if (sc.aIds.length < an) {
+      sc.aIds = new Int32Array(new SharedArrayBuffer(an * 4));
+      sc.aPart = new Float64Array(new SharedArrayBuffer(an * 8));
+    }
+    if (sc.bIds.length < bn) {
+      sc.bIds = new Int32Array(new SharedArrayBuffer(bn * 4));
+      sc.bPart = new Float64Array(new SharedArrayBuffer(bn * 8));
+    }
+    return sc;
+  }
+
+  private readonly scratch: { aIds: Int32Array<ArrayBufferLike>; aPart: Float64Array<ArrayBufferLike>; bIds: Int32Array<ArrayBufferLike>; bPart: Float64Array<ArrayBufferLike> } = {
+    aIds: new Int32Array(0),
+    aPart: new Float64Array(0),
+    bIds: new Int32Array(0),
+    bPart: new Float64Array(0),
+  };
 
   /** Live documents matching one leaf (the df of explain). */
   documentFrequency(leaf: QueryNode): number {
@@ -608,87 +661,6 @@ export class SqliteSearcher {
   }
 }
 
-/**
- * One term's live documents in [lo, hi] into `ids`, decoded from its chunks as they are
- * read, with (when `part` is given) BM25's per-document factor w / (w + k1(1 - b) + c2 len),
- * where w is the weighted frequency (title hits weigh TITLE_WEIGHT); and the term's live
- * document frequency over all chunks. With `probe`, only documents whose entry is non-zero
- * are kept (a conjunction's other side, `pairJoin`).
- */
-function termMatches(
-  chunks: PostingChunk[],
-  titleOnly: boolean,
-  alive: Uint8Array,
-  lo: number,
-  hi: number,
-  ids: Int32Array,
-  part: Float64Array | null,
-  ntok: Uint32Array,
-  c2: number,
-  probe: Int32Array | null = null,
-): { m: number; df: number } {
-  const bodyWeight = titleOnly ? 0 : BODY_WEIGHT;
-  const c1 = K1 * (1 - B);
-  let m = 0;
-  let df = 0;
-  for (const c of chunks) {
-    const b = c.docs;
-    const cn = c.n;
-    let i = 0;
-    let doc = 0;
-    for (let j = 0; j < cn; j++) {
-      let x = b[i++]!;
-      if (x >= 0x80) {
-        let v = x & 0x7f;
-        let shift = 7;
-        let y: number;
-        do {
-          y = b[i++]!;
-          v |= (y & 0x7f) << shift;
-          shift += 7;
-        } while (y & 0x80);
-        x = v;
-      }
-      doc += x;
-      let tt = b[i++]!;
-      if (tt >= 0x80) {
-        let v = tt & 0x7f;
-        let shift = 7;
-        let y: number;
-        do {
-          y = b[i++]!;
-          v |= (y & 0x7f) << shift;
-          shift += 7;
-        } while (y & 0x80);
-        tt = v;
-      }
-      let tb = b[i++]!;
-      if (tb >= 0x80) {
-        let v = tb & 0x7f;
-        let shift = 7;
-        let y: number;
-        do {
-          y = b[i++]!;
-          v |= (y & 0x7f) << shift;
-          shift += 7;
-        } while (y & 0x80);
-        tb = v;
-      }
-      // Bytes of positions: not needed here, skipped.
-      x = b[i++]!;
-      while (x >= 0x80) x = b[i++]!;
-      const w = TITLE_WEIGHT * tt + bodyWeight * tb;
-      if (w === 0 || alive[doc] !== 1) continue;
-      df++;
-      if (doc < lo || doc > hi) continue;
-      if (probe !== null && probe[doc] === 0) continue;
-      ids[m] = doc;
-      if (part !== null) part[m] = w / (w + c1 + c2 * ntok[doc]!);
-      m++;
-    }
-  }
-  return { m, df };
-}
 
 /** BM25's idf as FTS5 computes it: ln((N - df + 0.5) / (df + 0.5)), floored at 1e-6. */
 function idfOf(live: number, df: number): number {
