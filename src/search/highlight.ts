@@ -4,6 +4,7 @@
  * highlights agree with what matched, and cover the original characters exactly (no
  * re-searching with regexes, no spaces inserted between Chinese characters).
  */
+import { CharClass, foldCodePoint, foldText } from '../analysis/normalize.js';
 import { type Token, tokenize } from '../analysis/terms.js';
 import type { TextNode } from './query/ast.js';
 
@@ -83,7 +84,11 @@ function safe(text: string, i: number): number {
 export function makeSnippet(paragraphs: string[], leaves: TextNode[], maxLen = 160): Snippet {
   let best = -1;
   let bestRanges: Range[] = [];
+  const needles = cjkNeedles(leaves);
   for (let i = 0; i < paragraphs.length; i++) {
+    // A paragraph whose folded text holds no leaf's first term cannot match: skip the
+    // tokenizer (the snippet's cost is mostly tokenizing paragraphs without a match).
+    if (needles !== null && !containsAny(foldText(paragraphs[i]!), needles)) continue;
     const r = findMatches(paragraphs[i]!, leaves, false);
     if (r.length > bestRanges.length) {
       best = i;
@@ -109,4 +114,27 @@ export function makeSnippet(paragraphs: string[], leaves: TextNode[], maxLen = 1
     highlights.push([Math.max(a, start) - start + lead.length, Math.min(b, end) - start + lead.length]);
   }
   return { text, highlights, paragraph: best + 1 };
+}
+
+/**
+ * The first term of every body leaf when each is CJK (a bigram, or a character for a prefix
+ * or run-final unigram): a match of the leaf puts that term, as adjacent characters, in the
+ * paragraph's folded text. Null when some leaf starts with a word, whose stem need not be a
+ * substring of the text (then every paragraph is tokenized).
+ */
+function cjkNeedles(leaves: TextNode[]): string[] | null {
+  const out: string[] = [];
+  for (const l of leaves) {
+    if (l.field === 'title') continue;
+    const t = l.terms[0];
+    if (t === undefined) continue;
+    for (const ch of t) if (foldCodePoint(ch.codePointAt(0)!).c !== CharClass.Cjk) return null;
+    out.push(t);
+  }
+  return out.length > 0 ? out : null;
+}
+
+function containsAny(text: string, needles: string[]): boolean {
+  for (const n of needles) if (text.includes(n)) return true;
+  return false;
 }

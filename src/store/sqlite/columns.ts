@@ -340,20 +340,19 @@ export class DocColumns {
 
   /**
    * Smallest and largest rowid of live documents published in [from, to), or null when
-   * none is. A linear scan of one typed array: ~1 ms per million documents.
+   * none is. Scans inward from both ends and stops at the first match on each side (a
+   * range holding no document scans every rowid, ~2–3 ms per million).
    */
   rowidRange(from = Number.NEGATIVE_INFINITY, to = Number.POSITIVE_INFINITY): { lo: number; hi: number } | null {
-    let lo = 0;
-    let hi = 0;
     const pub = this.published;
-    for (let id = 1; id <= this.maxRowid; id++) {
-      const p = pub[id]!;
-      if (p >= from && p < to && this.alive[id] === 1) {
-        if (lo === 0) lo = id;
-        hi = id;
-      }
-    }
-    return lo === 0 ? null : { lo, hi };
+    const alive = this.alive;
+    const max = this.maxRowid;
+    let lo = 1;
+    while (lo <= max && !(pub[lo]! >= from && pub[lo]! < to && alive[lo] === 1)) lo++;
+    if (lo > max) return null;
+    let hi = max;
+    while (hi > lo && !(pub[hi]! >= from && pub[hi]! < to && alive[hi] === 1)) hi--;
+    return { lo, hi };
   }
 
   /** Source codes matching a user-given name (case-insensitive, exact). */
