@@ -25,8 +25,11 @@ const say = (s = '') => {
   lines.push(s);
 };
 
-/** As `lodestone serve` does: long scans split with a second thread when there is a second core. */
-const SERVER_THREADS = availableParallelism() > 1;
+/**
+ * As `lodestone serve` does: long scans split with a second thread when there is a second
+ * core. LODESTONE_BENCH_THREADS=1 measures one thread.
+ */
+const SERVER_THREADS = availableParallelism() > 1 && process.env.LODESTONE_BENCH_THREADS !== '1';
 
 async function ingestCorpus(name: string, files: string[]): Promise<{ store: SqliteStore; dir: string }> {
   const dir = outDir(name);
