@@ -56,7 +56,9 @@ export class ScanWorker {
 
   /** Hand a scan to the worker; false when there is no worker to hand it to. */
   start(cols: ScanColumns, job: WorkerJob): boolean {
-    if (this.busy) return false;
+    // A job whose reply was never collected (the caller threw in between): collect it now,
+    // so its reply cannot be taken for this job's.
+    if (this.busy) this.wait();
     const w = this.ensure();
     if (w === null) return false;
     const { alive, published, ntokens, facet, cluster } = cols;
