@@ -55,6 +55,14 @@ export interface ChunkSpan {
   last: number;
 }
 
+/**
+ * A chunk's identity: its row id with its rowid span and size. A chunk row never changes (a
+ * merge writes a new row); a row id reused after a merge comes with another span or size.
+ */
+export function spanKey(s: ChunkSpan): string {
+  return `${s.id}:${s.first}:${s.last}:${s.n}`;
+}
+
 export class HotIndex {
   /** Hot terms, and hot phrases (their terms joined by spaces). */
   private terms = new Set<string>();
@@ -152,13 +160,9 @@ export class HotIndex {
     return this.st.spans.all(term);
   }
 
-  /**
-   * One chunk's document stream (no positions), from the cache when it was read lately. A
-   * chunk row never changes (a merge writes a new row), and a row id reused after a merge
-   * comes with another rowid span or size, which are part of the key.
-   */
+  /** One chunk's document stream (no positions), from the cache when it was read lately (keyed by `spanKey`). */
   chunk(s: ChunkSpan): PostingChunk {
-    const key = `${s.id}:${s.first}:${s.last}:${s.n}`;
+    const key = spanKey(s);
     const hit = this.cache.get(key);
     if (hit !== undefined) {
       // Most recently used last: the map's order is the eviction order.

@@ -26,7 +26,7 @@ import type { QueryNode, TextNode } from '../../search/query/ast.js';
 import type { FacetCount, Facets, RawHit, RawSearchResult, SearchRequest } from '../ports.js';
 import type { DocColumns } from './columns.js';
 import { ftsPhrase } from './fts.js';
-import type { HotIndex } from './hot.js';
+import { type HotIndex, spanKey } from './hot.js';
 import type { ScanWorker } from './parallel.js';
 import type { PostingChunk, Postings } from './postings.js';
 import {
@@ -316,6 +316,7 @@ export class SqliteSearcher {
     /** Scores collected are multiplied by this for display (a single term's idf is applied last). */
     let scale = 1;
     const single = range !== null ? this.singleTerm(conj) : null;
+    const pair = range !== null && single === null ? this.hotPair(conj) : null;
     if (range !== null && single !== null) {
       // One term (the most common query, and the costliest when the term is common): decode,
       // score, filter, collapse, count and rank in one pass over its postings.
@@ -332,11 +333,11 @@ export class SqliteSearcher {
       const { live, avgTokens } = cols.liveStats();
       const df = this.scanList(chunks, titleOnly, byScore, (K1 * B) / Math.max(avgTokens, 1e-9), lo, hi, scan, out);
       if (byScore) scale = idfOf(live, df + (ranged?.dfOutside ?? 0)) * (K1 + 1);
-    } else if (range !== null && this.hotPair(conj) !== null) {
+    } else if (pair !== null) {
       // Two common terms (the costliest conjunction): one decoded into a lookup, the other
       // streamed through it.
       byScore = byScoreWanted;
-      this.pairJoin(this.hotPair(conj)!, byScore, range, scan, out);
+      this.pairJoin(pair, byScore, range ?? undefined, scan, out);
     } else {
       // Split the top-level conjunction: text conjuncts become sets, the rest predicates.
       const pos: DocSet[] = [];
@@ -471,10 +472,10 @@ export class SqliteSearcher {
           chunks.push(this.hot.chunk(s));
           continue;
         }
-        // Row ids of merged-away chunks can be reused: the key also holds first rowid and size.
-        const k = `${s.id}:${s.first}:${s.n}:${titleOnly ? 't' : 'a'}`;
+        const k = `${spanKey(s)}:${titleOnly ? 't' : 'a'}`;
         let n = this.chunkDf.get(k);
         if (n === undefined) {
+          // An empty rowid range (1..0): nothing is collected, only the live df is counted.
           n = termMatches([this.hot.chunk(s)], titleOnly, cols.alive, 1, 0, NO_IDS, null, cols.ntokens, 0).df;
           // Only chunks whose documents the columns already know (a chunk committed after
           // their refresh could hold documents they would count as dead).
