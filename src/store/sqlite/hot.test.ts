@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import type { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { analyzeDocument } from '../../analysis/analyzer.js';
 import { tempDir } from '../../../test/helpers/fixtures.js';
@@ -226,6 +227,20 @@ describe('hot-term lists answer exactly like FTS5', () => {
       }
     }
     expect(two.parallelScans).toBeGreaterThan(50);
+    // The worker thread dies between searches (as if it crashed): it is dropped when its
+    // exit is seen, a new one takes the next split, and the answers stay the same. (A
+    // search posted to the dead thread would wait out parallel.ts's 10 s timeout and fail
+    // this test's 30 s budget over the queries below.)
+    const internals = two as unknown as { scanWorker: { worker: Worker | null } };
+    const dead = internals.scanWorker.worker!;
+    const warned = new Promise<Error>((resolve) => process.once('warning', resolve));
+    await dead.terminate();
+    await new Promise((r) => setImmediate(r));
+    expect((await warned).message).toMatch(/scan worker exited/);
+    const before = two.parallelScans;
+    for (const q of ['稀土', '稀土 价格', 'rare 稀土']) expect(await two.search(req(q)), q).toEqual(await one.search(req(q)));
+    expect(internals.scanWorker.worker).not.toBe(dead);
+    expect(two.parallelScans).toBeGreaterThan(before);
     await two.close();
     await one.close();
   });

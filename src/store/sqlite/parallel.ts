@@ -8,7 +8,9 @@
  *
  * If the worker fails, or does not answer within WAIT_MS, the main thread scans the later
  * chunks itself and the worker is dropped (a new one starts on a later query, at most
- * MAX_RESTARTS times). On a machine with one core, or for a one-shot CLI search where
+ * MAX_RESTARTS times). A worker that exits between searches is noticed when the event loop
+ * turns (its 'exit' event) and replaced the same way; one that dies in the middle of a
+ * job cannot be noticed while the main thread waits, so that search pays WAIT_MS once. On a machine with one core, or for a one-shot CLI search where
  * starting a thread costs more than it saves, the store is opened without it.
  */
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
@@ -126,6 +128,12 @@ export class ScanWorker {
     w.unref();
     w.on('error', (err) => {
       if (this.worker === w) this.drop(err);
+    });
+    // A thread that ended (crashed, or was terminated from outside) between searches is
+    // dropped before the next job is posted to it; a job posted to a dead thread would wait
+    // out WAIT_MS.
+    w.on('exit', (code) => {
+      if (this.worker === w) this.drop(new Error(`scan worker exited (code ${code})`));
     });
     this.worker = w;
     this.port = port1;
