@@ -15,19 +15,13 @@
  */
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import type { PostingChunk } from './postings.js';
-import type { CollectorPart, MatchJob, ScanColumns } from './scan.js';
+import type { CollectorPart, MatchJob, PairJob, ScanColumns } from './scan.js';
 
 const WAIT_MS = 10_000;
 const MAX_RESTARTS = 3;
 
-/** One scan for the worker: the later chunks of a list and everything `scanTerm` needs. */
-export interface ScanJob {
-  chunks: PostingChunk[];
-  titleOnly: boolean;
-  byScore: boolean;
-  c2: number;
-  lo: number;
-  hi: number;
+/** What a collector in the worker needs: the filters it checks and its shape. */
+export interface CollectSpec {
   from: number | null;
   to: number;
   combos: Uint8Array | null;
@@ -39,10 +33,24 @@ export interface ScanJob {
   maxCluster: number;
 }
 
-/** Work for the worker: a single-list scan, or one side of a two-list conjunction. */
-export type WorkerJob = { type: 'scan'; job: ScanJob } | { type: 'matches'; job: MatchJob };
+/** One scan for the worker: the later chunks of a list and everything `scanTerm` needs. */
+export interface ScanJob extends CollectSpec {
+  chunks: PostingChunk[];
+  titleOnly: boolean;
+  byScore: boolean;
+  c2: number;
+  lo: number;
+  hi: number;
+}
 
-export type WorkerResult = { kind: 'scan'; part: CollectorPart; df: number } | { kind: 'matches'; m: number; df: number };
+/**
+ * Work for the worker: a single-list scan, one side of a two-list conjunction, or the later
+ * stretch of that conjunction's matches to collect.
+ */
+export type WorkerJob = { type: 'scan'; job: ScanJob } | { type: 'matches'; job: MatchJob } | { type: 'pair'; job: PairJob & CollectSpec };
+
+/** A collector's part (scan, pair; df is the scanned list's, 0 for pair) or a match count. */
+export type WorkerResult = { kind: 'part'; part: CollectorPart; df: number } | { kind: 'matches'; m: number; df: number };
 export type ScanReply = ({ ok: true } & WorkerResult) | { ok: false; error: string };
 
 export class ScanWorker {
@@ -71,8 +79,8 @@ export class ScanWorker {
     }
     Atomics.store(this.flag, 0, 0);
     // Chunks are copied (structured clone; a 2 MB list costs ~0.2 ms); shared arrays are not.
-    const chunks = job.job.chunks.map((c) => ({ n: c.n, docs: c.docs }));
-    w.postMessage({ type: job.type, job: { ...job.job, chunks } });
+    if (job.type === 'pair') w.postMessage(job);
+    else w.postMessage({ type: job.type, job: { ...job.job, chunks: job.job.chunks.map((c) => ({ n: c.n, docs: c.docs })) } });
     this.busy = true;
     return true;
   }

@@ -1,11 +1,12 @@
 /**
- * The scan worker (parallel.ts): runs `scanTerm` over the later chunks of a list, on the
- * columns the main thread shares, and answers with its collector's part. It never touches
- * the database.
+ * The scan worker (parallel.ts): runs `scanTerm` over the later chunks of a list, or
+ * `matchesInto` / `collectPair` over one side of a two-list conjunction, on the columns the
+ * main thread shares, and answers with its collector's part (or its match count). It never
+ * touches the database.
  */
 import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
-import type { ScanJob, ScanReply, WorkerJob } from './parallel.js';
-import { Collector, matchesInto, type ScanColumns, scanTerm } from './scan.js';
+import type { CollectSpec, ScanReply, WorkerJob } from './parallel.js';
+import { Collector, collectPair, matchesInto, type ScanColumns, scanTerm } from './scan.js';
 
 const { port, flag } = workerData as { port: MessagePort; flag: Int32Array };
 let cols: ScanColumns | null = null;
@@ -14,21 +15,29 @@ let bestP = new Float64Array(0);
 let bestS = new Float64Array(0);
 let bestN = new Int32Array(0);
 
-function run(job: ScanJob): ScanReply {
-  if (cols === null) return { ok: false, error: 'no columns' };
-  if (bestN.length <= job.maxCluster) {
-    const n = Math.max(job.maxCluster + 1, bestN.length * 2, 1024);
+/** A collector over the shared columns, shaped as the main thread's. */
+function collector(spec: CollectSpec, c: ScanColumns): Collector {
+  if (bestN.length <= spec.maxCluster) {
+    const n = Math.max(spec.maxCluster + 1, bestN.length * 2, 1024);
     bestId = new Int32Array(n);
     bestP = new Float64Array(n);
     bestS = new Float64Array(n);
     bestN = new Int32Array(n);
   }
-  const out = new Collector(cols, job.ncombos, job.k, job.collapse, job.facets, bestId, bestP, bestS, bestN);
+  return new Collector(c, spec.ncombos, spec.k, spec.collapse, spec.facets, bestId, bestP, bestS, bestN);
+}
+
+function run(m: WorkerJob, c: ScanColumns): ScanReply {
+  if (m.type === 'matches') return { ok: true, kind: 'matches', ...matchesInto(m.job, c) };
+  const job = m.job;
+  const out = collector(job, c);
   const filter = { from: job.from, to: job.to, combos: job.combos, preds: [] };
-  const df = scanTerm(job.chunks, job.titleOnly, job.byScore, job.c2, job.lo, job.hi, cols, filter, out);
+  let df = 0;
+  if (m.type === 'scan') df = scanTerm(m.job.chunks, m.job.titleOnly, m.job.byScore, m.job.c2, m.job.lo, m.job.hi, c, filter, out);
+  else collectPair(m.job, c, filter, out);
   const part = out.part();
   out.reset();
-  return { ok: true, kind: 'scan', part, df };
+  return { ok: true, kind: 'part', part, df };
 }
 
 parentPort!.on('message', (m: { type: 'columns'; cols: ScanColumns } | WorkerJob) => {
@@ -38,9 +47,7 @@ parentPort!.on('message', (m: { type: 'columns'; cols: ScanColumns } | WorkerJob
   }
   let reply: ScanReply;
   try {
-    if (m.type === 'scan') reply = run(m.job);
-    else if (cols === null) reply = { ok: false, error: 'no columns' };
-    else reply = { ok: true, kind: 'matches', ...matchesInto(m.job, cols) };
+    reply = cols === null ? { ok: false, error: 'no columns' } : run(m, cols);
   } catch (err) {
     reply = { ok: false, error: err instanceof Error ? err.message : String(err) };
   }

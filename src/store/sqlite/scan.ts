@@ -440,3 +440,34 @@ export function matchesInto(job: MatchJob, cols: ScanColumns): { m: number; df: 
   if (mark !== null) for (let i = 0; i < r.m; i++) mark[ids[i]!] = base + i + 1;
   return r;
 }
+
+/**
+ * One stretch of a two-list conjunction's matches (`pairJoin`, written by `matchesInto`):
+ * entries [start, start + m) of `ids`, which `slot` links to the shorter list's entries.
+ * Scored with both idf factors (relevance) or keyed by time (newest), filtered, and handed
+ * to the collector.
+ */
+export interface PairJob {
+  ids: Int32Array;
+  slot: Int32Array;
+  /** BM25 factors without idf, of the shorter list (by its index) and of `ids`; null for newest. */
+  aPart: Float64Array | null;
+  bPart: Float64Array | null;
+  fa: number;
+  fb: number;
+  start: number;
+  m: number;
+}
+
+export function collectPair(job: PairJob, cols: ScanColumns, f: ScanFilter, out: Collector): void {
+  const { ids, slot, aPart, bPart, fa, fb } = job;
+  const { published } = cols;
+  const filtered = f.from !== null || f.combos !== null || f.preds.length > 0;
+  const end = job.start + job.m;
+  for (let i = job.start; i < end; i++) {
+    const id = ids[i]!;
+    if (filtered && !passes(cols, f, id)) continue;
+    if (aPart !== null) out.addScored(id, aPart[slot[id]! - 1]! * fa + bPart![i]! * fb);
+    else out.add(id, pubKey(published[id]!), id);
+  }
+}

@@ -27,16 +27,18 @@ import type { FacetCount, Facets, RawHit, RawSearchResult, SearchRequest } from 
 import type { DocColumns } from './columns.js';
 import { ftsPhrase } from './fts.js';
 import { type HotIndex, spanKey } from './hot.js';
-import type { ScanWorker } from './parallel.js';
+import type { CollectSpec, ScanWorker } from './parallel.js';
 import type { PostingChunk, Postings } from './postings.js';
 import {
   B,
   BODY_WEIGHT,
   Collector,
+  collectPair,
   evenCut,
   K1,
   type MatchJob,
   matchesInto,
+  type PairJob,
   passes,
   pubKey,
   type ScanFilter,
@@ -512,32 +514,23 @@ export class SqliteSearcher {
     const cut = evenCut(chunks);
     const early = chunks.slice(0, cut);
     const late = chunks.slice(cut);
-    const job = {
-      chunks: late,
-      titleOnly,
-      byScore,
-      c2,
-      lo,
-      hi,
-      from: f.from,
-      to: f.to,
-      combos: f.combos,
-      k: out.top.k,
-      collapse: out.collapse,
-      facets: out.facets,
-      ncombos: out.counts.length,
-      maxCluster: cols.maxCluster,
-    };
+    const job = { chunks: late, titleOnly, byScore, c2, lo, hi, ...this.collectSpec(f, out) };
     if (!w.start(cols, { type: 'scan', job })) return scanTerm(chunks, titleOnly, byScore, c2, lo, hi, cols, f, out);
     let df = scanTerm(early, titleOnly, byScore, c2, lo, hi, cols, f, out);
     const reply = w.wait();
-    if (reply !== null && reply.kind === 'scan') {
+    if (reply !== null && reply.kind === 'part') {
       out.merge(reply.part);
       df += reply.df;
     } else {
       df += scanTerm(late, titleOnly, byScore, c2, lo, hi, cols, f, out);
     }
     return df;
+  }
+
+  /** A worker's collector is shaped like `out` and checks the same filters (never predicates). */
+  private collectSpec(f: ScanFilter, out: Collector): CollectSpec {
+    const { from, to, combos } = f;
+    return { from, to, combos, k: out.top.k, collapse: out.collapse, facets: out.facets, ncombos: out.counts.length, maxCluster: this.columns.maxCluster };
   }
 
   /** A conjunction of exactly two leaves that each have a hot list (terms or hot phrases). */
@@ -584,20 +577,28 @@ export class SqliteSearcher {
     try {
       // The longer list through the marks.
       const rb = this.matches(split, { chunks: b.chunks, titleOnly: b.titleOnly, lo, hi, c2, ids: sc.bIds, part: byScore ? sc.bPart : null, probe: slot, mark: null });
-      const fa = idfOf(live, ra.df) * (K1 + 1);
-      const fb = idfOf(live, rb.df) * (K1 + 1);
-      const { published } = cols;
-      const { aPart, bIds, bPart } = sc;
-      const filtered = f.from !== null || f.combos !== null || f.preds.length > 0;
-      // Segments in document order (the earlier chunks' first), as one scan would emit them.
-      for (const [from, m] of rb.segments) {
-        for (let i = from; i < from + m; i++) {
-          const id = bIds[i]!;
-          if (filtered && !passes(cols, f, id)) continue;
-          if (byScore) out.addScored(id, aPart[slot[id]! - 1]! * fa + bPart[i]! * fb);
-          else out.add(id, pubKey(published[id]!), id);
-        }
-      }
+      const pj: PairJob = {
+        ids: sc.bIds,
+        slot,
+        aPart: byScore ? sc.aPart : null,
+        bPart: byScore ? sc.bPart : null,
+        fa: idfOf(live, ra.df) * (K1 + 1),
+        fb: idfOf(live, rb.df) * (K1 + 1),
+        start: 0,
+        m: 0,
+      };
+      // Segments in document order (the earlier chunks' first), as one scan would emit them;
+      // the later one collected by the worker when the list was split, its part merged in.
+      const [early, late] = rb.segments as [[number, number], [number, number] | undefined];
+      const w = this.scanWorker;
+      const lateJob = late ? { ...pj, start: late[0], m: late[1] } : null;
+      const inWorker = lateJob !== null && lateJob.m > 0 && f.preds.length === 0 && w!.start(cols, { type: 'pair', job: { ...lateJob, ...this.collectSpec(f, out) } });
+      collectPair({ ...pj, start: early[0], m: early[1] }, cols, f, out);
+      if (inWorker) {
+        const reply = w!.wait();
+        if (reply !== null && reply.kind === 'part') out.merge(reply.part);
+        else collectPair(lateJob!, cols, f, out);
+      } else if (lateJob !== null) collectPair(lateJob, cols, f, out);
     } finally {
       for (const [from, m] of ra.segments) for (let i = from; i < from + m; i++) slot[sc.aIds[i]!] = 0;
     }
