@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { searchDocuments, type SearchParams } from '../src/services/search.js';
 import { ingestTargets } from '../src/services/ingest.js';
 import { SqliteStore } from '../src/store/sqlite/store.js';
-import { corpusFiles, dirSize, machine, mb, OUT, outDir, percentile, ROOT, skip } from './common.js';
+import { corpusFiles, cpuProbe, dirSize, machine, mb, OUT, outDir, percentile, ROOT, skip } from './common.js';
 import { generateCorpus, TOPIC } from './generate.js';
 import { CJK_TERMS, measureRecall } from './recall.js';
 
@@ -214,7 +214,7 @@ async function generated(): Promise<void> {
 
 const which = process.argv.slice(2);
 const run = (name: string) => which.length === 0 || which.includes(name);
-say(`## Benchmark run ${new Date().toISOString()} on ${machine()}`);
+say(`## Benchmark run ${new Date().toISOString()} on ${machine()}; ${cpuProbe()}`);
 say('');
 if (run('flash')) await flash();
 if (run('crud')) await crud();
