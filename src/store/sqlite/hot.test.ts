@@ -227,6 +227,19 @@ describe('hot-term lists answer exactly like FTS5', () => {
       }
     }
     expect(two.parallelScans).toBeGreaterThan(50);
+    // `source:` `type:` `lang:` in the query answer exactly as the API's filters do (both
+    // become the combination mask), on one thread and split.
+    for (const q of ['稀土', '稀土 价格', '"稀土永磁"', 'rare 稀土', '']) {
+      for (const store of [one, two]) {
+        for (const sort of ['relevance', 'newest'] as const) {
+          const viaQuery = await store.search(req(`${q} source:DESK type:report lang:zh`, { sort }));
+          const viaFilters = await store.search(req(q, { sort, filters: { sources: ['desk'], types: ['report'], langs: ['zh'] } }));
+          expect(viaQuery, q).toEqual(viaFilters);
+          expect(viaQuery.total, q).toBeGreaterThan(0);
+        }
+        expect((await store.search(req(`${q} source:desk source:wire`))).total, q).toBe(0);
+      }
+    }
     // The worker thread dies between searches (as if it crashed): it is dropped when its
     // exit is seen, a new one takes the next split, and the answers stay the same. (A
     // search posted to the dead thread would wait out parallel.ts's 10 s timeout and fail

@@ -22,7 +22,7 @@
 import type Database from 'better-sqlite3';
 import { normalizeTicker } from '../../analysis/entities.js';
 import { LodestoneError } from '../../core/errors.js';
-import type { QueryNode, TextNode } from '../../search/query/ast.js';
+import type { FilterNode, QueryNode, TextNode } from '../../search/query/ast.js';
 import type { FacetCount, Facets, RawHit, RawSearchResult, SearchRequest } from '../ports.js';
 import type { DocColumns } from './columns.js';
 import { ftsPhrase } from './fts.js';
@@ -304,12 +304,15 @@ export class SqliteSearcher {
       const hi = Math.min(range?.hi ?? cols.maxRowid, f.throughRowid ?? cols.maxRowid);
       range = lo <= hi ? { lo, hi } : null;
     }
-    const conj = req.query === null ? [] : req.query.kind === 'and' ? req.query.children : [req.query];
+    const top = req.query === null ? [] : req.query.kind === 'and' ? req.query.children : [req.query];
+    // `type:` `lang:` `source:` conjuncts join the API's filters in the combination mask (one
+    // lookup a document, and the scan can still be split); the rest is text and predicates.
+    const conj = top.filter((c) => !isComboFilter(c));
     const byScoreWanted = req.sort === 'relevance';
     const scan: ScanFilter = {
       from: dated ? (f.from ?? Number.NEGATIVE_INFINITY) : null,
       to: f.to ?? Number.POSITIVE_INFINITY,
-      combos: comboMask(cols, f),
+      combos: top.filter(isComboFilter).reduce((mask, c) => andMask(mask, comboMask(cols, { [`${c.field}s`]: [c.value] })), comboMask(cols, f)),
       preds: [],
     };
     this.ensureScratch(cols.maxCluster + 1);
@@ -958,6 +961,19 @@ function comboMask(cols: DocColumns, f: SearchRequest['filters']): Uint8Array | 
     mask[i] = 1;
   }
   return mask;
+}
+
+/** A filter node the combination mask can express (not `ticker:`, which is a set of documents). */
+function isComboFilter(n: QueryNode): n is FilterNode & { field: 'type' | 'lang' | 'source' } {
+  return n.kind === 'filter' && n.field !== 'ticker';
+}
+
+/** Both masks' combinations (null: every combination). */
+function andMask(a: Uint8Array | null, b: Uint8Array | null): Uint8Array | null {
+  if (a === null || b === null) return a ?? b;
+  const out = new Uint8Array(a.length);
+  for (let i = 0; i < a.length; i++) out[i] = a[i]! & b[i]!;
+  return out;
 }
 
 function codeSet(values: string[] | undefined, find: (v: string) => number | undefined): Set<number> | null {
