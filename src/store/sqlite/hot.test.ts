@@ -80,6 +80,14 @@ describe('hot-term lists answer exactly like FTS5', () => {
     '(稀土 OR 永磁) source:wire',
     '稀土 OR source:wire',
     'type:news -稀土',
+    // Conjunctions of hot lists (hotJoin): three terms, negations, a title leaf, a repeat.
+    '稀土 出口 管制',
+    '稀土 出口 -管制',
+    'title:稀土 -出口',
+    '稀土 稀土',
+    '稀土 -稀土',
+    'rare earth -magnet',
+    '价格 -稀土 -rare source:wire',
   ];
   const req = (q: string, over: Partial<SearchRequest> = {}): SearchRequest => ({
     query: parseQuery(q),
@@ -214,7 +222,7 @@ describe('hot-term lists answer exactly like FTS5', () => {
     }
     const two = SqliteStore.open(dir, { hotThreshold: 1, parallel: true, parallelMin: 1 });
     const filters: SearchRequest['filters'][] = [{}, { from: T0 + 20 * 3_600_000, to: T0 + 70 * 3_600_000 }, { types: ['report'] }, { sources: ['wire', 'copy'] }];
-    for (const q of ['稀土', '"稀土永磁"', 'title:稀土', 'rare', '价格', '锂 source:desk', '稀土 价格', 'rare 稀土', 'title:稀土 价格']) {
+    for (const q of ['稀土', '"稀土永磁"', 'title:稀土', 'rare', '价格', '锂 source:desk', '稀土 价格', 'rare 稀土', 'title:稀土 价格', '稀土 价格 rare', '稀土 -价格', '价格 rare -title:稀土']) {
       for (const sort of ['relevance', 'newest'] as const) {
         for (const f of filters) {
           for (const collapse of [false, true]) {

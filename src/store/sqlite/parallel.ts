@@ -15,7 +15,7 @@
  */
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import type { PostingChunk } from './postings.js';
-import type { CollectorPart, MatchJob, PairJob, ScanColumns } from './scan.js';
+import type { CollectorPart, JoinJob, MatchJob, ScanColumns } from './scan.js';
 
 const WAIT_MS = 10_000;
 const MAX_RESTARTS = 3;
@@ -44,12 +44,12 @@ export interface ScanJob extends CollectSpec {
 }
 
 /**
- * Work for the worker: a single-list scan, one side of a two-list conjunction, or the later
- * stretch of that conjunction's matches to collect.
+ * Work for the worker: a single-list scan, the later chunks of one list of a hot-list
+ * conjunction, or the later stretch of that conjunction's driving list to collect.
  */
-export type WorkerJob = { type: 'scan'; job: ScanJob } | { type: 'matches'; job: MatchJob } | { type: 'pair'; job: PairJob & CollectSpec };
+export type WorkerJob = { type: 'scan'; job: ScanJob } | { type: 'matches'; job: MatchJob } | { type: 'join'; job: JoinJob & CollectSpec };
 
-/** A collector's part (scan, pair; df is the scanned list's, 0 for pair) or a match count. */
+/** A collector's part (scan, join; df is the scanned list's, 0 for join) or a match count. */
 export type WorkerResult = { kind: 'part'; part: CollectorPart; df: number } | { kind: 'matches'; m: number; df: number };
 export type ScanReply = ({ ok: true } & WorkerResult) | { ok: false; error: string };
 
@@ -79,7 +79,7 @@ export class ScanWorker {
     }
     Atomics.store(this.flag, 0, 0);
     // Chunks are copied (structured clone; a 2 MB list costs ~0.2 ms); shared arrays are not.
-    if (job.type === 'pair') w.postMessage(job);
+    if (job.type === 'join') w.postMessage(job);
     else w.postMessage({ type: job.type, job: { ...job.job, chunks: job.job.chunks.map((c) => ({ n: c.n, docs: c.docs })) } });
     this.busy = true;
     return true;

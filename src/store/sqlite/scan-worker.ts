@@ -1,12 +1,12 @@
 /**
  * The scan worker (parallel.ts): runs `scanTerm` over the later chunks of a list, or
- * `matchesInto` / `collectPair` over one side of a two-list conjunction, on the columns the
+ * `matchesInto` / `collectJoin` over part of a hot-list conjunction, on the columns the
  * main thread shares, and answers with its collector's part (or its match count). It never
  * touches the database.
  */
 import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
 import type { CollectSpec, ScanReply, WorkerJob } from './parallel.js';
-import { Collector, collectPair, matchesInto, type ScanColumns, scanTerm } from './scan.js';
+import { Collector, collectJoin, matchesInto, type ScanColumns, scanTerm } from './scan.js';
 
 const { port, flag } = workerData as { port: MessagePort; flag: Int32Array };
 let cols: ScanColumns | null = null;
@@ -34,7 +34,7 @@ function run(m: WorkerJob, c: ScanColumns): ScanReply {
   const filter = { from: job.from, to: job.to, combos: job.combos, preds: [] };
   let df = 0;
   if (m.type === 'scan') df = scanTerm(m.job.chunks, m.job.titleOnly, m.job.byScore, m.job.c2, m.job.lo, m.job.hi, c, filter, out);
-  else collectPair(m.job, c, filter, out);
+  else collectJoin(m.job, c, filter, out);
   const part = out.part();
   out.reset();
   return { ok: true, kind: 'part', part, df };

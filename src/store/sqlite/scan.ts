@@ -318,8 +318,10 @@ function allPass(preds: ((id: number) => boolean)[], id: number): boolean {
  * One term's live documents in [lo, hi] into `ids`, decoded from its chunks as they are
  * read, with (when `part` is given) BM25's per-document factor w / (w + k1(1 - b) + c2 len),
  * where w is the weighted frequency (title hits weigh TITLE_WEIGHT); and the term's live
- * document frequency over all chunks. With `probe`, only documents whose entry is non-zero
- * are kept (a conjunction's other side, `pairJoin`).
+ * document frequency over all chunks. With `probe` (a conjunction's other lists, `hotJoin`):
+ * only documents with a non-zero entry there count, the entry being 1 + an index into the
+ * driving list's arrays; `add` goes to hits[index] and the factor to part[index]; with
+ * `want` >= 0, the indexes whose hits reach `want` are written to `ids`.
  */
 export function termMatches(
   chunks: PostingChunk[],
@@ -332,6 +334,9 @@ export function termMatches(
   ntok: Uint32Array,
   c2: number,
   probe: Int32Array | null = null,
+  hits: Int32Array | null = null,
+  add = 0,
+  want = -1,
 ): { m: number; df: number } {
   const bodyWeight = titleOnly ? 0 : BODY_WEIGHT;
   const c1 = K1 * (1 - B);
@@ -387,9 +392,22 @@ export function termMatches(
       if (w === 0 || alive[doc] !== 1) continue;
       df++;
       if (doc < lo || doc > hi) continue;
-      if (probe !== null && probe[doc] === 0) continue;
-      ids[m] = doc;
-      if (part !== null) part[m] = w / (w + c1 + c2 * ntok[doc]!);
+      if (probe === null) {
+        ids[m] = doc;
+        if (part !== null) part[m] = w / (w + c1 + c2 * ntok[doc]!);
+        m++;
+        continue;
+      }
+      const at = probe[doc]! - 1;
+      if (at < 0) continue;
+      // Hits are not counted when one list probes alone (every probed entry then matches).
+      if (hits !== null) {
+        hits[at]! += add;
+        // The last list of a conjunction lists the entries that now have every hit.
+        if (want >= 0 && hits[at] !== want) continue;
+      }
+      if (part !== null) part[at] = w / (w + c1 + c2 * ntok[doc]!);
+      if (want >= 0) ids[m] = at;
       m++;
     }
   }
@@ -420,11 +438,18 @@ export interface MatchJob {
   lo: number;
   hi: number;
   c2: number;
-  /** Output (shared memory): matching documents and their BM25 factors, written from `base`. */
+  /**
+   * Output (shared memory). Without `probe`: matching documents and their BM25 factors,
+   * written from `base`. With it: factors at the driving list's indexes, and (`want` >= 0)
+   * the indexes that reached `want` hits written from `base` (`termMatches`).
+   */
   ids: Int32Array;
   part: Float64Array | null;
-  /** Keep only documents whose entry here is non-zero. */
+  /** Keep only documents whose entry here is non-zero, adding `add` to hits[entry - 1]. */
   probe: Int32Array | null;
+  hits: Int32Array | null;
+  add: number;
+  want: number;
   /** Set mark[doc] = index + 1 for every document written. */
   mark: Int32Array | null;
   base?: number;
@@ -434,40 +459,60 @@ export interface MatchJob {
 export function matchesInto(job: MatchJob, cols: ScanColumns): { m: number; df: number } {
   const base = job.base ?? 0;
   const ids = base === 0 ? job.ids : job.ids.subarray(base);
-  const part = job.part === null ? null : base === 0 ? job.part : job.part.subarray(base);
-  const r = termMatches(job.chunks, job.titleOnly, cols.alive, job.lo, job.hi, ids, part, cols.ntokens, job.c2, job.probe);
+  // With a probe, factors go to the driving list's indexes: no offset.
+  const part = job.part === null || job.probe !== null || base === 0 ? job.part : job.part.subarray(base);
+  const r = termMatches(job.chunks, job.titleOnly, cols.alive, job.lo, job.hi, ids, part, cols.ntokens, job.c2, job.probe, job.hits, job.add, job.want);
   const mark = job.mark;
   if (mark !== null) for (let i = 0; i < r.m; i++) mark[ids[i]!] = base + i + 1;
   return r;
 }
 
 /**
- * One stretch of a two-list conjunction's matches (`pairJoin`, written by `matchesInto`):
- * entries [start, start + m) of `ids`, which `slot` links to the shorter list's entries.
- * Scored with both idf factors (relevance) or keyed by time (newest), filtered, and handed
- * to the collector.
+ * One stretch of a hot-list conjunction's matches (`hotJoin`), in document order: entries
+ * [start, start + m) of `sel`, indexes into the driving list's arrays that the last list
+ * found with every hit; or, when no list wrote them (one positive list and negated ones),
+ * entries [start, start + m) of the driving list whose hits equal `need` (a negated list
+ * subtracts more than there are lists). Scored with every list's idf factor (relevance) or
+ * keyed by time (newest), filtered, and handed to the collector.
  */
-export interface PairJob {
+export interface JoinJob {
+  /** The driving list's documents, their hits, and the matching entries (or null). */
   ids: Int32Array;
-  slot: Int32Array;
-  /** BM25 factors without idf, of the shorter list (by its index) and of `ids`; null for newest. */
-  aPart: Float64Array | null;
-  bPart: Float64Array | null;
-  fa: number;
-  fb: number;
+  hits: Int32Array;
+  need: number;
+  sel: Int32Array | null;
+  /** BM25 factors without idf: the driving list's, then each other positive list's (by entry); null for newest. */
+  parts: Float64Array[] | null;
+  /** Their idf factors, in the same order. */
+  idf: number[];
   start: number;
   m: number;
 }
 
-export function collectPair(job: PairJob, cols: ScanColumns, f: ScanFilter, out: Collector): void {
-  const { ids, slot, aPart, bPart, fa, fb } = job;
+export function collectJoin(job: JoinJob, cols: ScanColumns, f: ScanFilter, out: Collector): void {
+  const { ids, hits, need, sel, parts, idf } = job;
   const { published } = cols;
   const filtered = f.from !== null || f.combos !== null || f.preds.length > 0;
   const end = job.start + job.m;
-  for (let i = job.start; i < end; i++) {
+  // The first two lists' factors held apart: most conjunctions have two terms.
+  const k = parts === null ? 0 : parts.length;
+  const p0 = parts?.[0] ?? null;
+  const p1 = parts?.[1] ?? null;
+  const f0 = idf[0] ?? 0;
+  const f1 = idf[1] ?? 0;
+  for (let q = job.start; q < end; q++) {
+    let i = q;
+    if (sel !== null) i = sel[q]!;
+    else if (hits[q] !== need) continue;
     const id = ids[i]!;
     if (filtered && !passes(cols, f, id)) continue;
-    if (aPart !== null) out.addScored(id, aPart[slot[id]! - 1]! * fa + bPart![i]! * fb);
-    else out.add(id, pubKey(published[id]!), id);
+    if (p0 === null) {
+      out.add(id, pubKey(published[id]!), id);
+      continue;
+    }
+    let score = p0[i]! * f0;
+    if (p1 !== null) score += p1[i]! * f1;
+    for (let j = 2; j < k; j++) score += parts![j]![i]! * idf[j]!;
+    out.addScored(id, score);
   }
 }

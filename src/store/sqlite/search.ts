@@ -33,12 +33,12 @@ import {
   B,
   BODY_WEIGHT,
   Collector,
-  collectPair,
+  collectJoin,
   evenCut,
   K1,
   type MatchJob,
   matchesInto,
-  type PairJob,
+  type JoinJob,
   passes,
   pubKey,
   type ScanFilter,
@@ -55,6 +55,8 @@ export { B, BODY_WEIGHT, K1, TITLE_WEIGHT } from './scan.js';
 const PHRASE_WORK = 10;
 /** A list this long is scanned by two threads when the store has a scan worker (~4 ms of scanning alone). */
 const PARALLEL_MIN = 100_000;
+/** Positive lists at most in one `hotJoin` (each needs a scratch array of the driving list's length). */
+const MAX_JOIN = 8;
 
 /** Rowids ascending; scores parallel (null when the caller did not ask for scores). */
 interface DocSet {
@@ -320,8 +322,8 @@ export class SqliteSearcher {
     let byScore = false;
     /** Scores collected are multiplied by this for display (a single term's idf is applied last). */
     let scale = 1;
-    const single = range !== null ? this.singleTerm(conj) : null;
-    const pair = range !== null && single === null ? this.hotPair(conj) : null;
+    const join = range !== null ? this.hotJoinShape(conj) : null;
+    const single = range !== null && join === null ? this.singleTerm(conj) : null;
     if (range !== null && single !== null) {
       // One term (the most common query, and the costliest when the term is common): decode,
       // score, filter, collapse, count and rank in one pass over its postings.
@@ -338,11 +340,12 @@ export class SqliteSearcher {
       const { live, avgTokens } = cols.liveStats();
       const df = this.scanList(chunks, titleOnly, byScore, (K1 * B) / Math.max(avgTokens, 1e-9), lo, hi, scan, out);
       if (byScore) scale = idfOf(live, df + (ranged?.dfOutside ?? 0)) * (K1 + 1);
-    } else if (pair !== null) {
-      // Two common terms (the costliest conjunction): one decoded into a lookup, the other
-      // streamed through it.
+    } else if (join !== null) {
+      // Common terms together (the costliest conjunctions): the shortest list decoded into a
+      // lookup, the others streamed through it.
+      scan.preds = join.rest.map((n) => this.predicate(n));
       byScore = byScoreWanted;
-      this.pairJoin(pair, byScore, range ?? undefined, scan, out);
+      this.hotJoin(join.pos, join.neg, byScore, range ?? undefined, scan, out);
     } else {
       // Split the top-level conjunction: text conjuncts become sets, the rest predicates.
       const pos: DocSet[] = [];
@@ -536,74 +539,98 @@ export class SqliteSearcher {
     return { from, to, combos, k: out.top.k, collapse: out.collapse, facets: out.facets, ncombos: out.counts.length, maxCluster: this.columns.maxCluster };
   }
 
-  /** A conjunction of exactly two leaves that each have a hot list (terms or hot phrases). */
-  private hotPair(conj: QueryNode[]): [TextNode, TextNode] | null {
-    if (conj.length !== 2 || this.hot.threshold <= 0) return null;
-    const [a, b] = conj;
-    if (a!.kind !== 'text' || b!.kind !== 'text') return null;
-    const ka = this.oneList(a!);
-    const kb = this.oneList(b!);
-    if (ka === null || kb === null || ka === kb) return null;
+  /**
+   * A conjunction whose text conjuncts are all hot lists (terms or hot phrases), at least
+   * two of them counting negated ones, at least one positive: those lists, and the other
+   * conjuncts (filters) to check as predicates. Null for any other shape.
+   */
+  private hotJoinShape(conj: QueryNode[]): { pos: TextNode[]; neg: TextNode[]; rest: QueryNode[] } | null {
+    const pos: TextNode[] = [];
+    const neg: TextNode[] = [];
+    const rest: QueryNode[] = [];
     this.hot.refresh();
-    return this.hot.has(ka) && this.hot.has(kb) ? [a!, b!] : null;
+    const hot = (n: QueryNode): n is TextNode => {
+      if (n.kind !== 'text') return false;
+      const key = this.oneList(n);
+      return key !== null && this.hot.has(key);
+    };
+    for (const c of conj) {
+      if (c.kind === 'filter' || (c.kind === 'not' && c.child.kind === 'filter')) rest.push(c);
+      else if (hot(c)) pos.push(c);
+      else if (c.kind === 'not' && hot(c.child)) neg.push(c.child);
+      else return null;
+    }
+    if (pos.length === 0 || pos.length + neg.length < 2 || pos.length > MAX_JOIN) return null;
+    return { pos, neg, rest };
   }
 
   /**
-   * Two hot lists' conjunction without intersecting arrays: the shorter list is decoded
-   * (live, in range, with its BM25 factors) and its documents marked in a rowid-indexed
-   * scratch array; the longer is decoded through that array, keeping only marked documents
-   * and counting its own df on the way. Both idf factors are known at the end, so matches
-   * are scored and handed to the collector then. Costs one decode of each list and nothing
-   * per non-matching posting beyond it (the merge of two decoded arrays it replaces
-   * mispredicted a branch on most steps).
+   * A conjunction of hot lists without intersecting arrays: the shortest positive list
+   * drives. It is decoded (live, in range, with its BM25 factors) and its documents marked
+   * in a rowid-indexed scratch array with their index + 1; each other list is decoded
+   * through the marks, adding 1 to a marked document's hits (negated lists go first and
+   * subtract more than there are lists) and writing its BM25 factor at that index, counting
+   * its own df on the way; the last list writes down the entries that reach every hit. All
+   * idf factors are known at the end, so those entries are scored and handed to the
+   * collector then. Each list is decoded once and nothing is done per non-matching posting
+   * beyond that. Each step is split with the scan worker when the lists are long.
    */
-  private pairJoin(pair: [TextNode, TextNode], byScore: boolean, range: Range | undefined, f: ScanFilter, out: Collector): void {
+  private hotJoin(pos: TextNode[], neg: TextNode[], byScore: boolean, range: Range | undefined, f: ScanFilter, out: Collector): void {
     const cols = this.columns;
-    const lists = pair.map((node) => {
+    const load = (node: TextNode) => {
       const chunks = this.hot.loadChunks(this.oneList(node)!, false);
       let n = 0;
       for (const c of chunks) n += c.n;
       return { chunks, n, titleOnly: node.field === 'title' };
-    });
-    if (lists[1]!.n < lists[0]!.n) lists.reverse();
-    const [a, b] = lists as [(typeof lists)[0], (typeof lists)[0]];
+    };
+    const lists = pos.map(load).sort((x, y) => x.n - y.n);
+    const nots = neg.map(load);
+    const a = lists[0]!;
     const { live, avgTokens } = cols.liveStats();
     const c2 = (K1 * B) / Math.max(avgTokens, 1e-9);
     const lo = range?.lo ?? 0;
     const hi = range?.hi ?? 0x7fffffff;
-    const split = this.scanWorker !== null && a.n + b.n >= this.parallelMin;
-    const sc = this.pairScratch(a.n, b.n);
+    let postings = 0;
+    for (const l of [...lists, ...nots]) postings += l.n;
+    const split = this.scanWorker !== null && postings >= this.parallelMin;
+    const sc = this.joinScratch(a.n, byScore ? lists.length : 0, lists[lists.length - 1]!.n);
     if (this.slot.length <= cols.maxRowid) this.slot = new Int32Array(new SharedArrayBuffer((cols.maxRowid + 1024) * 4));
     const slot = this.slot;
-    // The shorter list: its documents marked in `slot` with their index + 1 in aIds/aPart.
-    const ra = this.matches(split, { chunks: a.chunks, titleOnly: a.titleOnly, lo, hi, c2, ids: sc.aIds, part: byScore ? sc.aPart : null, probe: null, mark: slot });
+    // Two positive lists alone need no hit counts: the second lists what it finds.
+    const counting = lists.length > 2 || nots.length > 0;
+    const ra = this.matches(split, { chunks: a.chunks, titleOnly: a.titleOnly, lo, hi, c2, ids: sc.ids, part: byScore ? sc.parts[0]! : null, probe: null, hits: null, add: 0, want: -1, mark: slot });
     try {
-      // The longer list through the marks.
-      const rb = this.matches(split, { chunks: b.chunks, titleOnly: b.titleOnly, lo, hi, c2, ids: sc.bIds, part: byScore ? sc.bPart : null, probe: slot, mark: null });
-      const pj: PairJob = {
-        ids: sc.bIds,
-        slot,
-        aPart: byScore ? sc.aPart : null,
-        bPart: byScore ? sc.bPart : null,
-        fa: idfOf(live, ra.df) * (K1 + 1),
-        fb: idfOf(live, rb.df) * (K1 + 1),
-        start: 0,
-        m: 0,
-      };
-      // Segments in document order (the earlier chunks' first), as one scan would emit them;
+      const through = { lo, hi, c2, ids: sc.sel, probe: slot, hits: counting ? sc.hits : null, mark: null };
+      // Negated lists first, so that the last positive list can list the entries with every hit.
+      for (const l of nots) this.matches(split, { ...through, chunks: l.chunks, titleOnly: l.titleOnly, part: null, add: -lists.length, want: -1 });
+      const need = lists.length - 1;
+      const idf = [idfOf(live, ra.df) * (K1 + 1)];
+      let listed: { segments: [number, number][] } | null = null;
+      for (let j = 1; j < lists.length; j++) {
+        const l = lists[j]!;
+        const last = j === lists.length - 1;
+        const r = this.matches(split, { ...through, chunks: l.chunks, titleOnly: l.titleOnly, part: byScore ? sc.parts[j]! : null, add: 1, want: last ? need : -1 });
+        idf.push(idfOf(live, r.df) * (K1 + 1));
+        if (last) listed = r;
+      }
+      const job: JoinJob = { ids: sc.ids, hits: sc.hits, need, sel: listed === null ? null : sc.sel, parts: byScore ? sc.parts.slice(0, lists.length) : null, idf, start: 0, m: 0 };
+      // Stretches in document order (the earlier chunks' first), as one scan would emit them;
       // the later one collected by the worker when the list was split, its part merged in.
-      const [early, late] = rb.segments as [[number, number], [number, number] | undefined];
+      const [early, late] = (listed ?? ra).segments as [[number, number], [number, number] | undefined];
       const w = this.scanWorker;
-      const lateJob = late ? { ...pj, start: late[0], m: late[1] } : null;
-      const inWorker = lateJob !== null && lateJob.m > 0 && f.preds.length === 0 && w!.start(cols, { type: 'pair', job: { ...lateJob, ...this.collectSpec(f, out) } });
-      collectPair({ ...pj, start: early[0], m: early[1] }, cols, f, out);
+      const lateJob = late ? { ...job, start: late[0], m: late[1] } : null;
+      const inWorker = lateJob !== null && lateJob.m > 0 && f.preds.length === 0 && w!.start(cols, { type: 'join', job: { ...lateJob, ...this.collectSpec(f, out) } });
+      collectJoin({ ...job, start: early[0], m: early[1] }, cols, f, out);
       if (inWorker) {
         const reply = w!.wait();
         if (reply !== null && reply.kind === 'part') out.merge(reply.part);
-        else collectPair(lateJob!, cols, f, out);
-      } else if (lateJob !== null) collectPair(lateJob, cols, f, out);
+        else collectJoin(lateJob!, cols, f, out);
+      } else if (lateJob !== null) collectJoin(lateJob, cols, f, out);
     } finally {
-      for (const [from, m] of ra.segments) for (let i = from; i < from + m; i++) slot[sc.aIds[i]!] = 0;
+      for (const [from, m] of ra.segments) {
+        for (let i = from; i < from + m; i++) slot[sc.ids[i]!] = 0;
+        if (counting) sc.hits.fill(0, from, from + m);
+      }
     }
   }
 
@@ -634,25 +661,28 @@ export class SqliteSearcher {
     return { segments: [[0, r.m], [base, rl.m]], df: r.df + rl.df };
   }
 
-  /** Shared scratch arrays for `pairJoin`, grown as needed. */
-  private pairScratch(an: number, bn: number) {
+  /**
+   * Shared scratch arrays for `hotJoin`, grown as needed: the driving list's documents (`n`),
+   * their hits, the BM25 factors of `k` lists by the driving list's index, and the entries
+   * the last list finds with every hit (at most its `last` postings).
+   */
+  private joinScratch(n: number, k: number, last: number) {
     const sc = this.scratch;
-    if (sc.aIds.length < an) {
-      sc.aIds = new Int32Array(new SharedArrayBuffer(an * 4));
-      sc.aPart = new Float64Array(new SharedArrayBuffer(an * 8));
+    if (sc.ids.length < n) {
+      sc.ids = new Int32Array(new SharedArrayBuffer(n * 4));
+      sc.hits = new Int32Array(new SharedArrayBuffer(n * 4));
+      sc.parts = [];
     }
-    if (sc.bIds.length < bn) {
-      sc.bIds = new Int32Array(new SharedArrayBuffer(bn * 4));
-      sc.bPart = new Float64Array(new SharedArrayBuffer(bn * 8));
-    }
+    while (sc.parts.length < k) sc.parts.push(new Float64Array(new SharedArrayBuffer(sc.ids.length * 8)));
+    if (sc.sel.length < last) sc.sel = new Int32Array(new SharedArrayBuffer(last * 4));
     return sc;
   }
 
-  private readonly scratch: { aIds: Int32Array<ArrayBufferLike>; aPart: Float64Array<ArrayBufferLike>; bIds: Int32Array<ArrayBufferLike>; bPart: Float64Array<ArrayBufferLike> } = {
-    aIds: new Int32Array(0),
-    aPart: new Float64Array(0),
-    bIds: new Int32Array(0),
-    bPart: new Float64Array(0),
+  private readonly scratch: { ids: Int32Array<ArrayBufferLike>; hits: Int32Array<ArrayBufferLike>; sel: Int32Array<ArrayBufferLike>; parts: Float64Array<ArrayBufferLike>[] } = {
+    ids: new Int32Array(0),
+    hits: new Int32Array(0),
+    sel: new Int32Array(0),
+    parts: [],
   };
 
   /** Live documents matching one leaf (the df of explain). */
