@@ -431,7 +431,7 @@ export function evenCut(chunks: PostingChunk[]): number {
   return cut;
 }
 
-/** One side of a two-list conjunction (search.ts `pairJoin`), for this thread or the scan worker. */
+/** One list of a hot-list conjunction (search.ts `hotJoin`), for this thread or the scan worker. */
 export interface MatchJob {
   chunks: PostingChunk[];
   titleOnly: boolean;

@@ -3,8 +3,8 @@
  * prefix) becomes a sorted set of rowids with BM25 scores: from posting lists (hot.ts: a
  * hot term's own list, a rare term's occurrences read from FTS5), or FTS5 MATCH for
  * prefixes. Leaves combine by merge-joins (AND sums scores, OR unions them, NOT subtracts);
- * the top-level conjunction is walked without being materialized (`scanJoin`; two hot
- * lists: `pairJoin`), and a query whose only text is one term is answered in one pass over
+ * the top-level conjunction is walked without being materialized (`scanJoin`; hot lists
+ * only: `hotJoin`), and a query whose only text is one term is answered in one pass over
  * its encoded postings (`scanTerm`). Filters, facets, cluster collapse, exact totals and
  * top-k run over the in-memory columns (columns.ts) in a `Collector`. The per-posting loops
  * live in scan.ts so the scan worker (parallel.ts) can run them on the later half of a list.
@@ -81,7 +81,7 @@ export class SqliteSearcher {
   private bestN = new Int32Array(0);
   /** Live postings per hot-list chunk (see `rangedList`), valid while `columns.deaths` is unchanged. */
   private readonly chunkDf = new Map<string, number>();
-  /** Rowid-indexed scratch for `pairJoin` (all zero between queries; shared with the scan worker). */
+  /** Rowid-indexed scratch for `hotJoin` (all zero between queries; shared with the scan worker). */
   private slot: Int32Array<ArrayBufferLike> = new Int32Array(0);
   private chunkDfDeaths = -1;
 
