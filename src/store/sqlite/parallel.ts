@@ -10,8 +10,9 @@
  * chunks itself and the worker is dropped (a new one starts on a later query, at most
  * MAX_RESTARTS times). A worker that exits between searches is noticed when the event loop
  * turns (its 'exit' event) and replaced the same way; one that dies in the middle of a
- * job cannot be noticed while the main thread waits, so that search pays WAIT_MS once. On a machine with one core, or for a one-shot CLI search where
- * starting a thread costs more than it saves, the store is opened without it.
+ * job cannot be noticed while the main thread waits, so that search pays WAIT_MS once. On
+ * a machine with one core, or for a one-shot CLI search where starting a thread costs more
+ * than it saves, the store is opened without it.
  */
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import type { PostingChunk } from './postings.js';
