@@ -76,15 +76,18 @@ describe('schema upgrades', () => {
     const a = SqliteStore.open(dir);
     await a.upsert([analyzeDocument(doc('u1', '稀土', '北方稀土'))]);
     await a.close();
-    // Back to schema 8: undo migrations 9 and 10.
+    // Back to schema 8: undo migrations 9 to 11.
     const raw = new Database(join(dir, 'lodestone.db'));
-    raw.exec('DROP INDEX documents_columns; CREATE INDEX documents_rev ON documents(rev); DROP TABLE column_snapshot; PRAGMA user_version = 8');
+    raw.exec(
+      "DROP INDEX documents_columns; CREATE INDEX documents_rev ON documents(rev); DROP TABLE column_snapshot; INSERT INTO fts(fts, rank) VALUES('automerge', 4); PRAGMA user_version = 8",
+    );
     raw.close();
     const messages: string[] = [];
     const b = SqliteStore.open(dir, { onUpgrade: (m) => messages.push(m) });
     expect(messages).toHaveLength(1);
-    expect(messages[0]).toMatch(/from schema 8 to 10 \(1 documents/);
-    expect(b.db.pragma('user_version', { simple: true })).toBe(10);
+    expect(messages[0]).toMatch(/from schema 8 to 11 \(1 documents/);
+    expect(b.db.pragma('user_version', { simple: true })).toBe(11);
+    expect(b.db.prepare("SELECT v FROM fts_config WHERE k = 'automerge'").pluck().get()).toBe(16);
     expect((await b.search({ query: parseQuery('稀土'), filters: {}, sort: 'relevance', collapse: true, limit: 10, offset: 0, facets: false })).total).toBe(1);
     await b.close();
     const c = SqliteStore.open(dir, { onUpgrade: (m) => messages.push(m) });
