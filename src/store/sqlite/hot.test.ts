@@ -88,6 +88,7 @@ describe('hot-term lists answer exactly like FTS5', () => {
     '稀土 -稀土',
     'rare earth -magnet',
     '价格 -稀土 -rare source:wire',
+    '稀土 (出口 管制)',
   ];
   const req = (q: string, over: Partial<SearchRequest> = {}): SearchRequest => ({
     query: parseQuery(q),

@@ -306,7 +306,7 @@ export class SqliteSearcher {
       const hi = Math.min(range?.hi ?? cols.maxRowid, f.throughRowid ?? cols.maxRowid);
       range = lo <= hi ? { lo, hi } : null;
     }
-    const top = req.query === null ? [] : req.query.kind === 'and' ? req.query.children : [req.query];
+    const top = conjuncts(req.query);
     // `type:` `lang:` `source:` conjuncts join the API's filters in the combination mask (one
     // lookup a document, and the scan can still be split); the rest is text and predicates.
     const conj = top.filter((c) => !isComboFilter(c));
@@ -991,6 +991,15 @@ function comboMask(cols: DocColumns, f: SearchRequest['filters']): Uint8Array | 
     mask[i] = 1;
   }
   return mask;
+}
+
+/**
+ * The top-level conjunction, nested ANDs flattened: an unspaced query the segmenter split
+ * (`镨钕 冶炼分离` -> 镨钕 AND (冶炼 AND 分离)) is one conjunction of three terms.
+ */
+function conjuncts(q: QueryNode | null): QueryNode[] {
+  if (q === null) return [];
+  return q.kind === 'and' ? q.children.flatMap(conjuncts) : [q];
 }
 
 /** A filter node the combination mask can express (not `ticker:`, which is a set of documents). */
