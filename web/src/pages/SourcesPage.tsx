@@ -30,12 +30,10 @@ export function SourcesPage() {
   const [pasteSource, setPasteSource] = useState('notes');
   const fileInput = useRef<HTMLInputElement>(null);
 
+  const load = useCallback(() => api.sources().then((r) => setRows(r.sources)), []);
   const refresh = useCallback(() => {
-    api
-      .sources()
-      .then((r) => setRows(r.sources))
-      .catch((e: Error) => setMessage({ text: e.message, error: true }));
-  }, []);
+    load().catch((e: Error) => setMessage({ text: e.message, error: true }));
+  }, [load]);
   useEffect(refresh, [refresh]);
 
   const report = (o: IngestOutcome) => {
@@ -97,13 +95,17 @@ export function SourcesPage() {
 
   const remove = async (row: SourceRow) => {
     if (!window.confirm(t.confirmDelete(row.name, num(row.documents)))) return;
+    let outcome: { text: string; error: boolean };
     try {
       const r = await api.deleteSource(row.name);
-      setMessage({ text: t.deleted(r.deleted), error: false });
+      outcome = { text: t.deleted(r.deleted), error: false };
     } catch (e) {
-      setMessage({ text: (e as Error).message, error: true });
+      outcome = { text: (e as Error).message, error: true };
     }
-    refresh();
+    // The list as it now is first, then the message: whoever reads "Deleted" sees the list
+    // without the source (the list used to arrive after the message).
+    await load().catch(() => undefined);
+    setMessage(outcome);
   };
 
   return (
