@@ -314,7 +314,7 @@ export class SqliteSearcher {
     const scan: ScanFilter = {
       from: dated ? (f.from ?? Number.NEGATIVE_INFINITY) : null,
       to: f.to ?? Number.POSITIVE_INFINITY,
-      combos: top.filter(isComboFilter).reduce((mask, c) => andMask(mask, comboMask(cols, { [`${c.field}s`]: [c.value] })), comboMask(cols, f)),
+      combos: top.filter(isComboFilter).reduce((mask, c) => andMask(mask, comboMask(cols, asFilters(c))), comboMask(cols, f)),
       preds: [],
     };
     this.ensureScratch(cols.maxCluster + 1);
@@ -1005,6 +1005,13 @@ function conjuncts(q: QueryNode | null): QueryNode[] {
 /** A filter node the combination mask can express (not `ticker:`, which is a set of documents). */
 function isComboFilter(n: QueryNode): n is FilterNode & { field: 'type' | 'lang' | 'source' } {
   return n.kind === 'filter' && n.field !== 'ticker';
+}
+
+/** A query's `type:` `lang:` `source:` conjunct as the API filter that means the same. */
+function asFilters(c: FilterNode & { field: 'type' | 'lang' | 'source' }): SearchRequest['filters'] {
+  if (c.field === 'type') return { types: [c.value] };
+  if (c.field === 'lang') return { langs: [c.value] };
+  return { sources: [c.value] };
 }
 
 /** Both masks' combinations (null: every combination). */
