@@ -31,7 +31,7 @@ export const MIGRATIONS: string[] = [
     ntokens INTEGER NOT NULL,
     minhash BLOB NOT NULL,
     shingles INTEGER NOT NULL,      -- shingle count of the fingerprint text
-    dedup_keys TEXT NOT NULL,       -- space-separated LSH band keys and lead key (rows in lsh)
+    dedup_keys TEXT NOT NULL,       -- legacy (before migration 12): LSH keys now live in lsh_keys
     figures TEXT NOT NULL,          -- JSON array
     cluster_id INTEGER,
     rev INTEGER NOT NULL
@@ -220,5 +220,13 @@ export const MIGRATIONS: string[] = [
   // at most on FTS5-path queries at 1,000,000 documents).
   `
   INSERT INTO fts(fts, rank) VALUES('automerge', 16);
+  `,
+  // 12: LSH keys, one row a document in rowid order (appends), looked up in memory
+  // (dedup/buckets.ts) instead of an index of eleven random keys a document, which every
+  // ingest batch rewrote all over. New rows leave documents.dedup_keys empty.
+  `
+  CREATE TABLE lsh_keys (doc_id INTEGER PRIMARY KEY, keys TEXT NOT NULL);
+  INSERT INTO lsh_keys (doc_id, keys) SELECT id, dedup_keys FROM documents WHERE dedup_keys <> '' ORDER BY id;
+  DROP TABLE lsh;
   `,
 ];

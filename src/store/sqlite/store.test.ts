@@ -70,25 +70,65 @@ describe('in-memory columns snapshot', () => {
   });
 });
 
+describe('LSH buckets in memory', () => {
+  const story = (id: string, source: string, body: string, extra = '') =>
+    analyzeDocument(doc(id, '北方稀土上调挂牌价', `${body}${extra}`, { source, publishedAt: T0 }));
+  const X = '北方稀土公告，上调镨钕氧化物挂牌价至每吨56万元。公司表示，高性能钕铁硼磁体需求旺盛，订单排至年底。';
+  const Y = '宁德时代发布新一代钠离子电池，能量密度达到每公斤175瓦时，计划明年实现量产并供货多家车企。';
+  const more = '分析人士认为，后市仍有上行空间。';
+
+  it('finds near copies written by another connection since its last write, and recovers from a rolled-back batch', async () => {
+    const dir = tempDir('lodestone-lsh-');
+    const a = SqliteStore.open(dir);
+    const b = SqliteStore.open(dir);
+    await a.upsert([analyzeDocument(doc('other', '其他消息', '碳酸锂价格下跌，锂矿股走弱。'))]); // a loads its buckets
+    const [x1] = await b.upsert([story('x1', 'A', X)]);
+    const [x2] = await a.upsert([story('x2', 'B', X, more)]); // only in b's write: a catches up
+    expect(x1!.clusterId).toBeNull();
+    expect(x2!.clusterId).not.toBeNull();
+    expect((await a.cluster(x2!.clusterId!))!.members.map((m) => m.id)).toEqual(['x1', 'x2']);
+
+    // A batch that fails after writing a near copy rolls back; its rowid is used again.
+    a.db.exec("CREATE TRIGGER boom BEFORE INSERT ON documents WHEN NEW.public_id = 'boom' BEGIN SELECT RAISE(ABORT, 'boom'); END");
+    await expect(a.upsert([story('y1', 'A', Y), story('boom', 'C', '另一条消息，内容无关。')])).rejects.toThrow(/boom/);
+    a.db.exec('DROP TRIGGER boom');
+    const [y2, y3] = await a.upsert([story('y2', 'B', Y), story('y3', 'C', Y, more)]);
+    expect(y2!.rowid).toBeLessThanOrEqual(x2!.rowid + 2);
+    expect(y3!.clusterId).not.toBeNull();
+    expect((await a.cluster(y3!.clusterId!))!.members.map((m) => m.id)).toEqual(['y2', 'y3']);
+    // A fresh process loads every key from lsh_keys.
+    const c = SqliteStore.open(dir);
+    const [x3] = await c.upsert([story('x3', 'D', X, '另据了解，该公司产能利用率较高。')]);
+    expect(x3!.clusterId).toBe(x2!.clusterId);
+    for (const s of [a, b, c]) await s.close();
+  });
+});
+
 describe('schema upgrades', () => {
   it('says once that an existing database is being upgraded, then opens it upgraded', async () => {
     const dir = tempDir('lodestone-upgrade-');
     const a = SqliteStore.open(dir);
-    await a.upsert([analyzeDocument(doc('u1', '稀土', '北方稀土'))]);
+    const story = '北方稀土公告，上调镨钕氧化物挂牌价至每吨56万元。公司表示，高性能钕铁硼磁体需求旺盛，订单排至年底。';
+    await a.upsert([analyzeDocument(doc('u1', '稀土', story))]);
     await a.close();
-    // Back to schema 8: undo migrations 9 to 11.
+    // Back to schema 8: undo migrations 9 to 12.
     const raw = new Database(join(dir, 'lodestone.db'));
     raw.exec(
       "DROP INDEX documents_columns; CREATE INDEX documents_rev ON documents(rev); DROP TABLE column_snapshot; INSERT INTO fts(fts, rank) VALUES('automerge', 4); PRAGMA user_version = 8",
     );
+    raw.exec(`CREATE TABLE lsh (band_key INTEGER NOT NULL, doc_id INTEGER NOT NULL); CREATE INDEX lsh_key ON lsh(band_key, doc_id);
+      UPDATE documents SET dedup_keys = (SELECT keys FROM lsh_keys WHERE doc_id = documents.id); DROP TABLE lsh_keys`);
     raw.close();
     const messages: string[] = [];
     const b = SqliteStore.open(dir, { onUpgrade: (m) => messages.push(m) });
     expect(messages).toHaveLength(1);
-    expect(messages[0]).toMatch(/from schema 8 to 11 \(1 documents/);
-    expect(b.db.pragma('user_version', { simple: true })).toBe(11);
+    expect(messages[0]).toMatch(/from schema 8 to 12 \(1 documents/);
+    expect(b.db.pragma('user_version', { simple: true })).toBe(12);
     expect(b.db.prepare("SELECT v FROM fts_config WHERE k = 'automerge'").pluck().get()).toBe(16);
     expect((await b.search({ query: parseQuery('稀土'), filters: {}, sort: 'relevance', collapse: true, limit: 10, offset: 0, facets: false })).total).toBe(1);
+    // The document's LSH keys moved to lsh_keys: a near copy finds it.
+    const [u2] = await b.upsert([analyzeDocument(doc('u2', '稀土', `${story}分析人士认为，后市仍有上行空间。`, { source: 'other' }))]);
+    expect(u2!.clusterId).not.toBeNull();
     await b.close();
     const c = SqliteStore.open(dir, { onUpgrade: (m) => messages.push(m) });
     expect(messages).toHaveLength(1); // nothing to upgrade the second time

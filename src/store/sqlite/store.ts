@@ -10,6 +10,7 @@ import { ANALYZER_NAME, type AnalyzedDocument } from '../../analysis/analyzer.js
 import { LodestoneError } from '../../core/errors.js';
 import { sha256Hex } from '../../core/hash.js';
 import { type ClusterInfo, type DocType, isDocType, type Paragraph, type StoredDocument } from '../../core/types.js';
+import { LshBuckets } from '../../dedup/buckets.js';
 import { containment, signatureFromBuffer, signatureToBuffer, similarity } from '../../dedup/minhash.js';
 import { isNearDuplicate, LONG_EXACT_SHINGLES, withinWindow } from '../../dedup/policy.js';
 import type { QueryNode } from '../../search/query/ast.js';
@@ -121,6 +122,9 @@ export class SqliteStore implements DocumentStore {
   private readonly hot: HotIndex;
   readonly workflows: SqliteWorkflowRepo;
   private readonly snapshotMinRows: number;
+  private lsh: LshBuckets | null = null;
+  /** Highest document id whose keys are in `lsh`. */
+  private lshSeen = 0;
 
   private constructor(db: Database.Database, options: SqliteStoreOptions) {
     this.db = db;
@@ -180,13 +184,9 @@ export class SqliteStore implements DocumentStore {
       ),
       ftsInsert: db.prepare('INSERT INTO fts (rowid, title, body) VALUES (?, ?, ?)'),
       ftsDelete: db.prepare('DELETE FROM fts WHERE rowid = ?'),
-      lshInsert: db.prepare('INSERT INTO lsh (band_key, doc_id) VALUES (?, ?)'),
-      lshDelete: db.prepare('DELETE FROM lsh WHERE band_key = ? AND doc_id = ?'),
-      dedupKeys: db.prepare<[number], string>('SELECT dedup_keys FROM documents WHERE id = ?').pluck(),
-      // Newest first: recent documents are the ones inside the duplicate time window.
-      lshLookup: db
-        .prepare<[number], number>(`SELECT doc_id FROM lsh WHERE band_key = ? ORDER BY doc_id DESC LIMIT ${MAX_PER_KEY}`)
-        .pluck(),
+      lshInsert: db.prepare('INSERT INTO lsh_keys (doc_id, keys) VALUES (?, ?)'),
+      lshDelete: db.prepare('DELETE FROM lsh_keys WHERE doc_id = ?'),
+      lshSince: db.prepare<[number], [number, string]>('SELECT doc_id, keys FROM lsh_keys WHERE doc_id > ? ORDER BY doc_id').raw(),
       tickerInsert: db.prepare('INSERT OR IGNORE INTO tickers (ticker, doc_id) VALUES (?, ?)'),
       tickerDelete: db.prepare('DELETE FROM tickers WHERE doc_id = ?'),
       exact: db.prepare<[string, number], { id: number; cluster_id: number | null; published_at: number | null }>(
@@ -227,6 +227,23 @@ export class SqliteStore implements DocumentStore {
     };
   }
 
+  /**
+   * The LSH buckets (dedup/buckets.ts), loaded from lsh_keys by a process's first write and
+   * caught up with the rows other connections committed since. Call inside the write
+   * transaction: under the write lock every committed row has a higher id than those seen.
+   */
+  private lshBuckets(): LshBuckets {
+    if (this.lsh === null) {
+      this.lsh = new LshBuckets();
+      this.lshSeen = 0;
+    }
+    for (const [id, keys] of this.st.lshSince.iterate(this.lshSeen)) {
+      this.lsh.add(id, keys.split(' ').map(Number));
+      this.lshSeen = id;
+    }
+    return this.lsh;
+  }
+
   private nextRev(): number {
     const cur = Number(this.st.getRev.get() ?? '0');
     const next = cur + 1;
@@ -245,19 +262,28 @@ export class SqliteStore implements DocumentStore {
       const rev = this.nextRev();
       const now = Date.now();
       const hot = this.hot.beginBatch();
+      const lsh = this.lshBuckets();
       const results: UpsertResult[] = [];
-      for (const ad of items) results.push(this.upsertOne(ad, rev, now, hot));
+      for (const ad of items) results.push(this.upsertOne(ad, rev, now, hot, lsh));
       hot?.finish();
       return results;
     });
-    const results = run.immediate(batch);
+    let results: UpsertResult[];
+    try {
+      results = run.immediate(batch);
+    } catch (e) {
+      // Rolled back: the buckets may hold keys of rowids that were never committed (and
+      // will be reused). Load them again on the next write.
+      this.lsh = null;
+      throw e;
+    }
     this.columns.markDirty();
     const frequent = this.hot.frequentTerms(batch.map((b) => b.analysis));
     if (frequent.length > 0) this.hot.promote(frequent);
     return results;
   }
 
-  private upsertOne(ad: AnalyzedDocument, rev: number, now: number, hot: HotBatch | null): UpsertResult {
+  private upsertOne(ad: AnalyzedDocument, rev: number, now: number, hot: HotBatch | null, lsh: LshBuckets): UpsertResult {
     const { doc, analysis: a } = ad;
     const existing = this.st.byKey.get(doc.key);
     if (existing && existing.record_hash === a.recordHash) {
@@ -295,7 +321,7 @@ export class SqliteStore implements DocumentStore {
       ntokens: a.ntokens,
       minhash: signatureToBuffer(a.minhash),
       shingles: a.shingles,
-      dedup_keys: a.bandKeys.join(' '),
+      dedup_keys: '', // legacy column: the keys live in lsh_keys (migration 12)
       figures: JSON.stringify(a.figures),
       rev,
     };
@@ -310,22 +336,27 @@ export class SqliteStore implements DocumentStore {
     const rowid = Number(this.st.insert.run(row).lastInsertRowid);
     this.st.ftsInsert.run(rowid, a.titleTerms, a.bodyTerms);
     hot?.add(rowid, a.titleTerms, a.bodyTerms);
-    for (const k of a.bandKeys) this.st.lshInsert.run(k, rowid);
     for (const t of a.tickers) this.st.tickerInsert.run(t, rowid);
-    const clusterId = this.assignCluster(rowid, ad, rev);
+    const clusterId = this.assignCluster(rowid, ad, rev, lsh);
+    if (a.bandKeys.length > 0) {
+      this.st.lshInsert.run(rowid, a.bandKeys.join(' '));
+      lsh.add(rowid, a.bandKeys);
+      this.lshSeen = rowid;
+    }
     return { key: doc.key, id: publicId, rowid, status: existing ? 'updated' : 'inserted', clusterId };
   }
 
   /** Remove a document's full-text, dedup and ticker entries (before an update or delete). */
   private deleteIndexEntries(rowid: number): void {
     this.st.ftsDelete.run(rowid);
-    const keys = this.st.dedupKeys.get(rowid) ?? '';
-    for (const k of keys.split(' ')) if (k !== '') this.st.lshDelete.run(Number(k), rowid);
+    // Its entries in the in-memory buckets stay until the next load; a lookup that finds
+    // them finds no candidate row and skips them.
+    this.st.lshDelete.run(rowid);
     this.st.tickerDelete.run(rowid);
   }
 
   /** Find duplicates of a freshly written document and join, create or merge clusters. */
-  private assignCluster(rowid: number, ad: AnalyzedDocument, rev: number): number | null {
+  private assignCluster(rowid: number, ad: AnalyzedDocument, rev: number, lsh: LshBuckets): number | null {
     const a = ad.analysis;
     const pub = ad.doc.publishedAt;
     const longExact = a.shingles >= LONG_EXACT_SHINGLES;
@@ -338,8 +369,9 @@ export class SqliteStore implements DocumentStore {
     if (a.bandKeys.length > 0) {
       const shared = new Map<number, number>(); // candidate -> number of keys shared
       for (const k of a.bandKeys) {
-        for (const id of this.st.lshLookup.all(k)) {
-          if (id !== rowid && !matches.has(id)) shared.set(id, (shared.get(id) ?? 0) + 1);
+        // Newest first: recent documents are the ones inside the duplicate time window.
+        for (const id of lsh.lookup(k, MAX_PER_KEY)) {
+          if (!matches.has(id)) shared.set(id, (shared.get(id) ?? 0) + 1);
         }
       }
       const candidates = [...shared.entries()]
