@@ -229,4 +229,11 @@ export const MIGRATIONS: string[] = [
   INSERT INTO lsh_keys (doc_id, keys) SELECT id, dedup_keys FROM documents WHERE dedup_keys <> '' ORDER BY id;
   DROP TABLE lsh;
   `,
+  // 13: FTS5 flushes its pending terms at 2 MB instead of 32 (migration 1). The hash of a
+  // batch's terms then stays in the CPU caches: a term lookup per token costs less than the
+  // more, smaller segments cost to merge. Ingest of 100,000 3 KB documents (CLI, seconds):
+  // 32 MB 85.9; 8 MB 77.4; 4 MB 71.2; 2 MB 66.6 and 68.2; 1 MB (FTS5's default) 77.8.
+  `
+  INSERT INTO fts(fts, rank) VALUES('hashsize', 2097152);
+  `,
 ];
