@@ -111,19 +111,20 @@ describe('schema upgrades', () => {
     const story = '北方稀土公告，上调镨钕氧化物挂牌价至每吨56万元。公司表示，高性能钕铁硼磁体需求旺盛，订单排至年底。';
     await a.upsert([analyzeDocument(doc('u1', '稀土', story))]);
     await a.close();
-    // Back to schema 8: undo migrations 9 to 13.
+    // Back to schema 8: undo migrations 9 to 14.
     const raw = new Database(join(dir, 'lodestone.db'));
     raw.exec(
       "DROP INDEX documents_columns; CREATE INDEX documents_rev ON documents(rev); DROP TABLE column_snapshot; INSERT INTO fts(fts, rank) VALUES('automerge', 4); PRAGMA user_version = 8",
     );
     raw.exec(`CREATE TABLE lsh (band_key INTEGER NOT NULL, doc_id INTEGER NOT NULL); CREATE INDEX lsh_key ON lsh(band_key, doc_id);
-      UPDATE documents SET dedup_keys = (SELECT keys FROM lsh_keys WHERE doc_id = documents.id); DROP TABLE lsh_keys`);
+      UPDATE documents SET dedup_keys = (SELECT keys FROM lsh_keys WHERE doc_id = documents.id); DROP TABLE lsh_keys;
+      DROP INDEX documents_norm_key; CREATE INDEX documents_norm_hash ON documents(norm_hash) WHERE norm_hash <> ''`);
     raw.close();
     const messages: string[] = [];
     const b = SqliteStore.open(dir, { onUpgrade: (m) => messages.push(m) });
     expect(messages).toHaveLength(1);
-    expect(messages[0]).toMatch(/from schema 8 to 13 \(1 documents/);
-    expect(b.db.pragma('user_version', { simple: true })).toBe(13);
+    expect(messages[0]).toMatch(/from schema 8 to 14 \(1 documents/);
+    expect(b.db.pragma('user_version', { simple: true })).toBe(14);
     expect(b.db.prepare("SELECT v FROM fts_config WHERE k = 'automerge'").pluck().get()).toBe(16);
     expect(b.db.prepare("SELECT v FROM fts_config WHERE k = 'hashsize'").pluck().get()).toBe(2097152);
     expect((await b.search({ query: parseQuery('稀土'), filters: {}, sort: 'relevance', collapse: true, limit: 10, offset: 0, facets: false })).total).toBe(1);

@@ -189,8 +189,9 @@ export class SqliteStore implements DocumentStore {
       lshSince: db.prepare<[number], [number, string]>('SELECT doc_id, keys FROM lsh_keys WHERE doc_id > ? ORDER BY doc_id').raw(),
       tickerInsert: db.prepare('INSERT OR IGNORE INTO tickers (ticker, doc_id) VALUES (?, ?)'),
       tickerDelete: db.prepare('DELETE FROM tickers WHERE doc_id = ?'),
-      exact: db.prepare<[string, number], { id: number; cluster_id: number | null; published_at: number | null }>(
-        "SELECT id, cluster_id, published_at FROM documents WHERE norm_hash = ? AND norm_hash <> '' AND id <> ? ORDER BY id DESC LIMIT 50",
+      // By the first 12 hex digits of the hash (the index, migration 14), then the whole hash.
+      exact: db.prepare<[string, string, number], { id: number; cluster_id: number | null; published_at: number | null }>(
+        "SELECT id, cluster_id, published_at FROM documents WHERE substr(norm_hash, 1, 12) = ? AND norm_hash = ? AND norm_hash <> '' AND id <> ? ORDER BY id DESC LIMIT 50",
       ),
       canonicalPublished: db
         .prepare<[number], number | null>(
@@ -362,7 +363,7 @@ export class SqliteStore implements DocumentStore {
     const longExact = a.shingles >= LONG_EXACT_SHINGLES;
     const matches = new Map<number, number | null>(); // doc id -> cluster id
     if (a.normHash !== '') {
-      for (const r of this.st.exact.all(a.normHash, rowid)) {
+      for (const r of this.st.exact.all(a.normHash.slice(0, 12), a.normHash, rowid)) {
         if (longExact || withinWindow(pub, r.published_at)) matches.set(r.id, r.cluster_id);
       }
     }
