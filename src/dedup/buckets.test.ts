@@ -6,12 +6,12 @@ import { bandKeys, minhash } from './minhash.js';
 describe('LSH buckets', () => {
   it('property: a lookup returns the documents holding the key, newest first, as a scan of every add does', () => {
     // Keys from a small pool (band in the high part, as bandKeys makes them), so keys
-    // repeat; a tail of 8 entries forces many merges into the base.
+    // repeat; a tail that starts at 1-4 entries grows to at most 1-40, then merges often.
     const key = fc.tuple(fc.integer({ min: 0, max: 15 }), fc.integer({ min: 0, max: 40 })).map(([b, h]) => b * 2 ** 32 + h * 0x10001);
     const step = fc.record({ gap: fc.integer({ min: 1, max: 3 }), keys: fc.array(key, { maxLength: 12 }) });
     fc.assert(
-      fc.property(fc.array(step, { maxLength: 60 }), fc.integer({ min: 1, max: 70 }), fc.integer({ min: 1, max: 9 }), (steps, limit, tail) => {
-        const buckets = new LshBuckets(tail);
+      fc.property(fc.array(step, { maxLength: 60 }), fc.integer({ min: 1, max: 70 }), fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 4 }), (steps, limit, tail, initial) => {
+        const buckets = new LshBuckets(tail, initial);
         const added: [number, number][] = [];
         let doc = 0;
         for (const s of steps) {

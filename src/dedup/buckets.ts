@@ -10,7 +10,8 @@
  *
  * Layout: a sorted base (keys and documents in two Uint32Arrays, 8 bytes an entry: 88 MB at
  * 1,000,000 documents of 11 keys) and an unsorted tail (an open-addressing table from key to
- * its newest entry, entries chained to older ones) merged into the base when full. Keys are
+ * its newest entry, entries chained to older ones; it starts at 1,024 entries and doubles up
+ * to TAIL_MAX) merged into the base when full. Keys are
  * folded to 32 bits (band and 32-bit hash mixed): two keys that fold alike only add a
  * candidate, which the caller verifies with the full signatures anyway.
  *
@@ -18,7 +19,7 @@
  * so the base holds each key's documents in increasing order and the tail newest first.
  */
 
-/** Tail entries before a merge into the base: 12 MB of tail, a merge every ~95,000 documents. */
+/** Tail entries before a merge into the base (20 MB with its table), a merge every ~95,000 documents. */
 const TAIL_MAX = 1 << 20;
 
 /** A band key (band number in the high part, 32-bit hash in the low) folded to 32 bits. */
@@ -30,20 +31,20 @@ export function foldKey(key: number): number {
 export class LshBuckets {
   private keys = new Uint32Array(0);
   private docs = new Uint32Array(0);
-  private readonly tKeys: Uint32Array;
-  private readonly tDocs: Uint32Array;
-  private readonly tNext: Int32Array;
+  // The tail's arrays start small and double up to tailMax (a small store stays small).
+  private tKeys = new Uint32Array(0);
+  private tDocs = new Uint32Array(0);
+  private tNext = new Int32Array(0);
   /** Index + 1 of each key's newest tail entry; 0 is empty. */
-  private readonly slots: Int32Array;
+  private slots = new Int32Array(0);
   private tLen = 0;
   private lastDoc = -1;
 
-  constructor(private readonly tailMax = TAIL_MAX) {
-    this.tKeys = new Uint32Array(tailMax);
-    this.tDocs = new Uint32Array(tailMax);
-    this.tNext = new Int32Array(tailMax);
-    // A power of two at least twice the tail, so probing (masked) visits every slot and finds an empty one.
-    this.slots = new Int32Array(2 ** Math.ceil(Math.log2(tailMax * 2)));
+  constructor(
+    private readonly tailMax = TAIL_MAX,
+    initialTail = 1024,
+  ) {
+    this.resize(Math.min(tailMax, initialTail));
   }
 
   /** Entries held (one per document and key). */
@@ -56,7 +57,10 @@ export class LshBuckets {
     if (doc <= this.lastDoc) throw new Error(`LSH buckets take documents in increasing order (${doc} after ${this.lastDoc})`);
     this.lastDoc = doc;
     for (const key of keys) {
-      if (this.tLen === this.tailMax) this.merge();
+      if (this.tLen === this.tKeys.length) {
+        if (this.tLen < this.tailMax) this.resize(Math.min(this.tailMax, this.tLen * 2));
+        else this.merge();
+      }
       const k = foldKey(key);
       const s = this.slot(k);
       const i = this.tLen++;
@@ -82,6 +86,28 @@ export class LshBuckets {
     }
     for (let j = lo - 1; j >= 0 && this.keys[j] === k && out.length < limit; j--) out.push(this.docs[j]!);
     return out;
+  }
+
+  /**
+   * Tail arrays for `capacity` entries, the entries so far copied over and their chains
+   * rebuilt (adding them again in order gives the same newest-first chains).
+   */
+  private resize(capacity: number): void {
+    const n = this.tLen;
+    const keys = this.tKeys.subarray(0, n);
+    const docs = this.tDocs.subarray(0, n);
+    this.tKeys = new Uint32Array(capacity);
+    this.tDocs = new Uint32Array(capacity);
+    this.tNext = new Int32Array(capacity);
+    // A power of two at least twice the tail, so probing (masked) visits every slot and finds an empty one.
+    this.slots = new Int32Array(2 ** Math.ceil(Math.log2(capacity * 2)));
+    this.tKeys.set(keys);
+    this.tDocs.set(docs);
+    for (let i = 0; i < n; i++) {
+      const s = this.slot(keys[i]!);
+      this.tNext[i] = this.slots[s]! - 1;
+      this.slots[s] = i + 1;
+    }
   }
 
   /** The tail slot of folded key k: its own, or the empty one where it would go. */
