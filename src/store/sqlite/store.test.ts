@@ -111,7 +111,7 @@ describe('schema upgrades', () => {
     const story = '北方稀土公告，上调镨钕氧化物挂牌价至每吨56万元。公司表示，高性能钕铁硼磁体需求旺盛，订单排至年底。';
     await a.upsert([analyzeDocument(doc('u1', '稀土', story))]);
     await a.close();
-    // Back to schema 8: undo migrations 9 to 14.
+    // Back to schema 8: undo migrations 9 to 15.
     const raw = new Database(join(dir, 'lodestone.db'));
     raw.exec(
       "DROP INDEX documents_columns; CREATE INDEX documents_rev ON documents(rev); DROP TABLE column_snapshot; INSERT INTO fts(fts, rank) VALUES('automerge', 4); PRAGMA user_version = 8",
@@ -123,9 +123,10 @@ describe('schema upgrades', () => {
     const messages: string[] = [];
     const b = SqliteStore.open(dir, { onUpgrade: (m) => messages.push(m) });
     expect(messages).toHaveLength(1);
-    expect(messages[0]).toMatch(/from schema 8 to 14 \(1 documents/);
-    expect(b.db.pragma('user_version', { simple: true })).toBe(14);
-    expect(b.db.prepare("SELECT v FROM fts_config WHERE k = 'automerge'").pluck().get()).toBe(16);
+    expect(messages[0]).toMatch(/from schema 8 to 15 \(1 documents/);
+    expect(b.db.pragma('user_version', { simple: true })).toBe(15);
+    expect(b.db.prepare("SELECT v FROM fts_config WHERE k = 'automerge'").pluck().get()).toBe(64);
+    expect(b.db.prepare("SELECT v FROM fts_config WHERE k = 'crisismerge'").pluck().get()).toBe(64);
     expect(b.db.prepare("SELECT v FROM fts_config WHERE k = 'hashsize'").pluck().get()).toBe(2097152);
     expect((await b.search({ query: parseQuery('稀土'), filters: {}, sort: 'relevance', collapse: true, limit: 10, offset: 0, facets: false })).total).toBe(1);
     // The document's LSH keys moved to lsh_keys: a near copy finds it.

@@ -154,6 +154,9 @@ export class SqliteStore implements DocumentStore {
     db.pragma('busy_timeout = 10000');
     db.pragma('cache_size = -65536');
     db.pragma('temp_store = MEMORY');
+    // An FTS5 merge can write gigabytes in one transaction, growing the WAL file to that size;
+    // after the next checkpoint it is cut back to 64 MB instead of keeping that size on disk.
+    db.pragma('journal_size_limit = 67108864');
     migrate(db, (from, to) => {
       const n = db.prepare('SELECT count(*) FROM documents').pluck().get() as number;
       options.onUpgrade?.(
