@@ -1,7 +1,7 @@
 /** What every use case needs: the store and settings. Built once per process. */
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
-import { chineseSegmenter } from '../analysis/segmenters/chinese.js';
+import { chineseSegmenter, setUserDictionary } from '../analysis/segmenters/chinese.js';
 import type { DocumentStore } from '../store/ports.js';
 import { type LlmProvider, llmConfigFromEnv, OpenAiCompatibleProvider } from '../llm/provider.js';
 import { SqliteStore } from '../store/sqlite/store.js';
@@ -43,7 +43,10 @@ export function openContext(
     onUpgrade: (message) => process.stderr.write(`${message}\n`),
     parallel: (options.longLived ?? false) && availableParallelism() > 1,
   });
-  chineseSegmenter(userDictPath(dataDir));
+  setUserDictionary(userDictPath(dataDir));
+  // A server loads the segmenter now, so its first query does not wait for it; a CLI command
+  // loads it when it parses a query (an ingest never does).
+  if (options.longLived) chineseSegmenter();
   return {
     dataDir,
     store,
