@@ -9,10 +9,12 @@
  * If the worker fails, or does not answer within WAIT_MS, the main thread scans the later
  * chunks itself and the worker is dropped (a new one starts on a later query, at most
  * MAX_RESTARTS times). A worker that exits between searches is noticed when the event loop
- * turns (its 'exit' event) and replaced the same way; one that dies in the middle of a
- * job cannot be noticed while the main thread waits, so that search pays WAIT_MS once. On
- * a machine with one core, or for a one-shot CLI search where starting a thread costs more
- * than it saves, the store is opened without it.
+ * turns (its 'exit' event) and replaced the same way. One that dies in the middle of a job
+ * cannot be seen by the main thread, which is blocked in Atomics.wait: the scan thread is
+ * therefore started by a small watcher thread (scan-watch.ts), whose event loop stays free
+ * and which raises the flag as DEAD when the scan thread exits, so that search goes on at
+ * once instead of waiting out WAIT_MS. On a machine with one core, or for a one-shot CLI
+ * search where starting a thread costs more than it saves, the store is opened without it.
  */
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import type { PostingChunk } from './postings.js';
@@ -20,6 +22,11 @@ import type { CollectorPart, JoinJob, MatchJob, ScanColumns } from './scan.js';
 
 const WAIT_MS = 10_000;
 const MAX_RESTARTS = 3;
+
+/** The flag's values: a job is running, its reply is on the port, the scan thread exited. */
+export const FLAG_WAITING = 0;
+export const FLAG_REPLIED = 1;
+export const FLAG_DEAD = 2;
 
 /** What a collector in the worker needs: the filters it checks and its shape. */
 export interface CollectSpec {
@@ -54,16 +61,35 @@ export type WorkerJob = { type: 'scan'; job: ScanJob } | { type: 'matches'; job:
 export type WorkerResult = { kind: 'part'; part: CollectorPart; df: number } | { kind: 'matches'; m: number; df: number };
 export type ScanReply = ({ ok: true } & WorkerResult) | { ok: false; error: string };
 
+/** A thread to start: its file, and (under tsx) the TypeScript module that file loads. */
+export interface ThreadSpec {
+  file: string;
+  entry: string;
+}
+
+/** What the watcher thread is started with; the scan thread gets the same, `entry` its own. */
+export interface WatchData {
+  port: MessagePort;
+  flag: Int32Array;
+  scan: ThreadSpec;
+  entry: string;
+}
+
 export class ScanWorker {
+  /** The watcher thread (scan-watch.ts), which runs the scan thread. */
   private worker: Worker | null = null;
   private port: MessagePort | null = null;
-  private readonly flag = new Int32Array(new SharedArrayBuffer(4));
+  /** One flag a thread: a watcher that outlives its thread cannot flag a later one. */
+  private flag = new Int32Array(new SharedArrayBuffer(4));
   /** The column arrays the worker holds (they are replaced when the columns grow). */
   private sent: ScanColumns | null = null;
   private restarts = 0;
   private busy = false;
   /** Scans the worker answered. */
   scans = 0;
+
+  /** `scanEntry`: the module the scan thread runs (scan-worker by default; tests swap it). */
+  constructor(private readonly scanEntry?: URL) {}
 
   /** Hand a scan to the worker; false when there is no worker to hand it to. */
   start(cols: ScanColumns, job: WorkerJob): boolean {
@@ -73,15 +99,20 @@ export class ScanWorker {
     const w = this.ensure();
     if (w === null) return false;
     const { alive, published, ntokens, facet, cluster } = cols;
+    const port = this.port!;
     const s = this.sent;
     if (s === null || s.alive !== alive || s.published !== published || s.ntokens !== ntokens || s.facet !== facet || s.cluster !== cluster) {
-      w.postMessage({ type: 'columns', cols: { alive, published, ntokens, facet, cluster } });
+      port.postMessage({ type: 'columns', cols: { alive, published, ntokens, facet, cluster } });
       this.sent = { alive, published, ntokens, facet, cluster };
     }
-    Atomics.store(this.flag, 0, 0);
+    // A thread that died since its last job (its exit event not seen yet) is not given this one.
+    if (Atomics.exchange(this.flag, 0, FLAG_WAITING) === FLAG_DEAD) {
+      this.drop(new Error('scan worker exited'));
+      return false;
+    }
     // Chunks are copied (structured clone; a 2 MB list costs ~0.2 ms); shared arrays are not.
-    if (job.type === 'join') w.postMessage(job);
-    else w.postMessage({ type: job.type, job: { ...job.job, chunks: job.job.chunks.map((c) => ({ n: c.n, docs: c.docs })) } });
+    if (job.type === 'join') port.postMessage(job);
+    else port.postMessage({ type: job.type, job: { ...job.job, chunks: job.job.chunks.map((c) => ({ n: c.n, docs: c.docs })) } });
     this.busy = true;
     return true;
   }
@@ -89,10 +120,11 @@ export class ScanWorker {
   /** The reply to the job started; null when the worker failed or timed out (then do it here). */
   wait(): WorkerResult | null {
     this.busy = false;
-    const state = Atomics.wait(this.flag, 0, 0, WAIT_MS);
+    Atomics.wait(this.flag, 0, FLAG_WAITING, WAIT_MS);
     const msg = this.port ? receiveMessageOnPort(this.port) : undefined;
-    if (state === 'timed-out' || msg === undefined) {
-      this.drop(new Error(`scan worker did not answer within ${WAIT_MS} ms`));
+    if (msg === undefined) {
+      const dead = Atomics.load(this.flag, 0) === FLAG_DEAD;
+      this.drop(new Error(dead ? 'scan worker exited during a search' : `scan worker did not answer within ${WAIT_MS} ms`));
       return null;
     }
     const reply = msg.message as ScanReply;
@@ -127,20 +159,23 @@ export class ScanWorker {
     if (this.worker) return this.worker;
     if (this.restarts >= MAX_RESTARTS) return null;
     this.restarts++;
+    // Jobs go out and replies come back over one channel, straight between this thread and
+    // the scan thread; the watcher only hands the scan thread its end.
     const { port1, port2 } = new MessageChannel();
-    // Under tsx (tests, benchmarks) the worker is TypeScript and needs the same loader.
+    this.flag = new Int32Array(new SharedArrayBuffer(4));
+    // Under tsx (tests, benchmarks) the threads are TypeScript and need the same loader.
     const isTs = import.meta.url.endsWith('.ts');
-    const workerData = { port: port2, flag: this.flag, entry: new URL('./scan-worker.ts', import.meta.url).href };
-    const w = isTs
-      ? new Worker(new URL('../../services/worker-tsx.mjs', import.meta.url), { workerData, transferList: [port2] })
-      : new Worker(new URL('./scan-worker.js', import.meta.url), { workerData, transferList: [port2] });
+    const tsx = new URL('../../services/worker-tsx.mjs', import.meta.url).href;
+    const scanEntry = this.scanEntry?.href ?? new URL(isTs ? './scan-worker.ts' : './scan-worker.js', import.meta.url).href;
+    const scan: ThreadSpec = isTs ? { file: tsx, entry: scanEntry } : { file: scanEntry, entry: '' };
+    const workerData: WatchData = { port: port2, flag: this.flag, scan, entry: new URL('./scan-watch.ts', import.meta.url).href };
+    const w = new Worker(isTs ? new URL(tsx) : new URL('./scan-watch.js', import.meta.url), { workerData, transferList: [port2] });
     w.unref();
     w.on('error', (err) => {
       if (this.worker === w) this.drop(err);
     });
-    // A thread that ended (crashed, or was terminated from outside) between searches is
-    // dropped before the next job is posted to it; a job posted to a dead thread would wait
-    // out WAIT_MS.
+    // The watcher exits with the scan thread (crashed, or terminated from outside): seen
+    // between searches, it is dropped here before the next job.
     w.on('exit', (code) => {
       if (this.worker === w) this.drop(new Error(`scan worker exited (code ${code})`));
     });

@@ -1,11 +1,11 @@
 /**
- * The scan worker (parallel.ts): runs `scanTerm` over the later chunks of a list, or
- * `matchesInto` / `collectJoin` over part of a hot-list conjunction, on the columns the
- * main thread shares, and answers with its collector's part (or its match count). It never
- * touches the database.
+ * The scan thread (parallel.ts; started by scan-watch.ts): runs `scanTerm` over the later
+ * chunks of a list, or `matchesInto` / `collectJoin` over part of a hot-list conjunction,
+ * on the columns the main thread shares, and answers with its collector's part (or its
+ * match count) on the same channel. It never touches the database.
  */
-import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
-import type { CollectSpec, ScanReply, WorkerJob } from './parallel.js';
+import { type MessagePort, workerData } from 'node:worker_threads';
+import { type CollectSpec, FLAG_REPLIED, type ScanReply, type WorkerJob } from './parallel.js';
 import { Collector, collectJoin, matchesInto, type ScanColumns, scanTerm } from './scan.js';
 
 const { port, flag } = workerData as { port: MessagePort; flag: Int32Array };
@@ -40,7 +40,7 @@ function run(m: WorkerJob, c: ScanColumns): ScanReply {
   return { ok: true, kind: 'part', part, df };
 }
 
-parentPort!.on('message', (m: { type: 'columns'; cols: ScanColumns } | WorkerJob) => {
+port.on('message', (m: { type: 'columns'; cols: ScanColumns } | WorkerJob) => {
   if (m.type === 'columns') {
     cols = m.cols;
     return;
@@ -53,6 +53,6 @@ parentPort!.on('message', (m: { type: 'columns'; cols: ScanColumns } | WorkerJob
   }
   // The reply is queued on the port before the flag is raised, so the waiting thread finds it.
   port.postMessage(reply);
-  Atomics.store(flag, 0, 1);
+  Atomics.store(flag, 0, FLAG_REPLIED);
   Atomics.notify(flag, 0);
 });
