@@ -10,23 +10,32 @@ describe('LSH buckets', () => {
     const key = fc.tuple(fc.integer({ min: 0, max: 15 }), fc.integer({ min: 0, max: 40 })).map(([b, h]) => b * 2 ** 32 + h * 0x10001);
     const step = fc.record({ gap: fc.integer({ min: 1, max: 3 }), keys: fc.array(key, { maxLength: 12 }) });
     fc.assert(
-      fc.property(fc.array(step, { maxLength: 60 }), fc.integer({ min: 1, max: 70 }), fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 4 }), (steps, limit, tail, initial) => {
+      fc.property(fc.array(step, { maxLength: 60 }), fc.integer({ min: 1, max: 70 }), fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 4 }), fc.nat(), (steps, limit, tail, initial, cut) => {
         const buckets = new LshBuckets(tail, initial);
         const added: [number, number][] = [];
+        // The same documents, the first `loaded` of them read in bulk (as lsh_keys rows), the rest added.
+        const loaded = cut % (steps.length + 1);
+        const rows: [number, string][] = [];
+        let later: LshBuckets | null = null;
         let doc = 0;
-        for (const s of steps) {
+        steps.forEach((s, i) => {
           doc += s.gap;
           buckets.add(doc, s.keys);
           for (const k of s.keys) added.push([k, doc]);
-        }
+          if (i < loaded && s.keys.length > 0) rows.push([doc, s.keys.join(' ')]);
+          if (i + 1 === loaded) later = LshBuckets.load(rows, cut % 7);
+          if (i >= loaded) later?.add(doc, s.keys);
+        });
+        const both = later === null ? [buckets] : [buckets, later as LshBuckets];
         expect(buckets.size).toBe(added.length);
+        expect(both.at(-1)!.size).toBe(added.length);
         for (const [k] of added.length > 0 ? added : [[7, 0] as [number, number]]) {
           const want = added
             .filter(([other]) => foldKey(other) === foldKey(k))
             .map(([, d]) => d)
             .reverse()
             .slice(0, limit);
-          expect(buckets.lookup(k, limit)).toEqual(want);
+          for (const b of both) expect(b.lookup(k, limit)).toEqual(want);
         }
       }),
       { numRuns: 300, seed: 20261201 },

@@ -29,8 +29,8 @@ export function foldKey(key: number): number {
 }
 
 export class LshBuckets {
-  private keys = new Uint32Array(0);
-  private docs = new Uint32Array(0);
+  private keys: Uint32Array = new Uint32Array(0);
+  private docs: Uint32Array = new Uint32Array(0);
   // The tail's arrays start small and double up to tailMax (a small store stays small).
   private tKeys = new Uint32Array(0);
   private tDocs = new Uint32Array(0);
@@ -45,6 +45,57 @@ export class LshBuckets {
     initialTail = 1024,
   ) {
     this.resize(Math.min(tailMax, initialTail));
+  }
+
+  /**
+   * Buckets of every document in `rows` (lsh_keys rows in increasing id order: the id, and
+   * its keys as decimal numbers joined by spaces), with one sort instead of a tail merge
+   * every ~95,000 documents. `entries`: how many keys the rows hold at most (sizes the
+   * arrays; more are grown into).
+   */
+  static load(rows: Iterable<[number, string]>, entries = 0): LshBuckets {
+    let keys = new Uint32Array(Math.max(1024, entries));
+    let docs = new Uint32Array(keys.length);
+    let n = 0;
+    let last = -1;
+    for (const [doc, text] of rows) {
+      if (doc <= last) throw new Error(`LSH buckets take documents in increasing order (${doc} after ${last})`);
+      last = doc;
+      // Parsed in place (no substrings): at 1,000,000 documents split/map took 0.9 s.
+      let v = 0;
+      let digits = false;
+      for (let i = 0; i <= text.length; i++) {
+        const c = i < text.length ? text.charCodeAt(i) : 32;
+        if (c >= 48 && c <= 57) {
+          v = v * 10 + (c - 48);
+          digits = true;
+        } else if (digits) {
+          if (n === keys.length) {
+            const grow = (a: Uint32Array) => {
+              const b = new Uint32Array(a.length * 2);
+              b.set(a);
+              return b;
+            };
+            keys = grow(keys);
+            docs = grow(docs);
+          }
+          keys[n] = foldKey(v);
+          docs[n++] = doc;
+          v = 0;
+          digits = false;
+        }
+      }
+    }
+    const b = new LshBuckets();
+    // Stable: each key's documents stay in increasing order, as the base keeps them.
+    [b.keys, b.docs] = sortByKey(keys.subarray(0, n), docs.subarray(0, n));
+    b.lastDoc = last;
+    return b;
+  }
+
+  /** The highest document id added (-1 when none). */
+  get newest(): number {
+    return this.lastDoc;
   }
 
   /** Entries held (one per document and key). */
