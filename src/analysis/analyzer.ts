@@ -10,6 +10,7 @@ import { figures } from '../dedup/policy.js';
 import { detectLanguage } from './detect.js';
 import { foldText } from './normalize.js';
 import { findTickers, normalizeTicker } from './entities.js';
+import type { LocatedTerms } from './term-hits.js';
 import { ANALYZER_NAME, indexTermString } from './terms.js';
 
 export { ANALYZER_NAME };
@@ -39,6 +40,8 @@ export interface Analysis {
 export interface AnalyzedDocument {
   doc: DocumentInput;
   analysis: Analysis;
+  /** Occurrences of the store's terms to locate (DocumentStore.termsToLocate), found by an analysis worker. */
+  located?: LocatedTerms;
 }
 
 export function analyzeDocument(doc: DocumentInput): AnalyzedDocument {

@@ -6,14 +6,24 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { type Analysis, type AnalyzedDocument, analyzeDocument } from '../analysis/analyzer.js';
+import type { TermSet } from '../analysis/term-hits.js';
 import type { DocumentInput } from '../core/types.js';
 
 export type AnalysisOutcome = { ok: true; doc: AnalyzedDocument } | { ok: false; doc: DocumentInput; error: string };
 
-type WorkerReply = { id: number; out: ({ ok: true; analysis: Analysis } | { ok: false; error: string })[] };
+/** A job for a worker; `terms` comes along when the worker has not seen that set yet. */
+export type WorkerJob = { id: number; docs: DocumentInput[]; set: number | null; terms?: TermSet };
+export type WorkerReply = {
+  id: number;
+  out: ({ ok: true; analysis: Analysis; located?: Uint8Array } | { ok: false; error: string })[];
+};
 
 export interface Analyzer {
-  analyze(docs: DocumentInput[]): Promise<AnalysisOutcome[]>;
+  /**
+   * Analyze documents; with `terms` (the store's DocumentStore.termsToLocate), also locate
+   * them (`AnalyzedDocument.located`) — workers do, the calling thread leaves it to the store.
+   */
+  analyze(docs: DocumentInput[], terms?: TermSet | null): Promise<AnalysisOutcome[]>;
   close(): Promise<void>;
 }
 
@@ -33,6 +43,8 @@ export const inlineAnalyzer: Analyzer = {
 
 export class WorkerAnalyzer implements Analyzer {
   private readonly workers: Worker[] = [];
+  /** The term set each worker holds (by id). */
+  private readonly sets: (number | null)[] = [];
   private readonly pending = new Map<number, { resolve: (r: WorkerReply) => void; reject: (e: Error) => void }>();
   private next = 0;
   private turn = 0;
@@ -67,18 +79,25 @@ export class WorkerAnalyzer implements Analyzer {
         if (!this.closing) fail(new Error(`analysis worker exited with code ${code}`));
       });
       this.workers.push(w);
+      this.sets.push(null);
     }
   }
 
-  async analyze(docs: DocumentInput[]): Promise<AnalysisOutcome[]> {
+  async analyze(docs: DocumentInput[], terms?: TermSet | null): Promise<AnalysisOutcome[]> {
     if (this.broken) return inlineAnalyzer.analyze(docs);
     const id = this.next++;
-    const worker = this.workers[this.turn++ % this.workers.length]!;
+    const w = this.turn++ % this.workers.length;
+    const worker = this.workers[w]!;
+    const job: WorkerJob = { id, docs, set: terms?.id ?? null };
+    if (terms && this.sets[w] !== terms.id) {
+      job.terms = terms;
+      this.sets[w] = terms.id;
+    }
     let reply: WorkerReply;
     try {
       reply = await new Promise<WorkerReply>((resolve, reject) => {
         this.pending.set(id, { resolve, reject });
-        worker.postMessage({ id, docs });
+        worker.postMessage(job);
       });
     } catch {
       // A worker that cannot start or crashed: analyze here instead, never fail the ingest.
@@ -87,7 +106,9 @@ export class WorkerAnalyzer implements Analyzer {
     }
     return reply.out.map((r, i) => {
       const doc = docs[i]!;
-      return r.ok ? { ok: true, doc: { doc, analysis: r.analysis } } : { ok: false, doc, error: r.error };
+      if (!r.ok) return { ok: false, doc, error: r.error };
+      const located = r.located && job.set !== null ? { set: job.set, hits: r.located } : undefined;
+      return { ok: true, doc: located ? { doc, analysis: r.analysis, located } : { doc, analysis: r.analysis } };
     });
   }
 

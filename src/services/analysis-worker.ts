@@ -1,15 +1,21 @@
-/** Worker thread: analyzes batches of documents (see analysis-pool.ts). */
+/** Worker thread: analyzes batches of documents and locates the store's terms in them (see analysis-pool.ts). */
 import { parentPort } from 'node:worker_threads';
 import { analyzeDocument } from '../analysis/analyzer.js';
-import type { DocumentInput } from '../core/types.js';
+import { TermMatcher } from '../analysis/term-hits.js';
+import type { WorkerJob, WorkerReply } from './analysis-pool.js';
 
-parentPort?.on('message', (msg: { id: number; docs: DocumentInput[] }) => {
-  const out = msg.docs.map((d) => {
+let matcher: TermMatcher | null = null;
+
+parentPort?.on('message', (job: WorkerJob) => {
+  if (job.terms) matcher = new TermMatcher(job.terms);
+  const locate = job.set !== null && matcher?.set.id === job.set ? matcher : null;
+  const out: WorkerReply['out'] = job.docs.map((d) => {
     try {
-      return { ok: true as const, analysis: analyzeDocument(d).analysis };
+      const { analysis } = analyzeDocument(d);
+      return locate ? { ok: true, analysis, located: locate.match(analysis.titleTerms, analysis.bodyTerms) } : { ok: true, analysis };
     } catch (err) {
-      return { ok: false as const, error: err instanceof Error ? err.message : String(err) };
+      return { ok: false, error: err instanceof Error ? err.message : String(err) };
     }
   });
-  parentPort?.postMessage({ id: msg.id, out });
+  parentPort?.postMessage({ id: job.id, out } satisfies WorkerReply);
 });

@@ -144,7 +144,9 @@ export async function ingestTargets(store: DocumentStore, targets: string[], opt
   };
   const sendChunk = async () => {
     if (chunk.length === 0) return;
-    inFlight.push({ results: analyzer.analyze(chunk), locations: chunkLocations });
+    // The store's terms to locate as they stand now: a set that changes before the chunk is
+    // written (a promotion) makes the store locate them itself.
+    inFlight.push({ results: analyzer.analyze(chunk, store.termsToLocate?.()), locations: chunkLocations });
     chunk = [];
     chunkLocations = [];
     while (inFlight.length > MAX_IN_FLIGHT) await takeOldest();

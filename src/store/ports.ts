@@ -4,6 +4,7 @@
  * networked backend fits the same shape.
  */
 import type { AnalyzedDocument } from '../analysis/analyzer.js';
+import type { TermSet } from '../analysis/term-hits.js';
 import type { ClusterInfo, StoredDocument } from '../core/types.js';
 import type { QueryNode } from '../search/query/ast.js';
 import type { Delivery, FeedPoll, RunItemRow, RunTrigger, Workflow, WorkflowRun, WorkflowSpec } from '../workflows/types.js';
@@ -132,6 +133,13 @@ export interface DocumentStore {
   readonly backend: string;
   /** Insert or update a batch in one transaction: documents, index entries and clusters commit together. */
   upsert(batch: AnalyzedDocument[]): Promise<UpsertResult[]>;
+  /**
+   * Terms whose occurrences the store records for every document it writes (SQLite: its hot
+   * lists), for ingest's analysis workers to locate off the writing thread
+   * (`AnalyzedDocument.located`); null when there are none. The set's id changes whenever
+   * its terms do, and `upsert` locates them itself for documents located against another id.
+   */
+  termsToLocate?(): TermSet | null;
   /** Documents whose public id is `id` (several only when two sources share an external id). */
   findByPublicId(id: string): Promise<StoredDocument[]>;
   getByRowid(rowid: number): Promise<StoredDocument | null>;

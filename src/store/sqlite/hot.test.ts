@@ -1,7 +1,11 @@
 import fc from 'fast-check';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Worker } from 'node:worker_threads';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { analyzeDocument } from '../../analysis/analyzer.js';
+import { TermMatcher } from '../../analysis/term-hits.js';
+import { ingestTargets } from '../../services/ingest.js';
 import { tempDir } from '../../../test/helpers/fixtures.js';
 import { parseQuery } from '../../search/query/parse.js';
 import { doc, T0 } from '../contract/suite.js';
@@ -332,5 +336,41 @@ describe('hot-term lists answer exactly like FTS5', () => {
     }
     await hot.close();
     await plain.close();
+  });
+
+  it('lists built from hot terms the analysis workers located are the ones the writing thread builds', async () => {
+    const words = ['稀土', '永磁', '出口管制', '铜矿', '价格', '上涨', '北方稀土', '公告', '产量', '锂电池', 'exports', 'fell'];
+    let seed = 7;
+    const next = () => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed;
+    };
+    const lines: string[] = [];
+    for (let i = 0; i < 3000; i++) {
+      const para = () => Array.from({ length: 6 + (next() % 10) }, () => words[next() % words.length]).join('');
+      lines.push(JSON.stringify({ id: `n${i}`, title: para(), body: `${para()}\n${para()} ${i}`, source: 'wire', published_at: '2025-07-01T08:00:00+08:00' }));
+    }
+    const file = join(tempDir('lodestone-located-'), 'docs.ndjson');
+    writeFileSync(file, `${lines.join('\n')}\n`);
+    const located = SqliteStore.open(tempDir('lodestone-located-db-'));
+    const writer = SqliteStore.open(tempDir('lodestone-writer-db-'));
+    const onWriter = vi.spyOn(TermMatcher.prototype, 'match');
+    // Batches of 250: the first one promotes its frequent terms, so chunks already in flight
+    // were located against the empty set (the writing thread locates them) and later ones by the worker.
+    await ingestTargets(located, [file], { batchSize: 250, workers: 1 });
+    const locatedOnWriter = onWriter.mock.calls.length;
+    await ingestTargets(writer, [file], { batchSize: 250, workers: 0 });
+    // Without workers the writing thread locates every document after the first batch (no term was hot before it).
+    expect(onWriter.mock.calls.length - locatedOnWriter).toBe(2750);
+    expect(locatedOnWriter).toBeGreaterThan(0);
+    expect(locatedOnWriter).toBeLessThan(1500);
+    onWriter.mockRestore();
+    const rows = (s: SqliteStore) =>
+      s.db.prepare('SELECT term, level, first_doc, last_doc, n, hex(docs) d, hex(pos) p FROM hot_postings ORDER BY term, first_doc').all();
+    const a = rows(located);
+    expect(a.length).toBeGreaterThan(20);
+    expect(a).toEqual(rows(writer));
+    await located.close();
+    await writer.close();
   });
 });

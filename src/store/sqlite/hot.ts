@@ -31,12 +31,16 @@
  * dead postings stay (skipped through the live column) until the term is rebuilt.
  */
 import type Database from 'better-sqlite3';
+import { type LocatedTerms, type TermSet, TermMatcher, forEachHit, forEachTerm, newTermSetId, pairKey, phraseStarts } from '../../analysis/term-hits.js';
 import { type PostingChunk, type Postings, PostingsBuilder, decodePostings, encodePostings, positionsOf } from './postings.js';
 
 const MERGE_FANOUT = 8;
 const SAMPLE_MIN_BATCH = 200;
 const SAMPLE_DOCS = 128;
 const FREQUENT_SHARE = 0.2;
+/** Terms in this share of a batch sample are watched: located by ingest's workers before they are hot. */
+const WATCH_SHARE = 0.1;
+const MAX_WATCHED = 4_096;
 const PROMOTED_LEVEL = 30;
 const PROMOTED_PIECE = 32_768;
 /**
@@ -66,6 +70,22 @@ export function spanKey(s: ChunkSpan): string {
 export class HotIndex {
   /** Hot terms, and hot phrases (their terms joined by spaces). */
   private terms = new Set<string>();
+  /**
+   * Terms handed to ingest's analysis workers to locate (analysis/term-hits.ts): the hot
+   * terms and phrases, plus terms a batch sample found in WATCH_SHARE of its documents
+   * (likely to be promoted by a later batch). Append-only, so a located index keeps its
+   * meaning: a chunk located before a promotion stays usable when the promoted terms were
+   * already watched (promotions during a bulk ingest come from batch samples, so they almost
+   * always were), and the writing thread locates again only otherwise.
+   */
+  private readonly known: string[] = [];
+  private readonly knownAt = new Map<string, number>();
+  private watched = 0;
+  /** The set last handed out (a prefix of `known`), and the length of every set handed out by id. */
+  private handed: TermSet | null = null;
+  private readonly handedLength = new Map<number, number>();
+  /** Locates the handed set on the writing thread (for documents the workers did not locate against a usable set). */
+  private matcher: TermMatcher | null = null;
   private phraseCount = 0;
   private readonly pendingPhrases = new Map<string, string[]>();
   private version = -1;
@@ -130,11 +150,34 @@ export class HotIndex {
     this.terms = new Set(this.st.allTerms.all());
     this.phraseCount = 0;
     for (const t of this.terms) if (t.includes(' ')) this.phraseCount++;
+    for (const t of this.terms) this.know(t);
     this.version = v;
   }
 
   has(term: string): boolean {
     return this.terms.has(term);
+  }
+
+  /**
+   * The hot terms and phrases as a set ingest's analysis workers locate in each document
+   * (analysis/term-hits.ts); a new id whenever the set changes. Null when there are none.
+   */
+  termSet(): TermSet | null {
+    if (this.threshold <= 0) return null;
+    this.refresh();
+    if (this.terms.size === 0) return null;
+    if (this.handed === null || this.handed.terms.length !== this.known.length) {
+      this.handed = { id: newTermSetId(), terms: this.known.slice() };
+      this.handedLength.set(this.handed.id, this.known.length);
+      this.matcher = null;
+    }
+    return this.handed;
+  }
+
+  private know(term: string): void {
+    if (this.knownAt.has(term)) return;
+    this.knownAt.set(term, this.known.length);
+    this.known.push(term);
   }
 
   /**
@@ -368,12 +411,18 @@ export class HotIndex {
       }
     }
     const min = Math.max(2, Math.ceil(sampled * FREQUENT_SHARE));
+    const watch = Math.max(2, Math.ceil(sampled * WATCH_SHARE));
     const out: string[] = [];
-    for (const [k, e] of pairs) {
-      const t = String.fromCharCode(Math.floor(k / 0x10000), k % 0x10000);
-      if (e.df >= min && !this.terms.has(t)) out.push(t);
-    }
-    for (const [t, e] of others) if (e.df >= min && !this.terms.has(t)) out.push(t);
+    const consider = (t: string, df: number) => {
+      if (df < watch || this.terms.has(t)) return;
+      if (df >= min) out.push(t);
+      else if (this.watched < MAX_WATCHED && !this.knownAt.has(t)) {
+        this.know(t);
+        this.watched++;
+      }
+    };
+    for (const [k, e] of pairs) if (e.df >= watch) consider(String.fromCharCode(Math.floor(k / 0x10000), k % 0x10000), e.df);
+    for (const [t, e] of others) consider(t, e.df);
     return out;
   }
 
@@ -401,13 +450,24 @@ export class HotIndex {
    * transaction (so the hot set read here cannot change before the batch commits).
    */
   beginBatch(): HotBatch | null {
-    if (this.threshold <= 0) return null;
-    this.refresh();
-    if (this.terms.size === 0) return null;
-    return new HotBatch(this.terms, (term, b) => {
-      this.writeChunk(term, b, 0);
-      this.mergeTail(term);
-    });
+    const set = this.termSet();
+    if (set === null) return null;
+    const hot = set.terms.map((t) => this.terms.has(t));
+    const needs = hot.lastIndexOf(true) + 1;
+    return new HotBatch(
+      hot,
+      // Located against a set that holds every hot term (a prefix of `known` at least this long).
+      (id) => (this.handedLength.get(id) ?? 0) >= needs,
+      () => {
+        if (this.matcher === null || this.matcher.set !== set) this.matcher = new TermMatcher(set);
+        return this.matcher;
+      },
+      (index, b) => {
+        const term = set.terms[index]!;
+        this.writeChunk(term, b, 0);
+        this.mergeTail(term);
+      },
+    );
   }
 
   /** Merge a term's newest chunks while the eight newest share one level. */
@@ -429,143 +489,44 @@ export class HotIndex {
   }
 }
 
-/** A two-UTF-16-unit term as one number: most index terms are CJK bigrams. */
-function pairKey(a: number, b: number): number {
-  return a * 0x10000 + b;
-}
-
-/**
- * Call `fn(from, to)` for each term of an index term string (space-separated, paragraphs
- * joined with '\n'), in order: the terms FTS5's ascii tokenizer sees, without substrings
- * (splitting 1,000-term strings cost 0.5 ms a document).
- */
-function forEachTerm(s: string, fn: (from: number, to: number) => void): void {
-  let i = 0;
-  const n = s.length;
-  while (i < n) {
-    const c = s.charCodeAt(i);
-    if (c === 32 || c === 10) {
-      i++;
-      continue;
-    }
-    let j = i + 1;
-    while (j < n) {
-      const d = s.charCodeAt(j);
-      if (d === 32 || d === 10) break;
-      j++;
-    }
-    fn(i, j);
-    i = j;
-  }
-}
-
-/** Postings of hot terms for the documents of one ingest batch (rowids ascending). */
+/** Postings of hot terms (and phrases) for the documents of one ingest batch (rowids ascending). */
 export class HotBatch {
-  private readonly builders = new Map<string, PostingsBuilder>();
-  /** Hot terms of two UTF-16 units by pairKey (checked without making a substring). */
-  private readonly pairs = new Map<number, string>();
-  private readonly others = new Set<string>();
-
-  /** Hot phrases (key and terms) by their first term. */
-  private readonly phrases = new Map<string, { key: string; terms: string[] }[]>();
+  /** By index in the handed-out term set (`known`). */
+  private readonly builders: (PostingsBuilder | undefined)[] = [];
 
   constructor(
-    terms: Set<string>,
-    private readonly write: (term: string, b: PostingsBuilder) => void,
-  ) {
-    for (const t of terms) {
-      if (t.includes(' ')) {
-        const terms = t.split(' ');
-        const list = this.phrases.get(terms[0]!) ?? [];
-        list.push({ key: t, terms });
-        this.phrases.set(terms[0]!, list);
-      }
-      else if (t.length === 2) this.pairs.set(pairKey(t.charCodeAt(0), t.charCodeAt(1)), t);
-      else this.others.add(t);
-    }
-  }
+    /** Whether each term of the set is hot (the rest are only watched). */
+    private readonly hot: readonly boolean[],
+    /** Whether hits located against that set id cover every hot term. */
+    private readonly usable: (setId: number) => boolean,
+    private readonly matcher: () => TermMatcher,
+    private readonly write: (index: number, b: PostingsBuilder) => void,
+  ) {}
 
   /**
-   * Add a document's index term strings (space-separated, paragraphs joined with '\n',
-   * exactly what FTS5 receives); positions count tokens as FTS5's ascii tokenizer does.
+   * Add a document: its occurrences located by an analysis worker (`located`, when that set
+   * covers every hot term), or else located here from its index term strings. Watched terms'
+   * hits are skipped.
    */
-  add(rowid: number, titleTerms: string, bodyTerms: string): void {
-    const found = new Map<string, { title: number[]; body: number[] }>();
-    const hit = (t: string, title: boolean, pos: number) => {
-      let e = found.get(t);
-      if (!e) {
-        e = { title: [], body: [] };
-        found.set(t, e);
-      }
-      (title ? e.title : e.body).push(pos);
-    };
-    const scan = (s: string, title: boolean) => {
-      let pos = 0;
-      forEachTerm(s, (i, j) => {
-        if (j - i === 2) {
-          const t = this.pairs.get(pairKey(s.charCodeAt(i), s.charCodeAt(i + 1)));
-          if (t !== undefined) hit(t, title, pos);
-        } else if (this.others.size > 0) {
-          const t = s.slice(i, j);
-          if (this.others.has(t)) hit(t, title, pos);
-        }
-        pos++;
-      });
-    };
-    scan(titleTerms, true);
-    scan(bodyTerms, false);
-    // A hot phrase's terms are hot, so their positions are in `found`: the phrase occurs
-    // where each term follows the one before it.
-    const starts: [string, { title: number[]; body: number[] }][] = [];
-    if (this.phrases.size > 0) {
-      for (const first of found.keys()) {
-        for (const ph of this.phrases.get(first) ?? []) {
-          const lists = ph.terms.map((t) => found.get(t));
-          if (lists.some((l) => l === undefined)) continue;
-          const ok = lists as { title: number[]; body: number[] }[];
-          const title = phraseStarts(ok.map((l) => l.title));
-          const body = phraseStarts(ok.map((l) => l.body));
-          if (title.length > 0 || body.length > 0) starts.push([ph.key, { title, body }]);
-        }
-      }
-    }
-    for (const [t, e] of [...found, ...starts]) {
-      let b = this.builders.get(t);
+  add(rowid: number, titleTerms: string, bodyTerms: string, located?: LocatedTerms): void {
+    const hits = located && this.usable(located.set) ? located.hits : this.matcher().match(titleTerms, bodyTerms);
+    forEachHit(hits, (index, tfTitle, tfBody, start, end) => {
+      if (!this.hot[index]) return;
+      let b = this.builders[index];
       if (!b) {
         b = new PostingsBuilder();
-        this.builders.set(t, b);
+        this.builders[index] = b;
       }
-      b.add(rowid, e.title, e.body);
-    }
+      b.addEncoded(rowid, tfTitle, tfBody, hits, start, end);
+    });
   }
 
   finish(): void {
-    for (const [t, b] of this.builders) this.write(t, b);
-    this.builders.clear();
+    this.builders.forEach((b, i) => {
+      if (b) this.write(i, b);
+    });
+    this.builders.length = 0;
   }
-}
-
-/**
- * Positions p where list j holds p + j for every j: a phrase's starts in one column, from
- * each term's ascending positions (a merge; used by ingest batches and the list build).
- */
-function phraseStarts(lists: ArrayLike<number>[]): number[] {
-  const out: number[] = [];
-  const ptr = lists.map(() => 0);
-  const first = lists[0]!;
-  scan: for (let i = 0; i < first.length; i++) {
-    const p = first[i]!;
-    for (let j = 1; j < lists.length; j++) {
-      const l = lists[j]!;
-      let q = ptr[j]!;
-      while (q < l.length && l[q]! < p + j) q++;
-      ptr[j] = q;
-      if (q >= l.length) break scan; // no later occurrence can complete the phrase
-      if (l[q] !== p + j) continue scan;
-    }
-    out.push(p);
-  }
-  return out;
 }
 
 /** A phrase's postings (start positions per column) from its terms' decoded lists with positions. */

@@ -11,37 +11,7 @@
  * phrase is a run of consecutive positions. Decoding 30,000 postings without positions
  * takes ~0.3 ms.
  */
-
-export class ByteWriter {
-  buf = new Uint8Array(256);
-  len = 0;
-
-  private ensure(extra: number): void {
-    if (this.len + extra <= this.buf.length) return;
-    const b = new Uint8Array(Math.max(this.buf.length * 2, this.len + extra));
-    b.set(this.buf.subarray(0, this.len));
-    this.buf = b;
-  }
-
-  varint(v: number): void {
-    this.ensure(5);
-    while (v >= 0x80) {
-      this.buf[this.len++] = (v & 0x7f) | 0x80;
-      v >>>= 7;
-    }
-    this.buf[this.len++] = v;
-  }
-
-  append(src: Uint8Array): void {
-    this.ensure(src.length);
-    this.buf.set(src, this.len);
-    this.len += src.length;
-  }
-
-  bytes(): Buffer {
-    return Buffer.from(this.buf.buffer, this.buf.byteOffset, this.len);
-  }
-}
+import { ByteWriter } from '../../core/bytes.js';
 
 /** Accumulates one term's postings in document order. */
 export class PostingsBuilder {
@@ -67,10 +37,10 @@ export class PostingsBuilder {
     this.head(doc, title.length, body.length, this.pos.len - before);
   }
 
-  /** Add a document whose positions are already encoded. */
-  addEncoded(doc: number, tfTitle: number, tfBody: number, pos: Uint8Array): void {
-    this.pos.append(pos);
-    this.head(doc, tfTitle, tfBody, pos.length);
+  /** Add a document whose positions are already encoded: src[start, end). */
+  addEncoded(doc: number, tfTitle: number, tfBody: number, src: Uint8Array, start: number, end: number): void {
+    this.pos.append(src, start, end);
+    this.head(doc, tfTitle, tfBody, end - start);
   }
 
   private head(doc: number, tfTitle: number, tfBody: number, posBytes: number): void {
@@ -228,7 +198,7 @@ export function encodePostings(p: Postings, drop?: Set<number>, from = 0, to = p
   const b = new PostingsBuilder();
   for (let k = from; k < to; k++) {
     if (drop?.has(p.docs[k]!)) continue;
-    b.addEncoded(p.docs[k]!, p.tfTitle[k]!, p.tfBody[k]!, p.pos!.subarray(p.posOff![k]!, p.posOff![k + 1]!));
+    b.addEncoded(p.docs[k]!, p.tfTitle[k]!, p.tfBody[k]!, p.pos!, p.posOff![k]!, p.posOff![k + 1]!);
   }
   return b;
 }

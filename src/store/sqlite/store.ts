@@ -7,6 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { ANALYZER_NAME, type AnalyzedDocument } from '../../analysis/analyzer.js';
+import type { TermSet } from '../../analysis/term-hits.js';
 import { LodestoneError } from '../../core/errors.js';
 import { sha256Hex } from '../../core/hash.js';
 import { type ClusterInfo, type DocType, isDocType, type Paragraph, type StoredDocument } from '../../core/types.js';
@@ -259,6 +260,10 @@ export class SqliteStore implements DocumentStore {
     return next;
   }
 
+  termsToLocate(): TermSet | null {
+    return this.hot.termSet();
+  }
+
   async upsert(batch: AnalyzedDocument[]): Promise<UpsertResult[]> {
     return this.upsertSync(batch);
   }
@@ -343,7 +348,7 @@ export class SqliteStore implements DocumentStore {
     }
     const rowid = Number(this.st.insert.run(row).lastInsertRowid);
     this.st.ftsInsert.run(rowid, a.titleTerms, a.bodyTerms);
-    hot?.add(rowid, a.titleTerms, a.bodyTerms);
+    hot?.add(rowid, a.titleTerms, a.bodyTerms, ad.located);
     for (const t of a.tickers) this.st.tickerInsert.run(t, rowid);
     const clusterId = this.assignCluster(rowid, ad, rev, lsh);
     if (a.bandKeys.length > 0) {
