@@ -227,7 +227,8 @@ describe('hot-term lists answer exactly like FTS5', () => {
     }
     const two = SqliteStore.open(dir, { hotThreshold: 1, parallel: true, parallelMin: 1 });
     const filters: SearchRequest['filters'][] = [{}, { from: T0 + 20 * 3_600_000, to: T0 + 70 * 3_600_000 }, { types: ['report'] }, { sources: ['wire', 'copy'] }];
-    for (const q of ['稀土', '"稀土永磁"', 'title:稀土', 'rare', '价格', '锂 source:desk', '稀土 价格', 'rare 稀土', 'title:稀土 价格', '稀土 价格 rare', '稀土 -价格', '价格 rare -title:稀土']) {
+    // '' and 'type:report': filters only, the rowid range split; '-稀土' (negation only) is not split.
+    for (const q of ['稀土', '"稀土永磁"', 'title:稀土', 'rare', '价格', '锂 source:desk', '稀土 价格', 'rare 稀土', 'title:稀土 价格', '稀土 价格 rare', '稀土 -价格', '价格 rare -title:稀土', '', 'type:report', '-稀土']) {
       for (const sort of ['relevance', 'newest'] as const) {
         for (const f of filters) {
           for (const collapse of [false, true]) {
@@ -240,6 +241,9 @@ describe('hot-term lists answer exactly like FTS5', () => {
       }
     }
     expect(two.parallelScans).toBeGreaterThan(50);
+    const scans = two.parallelScans;
+    await two.search(req('type:news'));
+    expect(two.parallelScans, 'a query of filters only is split').toBe(scans + 1);
     // `source:` `type:` `lang:` in the query answer exactly as the API's filters do (both
     // become the combination mask), on one thread and split.
     for (const q of ['稀土', '稀土 价格', '"稀土永磁"', 'rare 稀土', '']) {

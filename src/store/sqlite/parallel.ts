@@ -53,9 +53,14 @@ export interface ScanJob extends CollectSpec {
 
 /**
  * Work for the worker: a single-list scan, the later chunks of one list of a hot-list
- * conjunction, or the later stretch of that conjunction's driving list to collect.
+ * conjunction, the later stretch of that conjunction's driving list to collect, or the later
+ * rowids of a query of filters only.
  */
-export type WorkerJob = { type: 'scan'; job: ScanJob } | { type: 'matches'; job: MatchJob } | { type: 'join'; job: JoinJob & CollectSpec };
+export type WorkerJob =
+  | { type: 'scan'; job: ScanJob }
+  | { type: 'matches'; job: MatchJob }
+  | { type: 'join'; job: JoinJob & CollectSpec }
+  | { type: 'range'; job: CollectSpec & { lo: number; hi: number } };
 
 /** A collector's part (scan, join; df is the scanned list's, 0 for join) or a match count. */
 export type WorkerResult = { kind: 'part'; part: CollectorPart; df: number } | { kind: 'matches'; m: number; df: number };
@@ -111,7 +116,7 @@ export class ScanWorker {
       return false;
     }
     // Chunks are copied (structured clone; a 2 MB list costs ~0.2 ms); shared arrays are not.
-    if (job.type === 'join') port.postMessage(job);
+    if (job.type === 'join' || job.type === 'range') port.postMessage(job);
     else port.postMessage({ type: job.type, job: { ...job.job, chunks: job.job.chunks.map((c) => ({ n: c.n, docs: c.docs })) } });
     this.busy = true;
     return true;

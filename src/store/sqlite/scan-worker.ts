@@ -1,12 +1,13 @@
 /**
  * The scan thread (parallel.ts; started by scan-watch.ts): runs `scanTerm` over the later
- * chunks of a list, or `matchesInto` / `collectJoin` over part of a hot-list conjunction,
+ * chunks of a list, `matchesInto` / `collectJoin` over part of a hot-list conjunction, or
+ * `collectRange` over the later rowids of a query of filters only,
  * on the columns the main thread shares, and answers with its collector's part (or its
  * match count) on the same channel. It never touches the database.
  */
 import { type MessagePort, workerData } from 'node:worker_threads';
 import { type CollectSpec, FLAG_REPLIED, type ScanReply, type WorkerJob } from './parallel.js';
-import { Collector, collectJoin, matchesInto, type ScanColumns, scanTerm } from './scan.js';
+import { Collector, collectJoin, collectRange, matchesInto, type ScanColumns, scanTerm } from './scan.js';
 
 const { port, flag } = workerData as { port: MessagePort; flag: Int32Array };
 let cols: ScanColumns | null = null;
@@ -34,6 +35,7 @@ function run(m: WorkerJob, c: ScanColumns): ScanReply {
   const filter = { from: job.from, to: job.to, combos: job.combos, preds: [] };
   let df = 0;
   if (m.type === 'scan') df = scanTerm(m.job.chunks, m.job.titleOnly, m.job.byScore, m.job.c2, m.job.lo, m.job.hi, c, filter, out);
+  else if (m.type === 'range') collectRange(m.job.lo, m.job.hi, c, filter, out);
   else collectJoin(m.job, c, filter, out);
   const part = out.part();
   out.reset();

@@ -489,6 +489,20 @@ export interface JoinJob {
   m: number;
 }
 
+/**
+ * Every live document with a rowid in [lo, hi] that passes the filters, ranked newest first:
+ * a query of filters only (browsing the newest documents, `type:news`).
+ */
+export function collectRange(lo: number, hi: number, cols: ScanColumns, f: ScanFilter, out: Collector): void {
+  const { alive, published } = cols;
+  const filtered = f.from !== null || f.combos !== null || f.preds.length > 0;
+  for (let id = lo; id <= hi; id++) {
+    if (alive[id] !== 1) continue;
+    if (filtered && !passes(cols, f, id)) continue;
+    out.add(id, pubKey(published[id]!), id);
+  }
+}
+
 export function collectJoin(job: JoinJob, cols: ScanColumns, f: ScanFilter, out: Collector): void {
   const { ids, hits, need, sel, parts, idf } = job;
   const { published } = cols;

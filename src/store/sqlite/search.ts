@@ -34,6 +34,7 @@ import {
   BODY_WEIGHT,
   Collector,
   collectJoin,
+  collectRange,
   evenCut,
   K1,
   type MatchJob,
@@ -370,10 +371,13 @@ export class SqliteSearcher {
         // Filters only (or text mixed with filters under OR): newest first over the range.
         const lo = range?.lo ?? 1;
         const hi = range?.hi ?? cols.maxRowid;
-        const all = new Int32Array(Math.max(0, hi - lo + 1));
-        let m = 0;
-        for (let id = lo; id <= hi; id++) if (cols.alive[id] === 1) all[m++] = id;
-        scanJoin([{ ids: all.subarray(0, m), scores: null }], neg, false, cols, scan, out);
+        if (neg.length === 0) this.collectRange(lo, hi, scan, out);
+        else {
+          const all = new Int32Array(Math.max(0, hi - lo + 1));
+          let m = 0;
+          for (let id = lo; id <= hi; id++) if (cols.alive[id] === 1) all[m++] = id;
+          scanJoin([{ ids: all.subarray(0, m), scores: null }], neg, false, cols, scan, out);
+        }
       }
     }
     const total = out.finish();
@@ -531,6 +535,26 @@ export class SqliteSearcher {
       df += scanTerm(late, titleOnly, byScore, c2, lo, hi, cols, f, out);
     }
     return df;
+  }
+
+  /**
+   * `collectRange` over rowids [lo, hi], split with the scan worker when the range is long:
+   * this thread takes the earlier half, the worker the later one (merged in; the same result
+   * as one pass). 1,000,000 documents, no query: 17.9 ms p50 before (a list of every live
+   * rowid joined like a term's).
+   */
+  private collectRange(lo: number, hi: number, f: ScanFilter, out: Collector): void {
+    const cols = this.columns;
+    const w = this.scanWorker;
+    const mid = lo + Math.floor((hi - lo) / 2);
+    if (w === null || hi - lo < this.parallelMin || f.preds.length > 0 || !w.start(cols, { type: 'range', job: { lo: mid + 1, hi, ...this.collectSpec(f, out) } })) {
+      collectRange(lo, hi, cols, f, out);
+      return;
+    }
+    collectRange(lo, mid, cols, f, out);
+    const reply = w.wait();
+    if (reply !== null && reply.kind === 'part') out.merge(reply.part);
+    else collectRange(mid + 1, hi, cols, f, out);
   }
 
   /** A worker's collector is shaped like `out` and checks the same filters (never predicates). */
