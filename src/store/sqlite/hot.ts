@@ -159,8 +159,9 @@ export class HotIndex {
   }
 
   /**
-   * The hot terms and phrases as a set ingest's analysis workers locate in each document
-   * (analysis/term-hits.ts); a new id whenever the set changes. Null when there are none.
+   * The terms ingest's analysis workers locate in each document (analysis/term-hits.ts):
+   * the hot terms and phrases and the watched terms (`known`); a new id whenever the set
+   * grows. Null when no term is hot.
    */
   termSet(): TermSet | null {
     if (this.threshold <= 0) return null;
@@ -371,7 +372,9 @@ export class HotIndex {
    * Terms frequent in a bulk batch (in FREQUENT_SHARE of a sample of its documents) that are
    * not hot yet: promoted right after the batch commits, so the common words of a corpus
    * have lists before anyone searches for them (promotion costs least while the database
-   * is small). Small batches (API posts) are not sampled.
+   * is small). Terms in WATCH_SHARE of the sample are watched from then on (located by the
+   * workers, so their promotion by a later batch finds them located). Small batches (API
+   * posts) are not sampled.
    */
   frequentTerms(docs: { titleTerms: string; bodyTerms: string }[]): string[] {
     if (this.threshold <= 0 || !this.writable || docs.length < SAMPLE_MIN_BATCH) return [];
