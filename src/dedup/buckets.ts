@@ -71,13 +71,8 @@ export class LshBuckets {
           digits = true;
         } else if (digits) {
           if (n === keys.length) {
-            const grow = (a: Uint32Array) => {
-              const b = new Uint32Array(a.length * 2);
-              b.set(a);
-              return b;
-            };
-            keys = grow(keys);
-            docs = grow(docs);
+            keys = doubled(keys);
+            docs = doubled(docs);
           }
           keys[n] = foldKey(v);
           docs[n++] = doc;
@@ -206,6 +201,13 @@ export class LshBuckets {
     this.slots.fill(0);
     this.tLen = 0;
   }
+}
+
+/** A copy of `a` in an array twice its length. */
+function doubled(a: Uint32Array): Uint32Array<ArrayBuffer> {
+  const b = new Uint32Array(a.length * 2);
+  b.set(a);
+  return b;
 }
 
 /** Stable LSD radix sort of (key, doc) pairs by key, two 16-bit passes. */

@@ -540,8 +540,8 @@ export class SqliteSearcher {
   /**
    * `collectRange` over rowids [lo, hi], split with the scan worker when the range is long:
    * this thread takes the earlier half, the worker the later one (merged in; the same result
-   * as one pass). 1,000,000 documents, no query: 17.9 ms p50 before (a list of every live
-   * rowid joined like a term's).
+   * as one pass). 1,000,000 documents, no query, p50: 12.9 ms before (a list of every live
+   * rowid joined like a term's), 8.0 ms in one loop, 4.6 ms split.
    */
   private collectRange(lo: number, hi: number, f: ScanFilter, out: Collector): void {
     const cols = this.columns;

@@ -240,7 +240,8 @@ export class SqliteStore implements DocumentStore {
    */
   private lshBuckets(): LshBuckets {
     if (this.lsh === null) {
-      // One sort over every row (1,000,000 documents: 2.2 s instead of 4.3 s of tail merges).
+      // One sort over every row instead of a tail merge every ~95,000 documents (a one-document
+      // ingest into a 1,100,000-document store: 1.7-1.8 s for the whole command, 3.5-5.3 s before).
       const span = this.st.lshSpan.get()!;
       const entries = span.hi === null || span.lo === null ? 0 : (span.hi - span.lo + 1) * (BANDS + 1);
       this.lsh = LshBuckets.load(this.st.lshSince.iterate(0), entries);
