@@ -52,6 +52,19 @@ export function leadKey(normalized: string): number | null {
   return LEAD_BAND * 2 ** 32 + hash32(chars.slice(0, LEAD_CHARS).join(''));
 }
 
+/** Band number reserved for the exact-copy key in the LSH table. */
+export const EXACT_BAND = 16;
+
+/**
+ * Key of a normalized-content hash (the analysis' normHash, hex): documents with equal
+ * hashes share it, so exact copies are found in the same in-memory buckets as near ones
+ * (the caller compares the whole hash). Null for an empty text.
+ */
+export function exactKey(normHash: string): number | null {
+  if (normHash.length < 8) return null;
+  return EXACT_BAND * 2 ** 32 + Number.parseInt(normHash.slice(0, 8), 16);
+}
+
 /** Number of shingles of a normalized text (for containment estimates). */
 export function shingleCount(normalized: string): number {
   const n = Array.from(normalized).length;

@@ -102,6 +102,27 @@ describe('LSH buckets in memory', () => {
     expect(x3!.clusterId).toBe(x2!.clusterId);
     for (const s of [a, b, c]) await s.close();
   });
+
+  it('does not verify against its own recent fingerprints after another connection changed documents', async () => {
+    const Z = '紫金矿业公告，旗下铜矿项目投产，预计年产铜精矿二十万吨，公司将继续扩大海外资源布局。';
+    const dir = tempDir('lodestone-recent-');
+    const a = SqliteStore.open(dir);
+    const b = SqliteStore.open(dir);
+    const [z1] = await a.upsert([story('z1', 'A', Z)]);
+    const [z2] = await a.upsert([story('z2', 'B', Z, more)]); // verified from a's recent fingerprints
+    expect(z2!.clusterId).not.toBeNull();
+    // b deletes both and writes a copy: a must not take z1 or z2 for candidates any more.
+    await b.deleteByRowid([z1!.rowid, z2!.rowid]);
+    const [z3] = await a.upsert([story('z3', 'C', Z)]);
+    expect(z3!.clusterId).toBeNull();
+    // b merges clusters a holds: a's next copy joins the merged cluster.
+    const [z4] = await b.upsert([story('z4', 'D', Z, more)]);
+    expect(z4!.clusterId).not.toBeNull();
+    const [z5] = await a.upsert([story('z5', 'E', Z, '另据了解，该公司产能利用率较高。')]);
+    expect(z5!.clusterId).toBe(z4!.clusterId);
+    expect((await a.cluster(z5!.clusterId!))!.members.map((m) => m.id)).toEqual(['z3', 'z4', 'z5']);
+    for (const s of [a, b]) await s.close();
+  });
 });
 
 describe('schema upgrades', () => {
@@ -109,22 +130,31 @@ describe('schema upgrades', () => {
     const dir = tempDir('lodestone-upgrade-');
     const a = SqliteStore.open(dir);
     const story = '北方稀土公告，上调镨钕氧化物挂牌价至每吨56万元。公司表示，高性能钕铁硼磁体需求旺盛，订单排至年底。';
-    await a.upsert([analyzeDocument(doc('u1', '稀土', story))]);
+    const u1 = analyzeDocument(doc('u1', '稀土', story));
+    // Too short for band keys: an exact copy is found through the exact key alone.
+    const short = (id: string, source: string) => analyzeDocument(doc(id, '快讯', '铜价上涨', { source }));
+    const u3 = short('u3', 'wire');
+    expect(u3.analysis.bandKeys).toEqual([]);
+    await a.upsert([u1, u3]);
     await a.close();
-    // Back to schema 8: undo migrations 9 to 15.
+    // Back to schema 8: undo migrations 9 to 16.
     const raw = new Database(join(dir, 'lodestone.db'));
     raw.exec(
       "DROP INDEX documents_columns; CREATE INDEX documents_rev ON documents(rev); DROP TABLE column_snapshot; INSERT INTO fts(fts, rank) VALUES('automerge', 4); PRAGMA user_version = 8",
     );
     raw.exec(`CREATE TABLE lsh (band_key INTEGER NOT NULL, doc_id INTEGER NOT NULL); CREATE INDEX lsh_key ON lsh(band_key, doc_id);
-      UPDATE documents SET dedup_keys = (SELECT keys FROM lsh_keys WHERE doc_id = documents.id); DROP TABLE lsh_keys;
-      DROP INDEX documents_norm_key; CREATE INDEX documents_norm_hash ON documents(norm_hash) WHERE norm_hash <> ''`);
+      DROP TABLE lsh_keys; CREATE INDEX documents_published ON documents(published_at);
+      CREATE INDEX documents_norm_hash ON documents(norm_hash) WHERE norm_hash <> ''`);
+    raw.prepare("UPDATE documents SET dedup_keys = ? WHERE public_id = 'u1'").run(u1.analysis.bandKeys.join(' '));
     raw.close();
     const messages: string[] = [];
     const b = SqliteStore.open(dir, { onUpgrade: (m) => messages.push(m) });
     expect(messages).toHaveLength(1);
-    expect(messages[0]).toMatch(/from schema 8 to 15 \(1 documents/);
-    expect(b.db.pragma('user_version', { simple: true })).toBe(15);
+    expect(messages[0]).toMatch(/from schema 8 to 16 \(2 documents/);
+    expect(b.db.pragma('user_version', { simple: true })).toBe(16);
+    const indexes = b.db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'documents'").pluck().all();
+    expect(indexes).not.toContain('documents_published');
+    expect(indexes.filter((n) => String(n).includes('norm'))).toEqual([]);
     expect(b.db.prepare("SELECT v FROM fts_config WHERE k = 'automerge'").pluck().get()).toBe(64);
     expect(b.db.prepare("SELECT v FROM fts_config WHERE k = 'crisismerge'").pluck().get()).toBe(64);
     expect(b.db.prepare("SELECT v FROM fts_config WHERE k = 'hashsize'").pluck().get()).toBe(2097152);
@@ -132,6 +162,10 @@ describe('schema upgrades', () => {
     // The document's LSH keys moved to lsh_keys: a near copy finds it.
     const [u2] = await b.upsert([analyzeDocument(doc('u2', '稀土', `${story}分析人士认为，后市仍有上行空间。`, { source: 'other' }))]);
     expect(u2!.clusterId).not.toBeNull();
+    // Migration 16 gave both old documents their exact key: copies from another source join them.
+    const [u4, u5] = await b.upsert([short('u4', 'other'), analyzeDocument(doc('u5', '稀土', story, { source: 'third' }))]);
+    expect((await b.cluster(u4!.clusterId!))!.members.map((m) => m.id)).toEqual(['u3', 'u4']);
+    expect(u5!.clusterId).toBe(u2!.clusterId);
     await b.close();
     const c = SqliteStore.open(dir, { onUpgrade: (m) => messages.push(m) });
     expect(messages).toHaveLength(1); // nothing to upgrade the second time

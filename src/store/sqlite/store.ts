@@ -12,8 +12,9 @@ import { LodestoneError } from '../../core/errors.js';
 import { sha256Hex } from '../../core/hash.js';
 import { type ClusterInfo, type DocType, isDocType, type Paragraph, type StoredDocument } from '../../core/types.js';
 import { LshBuckets } from '../../dedup/buckets.js';
-import { BANDS, containment, signatureFromBuffer, signatureToBuffer, similarity } from '../../dedup/minhash.js';
+import { BANDS, containment, exactKey, signatureFromBuffer, signatureToBuffer, similarity } from '../../dedup/minhash.js';
 import { isNearDuplicate, LONG_EXACT_SHINGLES, withinWindow } from '../../dedup/policy.js';
+import { type Fingerprint, RecentFingerprints } from '../../dedup/recent.js';
 import type { QueryNode } from '../../search/query/ast.js';
 import type {
   DocumentStore,
@@ -43,6 +44,8 @@ export { BODY_WEIGHT, TITLE_WEIGHT } from './search.js';
  */
 const MAX_PER_KEY = 64;
 const MAX_CANDIDATES = 32;
+/** Exact copies verified per document, newest first. */
+const MAX_EXACT = 50;
 
 export const DB_FILE = 'lodestone.db';
 
@@ -126,6 +129,10 @@ export class SqliteStore implements DocumentStore {
   private lsh: LshBuckets | null = null;
   /** Highest document id whose keys are in `lsh`. */
   private lshSeen = 0;
+  /** Fingerprints of the documents this store wrote last (dedup/recent.ts). */
+  private recent: RecentFingerprints | null = null;
+  /** The rev of this store's last committed write: another rev before the next one clears `recent`. */
+  private ownRev = -1;
 
   private constructor(db: Database.Database, options: SqliteStoreOptions) {
     this.db = db;
@@ -194,9 +201,8 @@ export class SqliteStore implements DocumentStore {
       lshSince: db.prepare<[number], [number, string]>('SELECT doc_id, keys FROM lsh_keys WHERE doc_id > ? ORDER BY doc_id').raw(),
       tickerInsert: db.prepare('INSERT OR IGNORE INTO tickers (ticker, doc_id) VALUES (?, ?)'),
       tickerDelete: db.prepare('DELETE FROM tickers WHERE doc_id = ?'),
-      // By the first 12 hex digits of the hash (the index, migration 14), then the whole hash.
-      exact: db.prepare<[string, string, number], { id: number; cluster_id: number | null; published_at: number | null }>(
-        "SELECT id, cluster_id, published_at FROM documents WHERE substr(norm_hash, 1, 12) = ? AND norm_hash = ? AND norm_hash <> '' AND id <> ? ORDER BY id DESC LIMIT 50",
+      exactRow: db.prepare<[number], { norm_hash: string; cluster_id: number | null; published_at: number | null }>(
+        'SELECT norm_hash, cluster_id, published_at FROM documents WHERE id = ?',
       ),
       canonicalPublished: db
         .prepare<[number], number | null>(
@@ -243,7 +249,8 @@ export class SqliteStore implements DocumentStore {
       // One sort over every row instead of a tail merge every ~95,000 documents (a one-document
       // ingest into a 1,100,000-document store: 1.7-1.8 s for the whole command, 3.5-5.3 s before).
       const span = this.st.lshSpan.get()!;
-      const entries = span.hi === null || span.lo === null ? 0 : (span.hi - span.lo + 1) * (BANDS + 1);
+      // Ten bands, the lead key and the exact key a document at most.
+      const entries = span.hi === null || span.lo === null ? 0 : (span.hi - span.lo + 1) * (BANDS + 2);
       this.lsh = LshBuckets.load(this.st.lshSince.iterate(0), entries);
       this.lshSeen = this.lsh.newest;
     }
@@ -252,6 +259,32 @@ export class SqliteStore implements DocumentStore {
       this.lshSeen = id;
     }
     return this.lsh;
+  }
+
+  /**
+   * The recent fingerprints, emptied when another connection wrote since this store's last
+   * write (it may have deleted documents or changed their clusters). Call inside the write
+   * transaction, with its rev.
+   */
+  private recentFingerprints(rev: number): RecentFingerprints {
+    if (this.recent === null) this.recent = new RecentFingerprints();
+    else if (rev !== this.ownRev + 1) this.recent.clear();
+    return this.recent;
+  }
+
+  /**
+   * A write transaction rolled back: the buckets and the recent fingerprints may hold rowids
+   * that were never committed (and will be reused), or cluster changes undone. Load the
+   * buckets again on the next write; start the fingerprints afresh.
+   */
+  private rolledBack(): void {
+    this.lsh = null;
+    this.recent?.clear();
+  }
+
+  private setCluster(id: number, clusterId: number | null, rev: number): void {
+    this.st.setCluster.run(clusterId, rev, id);
+    this.recent?.setCluster(id, clusterId);
   }
 
   private nextRev(): number {
@@ -272,13 +305,15 @@ export class SqliteStore implements DocumentStore {
   upsertSync(batch: AnalyzedDocument[]): UpsertResult[] {
     // IMMEDIATE: the write lock is taken before the hot-term set is read, so a promotion
     // by another connection cannot slip in between and miss this batch's documents.
+    let rev = 0;
     const run = this.db.transaction((items: AnalyzedDocument[]) => {
-      const rev = this.nextRev();
+      rev = this.nextRev();
       const now = Date.now();
       const hot = this.hot.beginBatch();
       const lsh = this.lshBuckets();
+      const recent = this.recentFingerprints(rev);
       const results: UpsertResult[] = [];
-      for (const ad of items) results.push(this.upsertOne(ad, rev, now, hot, lsh));
+      for (const ad of items) results.push(this.upsertOne(ad, rev, now, hot, lsh, recent));
       hot?.finish();
       return results;
     });
@@ -286,18 +321,24 @@ export class SqliteStore implements DocumentStore {
     try {
       results = run.immediate(batch);
     } catch (e) {
-      // Rolled back: the buckets may hold keys of rowids that were never committed (and
-      // will be reused). Load them again on the next write.
-      this.lsh = null;
+      this.rolledBack();
       throw e;
     }
+    this.ownRev = rev;
     this.columns.markDirty();
     const frequent = this.hot.frequentTerms(batch.map((b) => b.analysis));
     if (frequent.length > 0) this.hot.promote(frequent);
     return results;
   }
 
-  private upsertOne(ad: AnalyzedDocument, rev: number, now: number, hot: HotBatch | null, lsh: LshBuckets): UpsertResult {
+  private upsertOne(
+    ad: AnalyzedDocument,
+    rev: number,
+    now: number,
+    hot: HotBatch | null,
+    lsh: LshBuckets,
+    recent: RecentFingerprints,
+  ): UpsertResult {
     const { doc, analysis: a } = ad;
     const existing = this.st.byKey.get(doc.key);
     if (existing && existing.record_hash === a.recordHash) {
@@ -344,6 +385,7 @@ export class SqliteStore implements DocumentStore {
       // hot posting lists only ever grow (the old rowid is tombstoned like a delete).
       if (existing.cluster_id !== null) this.detach(existing.id, existing.cluster_id, rev);
       this.deleteIndexEntries(existing.id);
+      recent.drop(existing.id);
       this.st.deleteDoc.run(existing.id);
       this.st.tombstone.run(existing.id, rev);
     }
@@ -351,12 +393,15 @@ export class SqliteStore implements DocumentStore {
     this.st.ftsInsert.run(rowid, a.titleTerms, a.bodyTerms);
     hot?.add(rowid, a.titleTerms, a.bodyTerms, ad.located);
     for (const t of a.tickers) this.st.tickerInsert.run(t, rowid);
-    const clusterId = this.assignCluster(rowid, ad, rev, lsh);
-    if (a.bandKeys.length > 0) {
-      this.st.lshInsert.run(rowid, a.bandKeys.join(' '));
-      lsh.add(rowid, a.bandKeys);
+    const exact = exactKey(a.normHash);
+    const clusterId = this.assignCluster(rowid, ad, exact, rev, lsh, recent);
+    const keys = exact === null ? a.bandKeys : [...a.bandKeys, exact];
+    if (keys.length > 0) {
+      this.st.lshInsert.run(rowid, keys.join(' '));
+      lsh.add(rowid, keys);
       this.lshSeen = rowid;
     }
+    recent.put(rowid, { publishedAt: doc.publishedAt, minhash: a.minhash, shingles: a.shingles, figures: a.figures, clusterId });
     return { key: doc.key, id: publicId, rowid, status: existing ? 'updated' : 'inserted', clusterId };
   }
 
@@ -370,14 +415,24 @@ export class SqliteStore implements DocumentStore {
   }
 
   /** Find duplicates of a freshly written document and join, create or merge clusters. */
-  private assignCluster(rowid: number, ad: AnalyzedDocument, rev: number, lsh: LshBuckets): number | null {
+  private assignCluster(
+    rowid: number,
+    ad: AnalyzedDocument,
+    exact: number | null,
+    rev: number,
+    lsh: LshBuckets,
+    recent: RecentFingerprints,
+  ): number | null {
     const a = ad.analysis;
     const pub = ad.doc.publishedAt;
     const longExact = a.shingles >= LONG_EXACT_SHINGLES;
     const matches = new Map<number, number | null>(); // doc id -> cluster id
-    if (a.normHash !== '') {
-      for (const r of this.st.exact.all(a.normHash.slice(0, 12), a.normHash, rowid)) {
-        if (longExact || withinWindow(pub, r.published_at)) matches.set(r.id, r.cluster_id);
+    if (exact !== null) {
+      // Newest first, as many as an index lookup would have verified; deleted documents'
+      // entries (kept in memory until the next load) find no row.
+      for (const id of lsh.lookup(exact, MAX_EXACT)) {
+        const r = this.st.exactRow.get(id);
+        if (r && r.norm_hash === a.normHash && (longExact || withinWindow(pub, r.published_at))) matches.set(id, r.cluster_id);
       }
     }
     if (a.bandKeys.length > 0) {
@@ -394,16 +449,16 @@ export class SqliteStore implements DocumentStore {
         .map(([id]) => id);
       const mine = { publishedAt: ad.doc.publishedAt, figures: new Set(a.figures) };
       for (const id of candidates) {
-        const c = this.st.candidate.get(id);
-        if (!c) continue;
-        const sim = similarity(a.minhash, signatureFromBuffer(c.minhash));
+        const c = recent.get(id) ?? this.candidateRow(id);
+        if (c === null) continue;
+        const sim = similarity(a.minhash, c.minhash);
         const other = {
-          publishedAt: c.published_at,
+          publishedAt: c.publishedAt,
           similarity: sim,
           containment: containment(sim, a.shingles, c.shingles),
-          figures: new Set<string>(JSON.parse(c.figures) as string[]),
+          figures: new Set(c.figures),
         };
-        if (isNearDuplicate(mine, other)) matches.set(id, c.cluster_id);
+        if (isNearDuplicate(mine, other)) matches.set(id, c.clusterId);
       }
     }
     // A cluster only takes members within the window of its canonical (earliest) member.
@@ -422,12 +477,26 @@ export class SqliteStore implements DocumentStore {
     const target = clusterIds[0] ?? Number(this.st.newCluster.run(rowid).lastInsertRowid);
     for (const c of clusterIds.slice(1)) {
       this.st.moveCluster.run(target, rev, c);
+      recent.moveCluster(c, target);
       this.st.dropCluster.run(c);
     }
-    for (const [id, c] of matches) if (c === null) this.st.setCluster.run(target, rev, id);
-    this.st.setCluster.run(target, rev, rowid);
+    for (const [id, c] of matches) if (c === null) this.setCluster(id, target, rev);
+    this.setCluster(rowid, target, rev);
     this.refreshCluster(target);
     return target;
+  }
+
+  /** A candidate older than the recent fingerprints, from its row. */
+  private candidateRow(id: number): Fingerprint | null {
+    const c = this.st.candidate.get(id);
+    if (!c) return null;
+    return {
+      publishedAt: c.published_at,
+      minhash: signatureFromBuffer(c.minhash),
+      shingles: c.shingles,
+      figures: JSON.parse(c.figures) as string[],
+      clusterId: c.cluster_id,
+    };
   }
 
   private refreshCluster(clusterId: number): void {
@@ -437,10 +506,10 @@ export class SqliteStore implements DocumentStore {
 
   /** Take a document out of its cluster; a cluster left with one member dissolves. */
   private detach(rowid: number, clusterId: number, rev: number): void {
-    this.st.setCluster.run(null, rev, rowid);
+    this.setCluster(rowid, null, rev);
     const rest = this.st.clusterMembers.all(clusterId);
     if (rest.length <= 1) {
-      for (const m of rest) this.st.setCluster.run(null, rev, m.id);
+      for (const m of rest) this.setCluster(m.id, null, rev);
       this.st.dropCluster.run(clusterId);
     } else {
       this.refreshCluster(clusterId);
@@ -448,21 +517,31 @@ export class SqliteStore implements DocumentStore {
   }
 
   async deleteByRowid(rowids: number[]): Promise<number> {
+    let rev = 0;
     const run = this.db.transaction((ids: number[]) => {
-      const rev = this.nextRev();
+      rev = this.nextRev();
+      const recent = this.recentFingerprints(rev);
       let n = 0;
       for (const id of ids) {
         const row = this.st.byRowid.get(id);
         if (!row) continue;
         if (row.cluster_id !== null) this.detach(id, row.cluster_id, rev);
         this.deleteIndexEntries(id);
+        recent.drop(id);
         this.st.deleteDoc.run(id);
         this.st.tombstone.run(id, rev);
         n++;
       }
       return n;
     });
-    const n = run(rowids);
+    let n: number;
+    try {
+      n = run(rowids);
+    } catch (e) {
+      this.rolledBack();
+      throw e;
+    }
+    this.ownRev = rev;
     this.columns.markDirty();
     return n;
   }
@@ -715,6 +794,11 @@ function toStored(r: DocRow): StoredDocument {
 }
 
 function migrate(db: Database.Database, onUpgrade: (from: number, to: number) => void): void {
+  // Used by migration 16; text, so that SQLite appends the digits (a JS number would come back a REAL).
+  db.function('lodestone_exact_key', { deterministic: true }, (normHash) => {
+    const key = exactKey(String(normHash));
+    return key === null ? null : String(key);
+  });
   const current = Number(db.pragma('user_version', { simple: true }));
   if (current > MIGRATIONS.length) {
     throw new LodestoneError(
