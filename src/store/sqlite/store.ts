@@ -4,6 +4,7 @@
  * clusters live in one database file and commit in one transaction per batch.
  */
 import { mkdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { ANALYZER_NAME, type AnalyzedDocument } from '../../analysis/analyzer.js';
@@ -29,6 +30,7 @@ import type {
   StoreStats,
   UpsertResult,
 } from '../ports.js';
+import { Checkpointer } from './checkpointer.js';
 import { DocColumns } from './columns.js';
 import { type HotBatch, HotIndex } from './hot.js';
 import { MIGRATIONS } from './migrations.js';
@@ -104,6 +106,11 @@ export const HOT_THRESHOLD = 2000;
 
 /** Closing saves a snapshot of the columns when it spares the next open this many rows. */
 const SNAPSHOT_MIN_ROWS = 20_000;
+const JOURNAL_SIZE_LIMIT = 64 * 1024 * 1024;
+/** A batch this large is a bulk ingest: checkpoints move to their own thread (checkpointer.ts). */
+const BULK_BATCH = 1000;
+/** SQLite's default: checkpoint after a commit that leaves more than this many pages in the WAL. */
+const AUTO_CHECKPOINT_PAGES = 1000;
 
 export class SqliteStore implements DocumentStore {
   readonly backend = 'sqlite';
@@ -133,6 +140,8 @@ export class SqliteStore implements DocumentStore {
   private recent: RecentFingerprints | null = null;
   /** The rev of this store's last committed write: another rev before the next one clears `recent`. */
   private ownRev = -1;
+  private checkpointer: Checkpointer | null = null;
+  private checkpointerFailed = false;
 
   private constructor(db: Database.Database, options: SqliteStoreOptions) {
     this.db = db;
@@ -164,7 +173,7 @@ export class SqliteStore implements DocumentStore {
     db.pragma('temp_store = MEMORY');
     // An FTS5 merge can write gigabytes in one transaction, growing the WAL file to that size;
     // after the next checkpoint it is cut back to 64 MB instead of keeping that size on disk.
-    db.pragma('journal_size_limit = 67108864');
+    db.pragma(`journal_size_limit = ${JOURNAL_SIZE_LIMIT}`);
     migrate(db, (from, to) => {
       const n = db.prepare('SELECT count(*) FROM documents').pluck().get() as number;
       options.onUpgrade?.(
@@ -282,6 +291,31 @@ export class SqliteStore implements DocumentStore {
     this.recent?.clear();
   }
 
+  /** The checkpoint thread of a bulk ingest, once started (tests, stats). */
+  get checkpoints(): Checkpointer | null {
+    return this.checkpointer;
+  }
+
+  /**
+   * Move checkpoints to their own thread for the rest of this store's life, on a machine
+   * with a core to spare; if the thread cannot start or dies, this connection checkpoints
+   * itself again, as SQLite does by default.
+   */
+  private startCheckpointer(): void {
+    if (this.checkpointer !== null || this.checkpointerFailed || availableParallelism() < 2) return;
+    const fallBack = () => {
+      this.checkpointer = null;
+      this.checkpointerFailed = true;
+      if (this.db.open) this.db.pragma(`wal_autocheckpoint = ${AUTO_CHECKPOINT_PAGES}`);
+    };
+    try {
+      this.checkpointer = new Checkpointer({ file: this.db.name, journalSizeLimit: JOURNAL_SIZE_LIMIT }, fallBack);
+      this.db.pragma('wal_autocheckpoint = 0');
+    } catch {
+      fallBack();
+    }
+  }
+
   private setCluster(id: number, clusterId: number | null, rev: number): void {
     this.st.setCluster.run(clusterId, rev, id);
     this.recent?.setCluster(id, clusterId);
@@ -325,6 +359,8 @@ export class SqliteStore implements DocumentStore {
       throw e;
     }
     this.ownRev = rev;
+    if (batch.length >= BULK_BATCH) this.startCheckpointer();
+    this.checkpointer?.request();
     this.columns.markDirty();
     const frequent = this.hot.frequentTerms(batch.map((b) => b.analysis));
     if (frequent.length > 0) this.hot.promote(frequent);
@@ -750,6 +786,9 @@ export class SqliteStore implements DocumentStore {
 
   async close(): Promise<void> {
     if (!this.db.open) return;
+    // Its connection closes first; this one, the last, then checkpoints what is left.
+    await this.checkpointer?.close();
+    this.checkpointer = null;
     // Save the in-memory columns when many rows were read to build them: the next open
     // starts from the snapshot (columns.ts).
     try {
