@@ -1,7 +1,9 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ROOT } from '../../../test/helpers/cli.js';
 import { tempDir } from '../../../test/helpers/fixtures.js';
 import { analyzeDocument } from '../../analysis/analyzer.js';
 import { parseQuery } from '../../search/query/parse.js';
@@ -55,5 +57,13 @@ describe.skipIf(availableParallelism() < 2)('checkpoints on their own thread', (
     const again = SqliteStore.open(dir);
     expect(await count(again)).toBe(2000);
     await again.close();
+  });
+
+  it('a process that closes the store after a bulk write exits by itself, with code 0', () => {
+    const dir = tempDir('lodestone-ckpt-');
+    const r = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'test', 'helpers', 'bulk-close.ts'), dir], { cwd: ROOT, encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim()).toBe('closed');
+    expect(r.status).toBe(0);
   });
 });

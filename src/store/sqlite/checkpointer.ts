@@ -80,6 +80,9 @@ export class Checkpointer {
     const w = this.worker;
     if (w === null) return;
     this.closing = true;
+    // Keep the process alive until the thread is gone (it is unref'd so that an idle one
+    // never holds a process open; awaiting an unref'd thread would let Node exit, code 13).
+    w.ref();
     const exited = once(w, 'exit');
     w.postMessage('close');
     await exited;
