@@ -8,11 +8,13 @@
  * The writing connection stops checkpointing itself (`wal_autocheckpoint = 0`) while this
  * thread lives and asks for a checkpoint after each commit; a PASSIVE checkpoint takes no
  * lock writers wait for. Once a checkpoint has caught up, the writer's next transaction
- * starts the WAL over, as with automatic checkpoints. If the thread cannot start or dies,
+ * starts the WAL over, as with automatic checkpoints; the store waits for that when the WAL
+ * has grown past 256 MB (a writer that never pauses would otherwise only append). If the thread cannot start or dies,
  * the connection checkpoints itself again (`onFail`); nothing is lost either way (the WAL
  * holds every committed frame until some connection checkpoints it).
  */
 import { once } from 'node:events';
+import { statSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 
 export interface CheckpointerData {
@@ -33,7 +35,10 @@ export class Checkpointer {
   /** The last checkpoint's answer. */
   last: CheckpointDone | null = null;
 
+  private readonly file: string;
+
   constructor(data: CheckpointerData, onFail: (err: Error) => void) {
+    this.file = data.file;
     // Under tsx (tests, benchmarks) the thread is TypeScript and needs the same loader.
     const isTs = import.meta.url.endsWith('.ts');
     const w = isTs
@@ -60,6 +65,15 @@ export class Checkpointer {
 
   get alive(): boolean {
     return this.worker !== null;
+  }
+
+  /** Size of the WAL file now (0 when there is none). */
+  walBytes(): number {
+    try {
+      return statSync(`${this.file}-wal`).size;
+    } catch {
+      return 0;
+    }
   }
 
   /** Ask for a checkpoint of everything committed so far. */

@@ -107,6 +107,8 @@ export const HOT_THRESHOLD = 2000;
 /** Closing saves a snapshot of the columns when it spares the next open this many rows. */
 const SNAPSHOT_MIN_ROWS = 20_000;
 const JOURNAL_SIZE_LIMIT = 64 * 1024 * 1024;
+/** A bulk ingest lets the checkpoint thread catch up when the WAL is larger than this. */
+const WAL_CATCH_UP = 4 * JOURNAL_SIZE_LIMIT;
 /** A batch this large is a bulk ingest: checkpoints move to their own thread (checkpointer.ts). */
 const BULK_BATCH = 1000;
 /** SQLite's default: checkpoint after a commit that leaves more than this many pages in the WAL. */
@@ -333,6 +335,11 @@ export class SqliteStore implements DocumentStore {
   }
 
   async upsert(batch: AnalyzedDocument[]): Promise<UpsertResult[]> {
+    // The WAL starts over only at a write transaction that finds every frame checkpointed;
+    // a writer that begins the next batch while the thread still checkpoints the last one
+    // appends instead (100,000 documents: the WAL reached 1.15 GB). Past WAL_CATCH_UP bytes,
+    // wait for the thread to catch up first.
+    if (this.checkpointer !== null && this.checkpointer.walBytes() > WAL_CATCH_UP) await this.checkpointer.idle();
     return this.upsertSync(batch);
   }
 
@@ -359,11 +366,13 @@ export class SqliteStore implements DocumentStore {
       throw e;
     }
     this.ownRev = rev;
-    if (batch.length >= BULK_BATCH) this.startCheckpointer();
-    this.checkpointer?.request();
     this.columns.markDirty();
     const frequent = this.hot.frequentTerms(batch.map((b) => b.analysis));
     if (frequent.length > 0) this.hot.promote(frequent);
+    // After the promotions' own transaction too: what the thread has checkpointed when the
+    // next batch begins must be everything, or the WAL cannot start over.
+    if (batch.length >= BULK_BATCH) this.startCheckpointer();
+    this.checkpointer?.request();
     return results;
   }
 
