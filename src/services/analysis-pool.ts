@@ -4,9 +4,10 @@
  * pool keeps batch order: results come back for the batch that was sent.
  */
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { type Analysis, type AnalyzedDocument, analyzeDocument } from '../analysis/analyzer.js';
 import type { TermSet } from '../analysis/term-hits.js';
+import { startThread } from '../core/threads.js';
 import type { DocumentInput } from '../core/types.js';
 
 export type AnalysisOutcome = { ok: true; doc: AnalyzedDocument } | { ok: false; doc: DocumentInput; error: string };
@@ -57,14 +58,8 @@ export class WorkerAnalyzer implements Analyzer {
   }
 
   constructor(size = Math.max(1, availableParallelism() - 1)) {
-    // Under tsx (tests, benchmarks) the worker is TypeScript and needs the same loader.
-    const isTs = import.meta.url.endsWith('.ts');
     for (let i = 0; i < size; i++) {
-      const w = isTs
-        ? new Worker(new URL('./worker-tsx.mjs', import.meta.url), {
-            workerData: { entry: new URL('./analysis-worker.ts', import.meta.url).href },
-          })
-        : new Worker(new URL('./analysis-worker.js', import.meta.url));
+      const w = startThread(import.meta.url, 'analysis-worker');
       w.on('message', (reply: WorkerReply) => {
         const p = this.pending.get(reply.id);
         this.pending.delete(reply.id);

@@ -15,7 +15,8 @@
  */
 import { once } from 'node:events';
 import { statSync } from 'node:fs';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startThread } from '../../core/threads.js';
 
 export interface CheckpointerData {
   file: string;
@@ -39,13 +40,7 @@ export class Checkpointer {
 
   constructor(data: CheckpointerData, onFail: (err: Error) => void) {
     this.file = data.file;
-    // Under tsx (tests, benchmarks) the thread is TypeScript and needs the same loader.
-    const isTs = import.meta.url.endsWith('.ts');
-    const w = isTs
-      ? new Worker(new URL('../../services/worker-tsx.mjs', import.meta.url), {
-          workerData: { ...data, entry: new URL('./checkpoint-worker.ts', import.meta.url).href },
-        })
-      : new Worker(new URL('./checkpoint-worker.js', import.meta.url), { workerData: data });
+    const w = startThread(import.meta.url, 'checkpoint-worker', { ...data });
     w.unref();
     w.on('message', (done: CheckpointDone) => {
       this.last = done;

@@ -17,6 +17,7 @@
  * search where starting a thread costs more than it saves, the store is opened without it.
  */
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
+import { TSX_LOADER, underTsx } from '../../core/threads.js';
 import type { PostingChunk } from './postings.js';
 import type { CollectorPart, JoinJob, MatchJob, ScanColumns } from './scan.js';
 
@@ -169,8 +170,8 @@ export class ScanWorker {
     const { port1, port2 } = new MessageChannel();
     this.flag = new Int32Array(new SharedArrayBuffer(4));
     // Under tsx (tests, benchmarks) the threads are TypeScript and need the same loader.
-    const isTs = import.meta.url.endsWith('.ts');
-    const tsx = new URL('../../services/worker-tsx.mjs', import.meta.url).href;
+    const isTs = underTsx(import.meta.url);
+    const tsx = TSX_LOADER.href;
     const scanEntry = this.scanEntry?.href ?? new URL(isTs ? './scan-worker.ts' : './scan-worker.js', import.meta.url).href;
     const scan: ThreadSpec = isTs ? { file: tsx, entry: scanEntry } : { file: scanEntry, entry: '' };
     const workerData: WatchData = { port: port2, flag: this.flag, scan, entry: new URL('./scan-watch.ts', import.meta.url).href };
