@@ -45,7 +45,9 @@ export class Checkpointer {
     w.on('message', (done: CheckpointDone) => {
       this.last = done;
       this.answered = done.upTo;
-      for (const resolve of this.waiters.splice(0)) resolve();
+      // Only once every request so far is covered: an earlier request's answer can arrive
+      // while a later one waits.
+      if (this.answered === this.asked) for (const resolve of this.waiters.splice(0)) resolve();
     });
     const fail = (err: Error) => {
       if (this.worker !== w) return;
