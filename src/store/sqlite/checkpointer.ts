@@ -6,12 +6,13 @@
  * ingest (3.7 s of 41 s of transactions), work the second core can do meanwhile.
  *
  * The writing connection stops checkpointing itself (`wal_autocheckpoint = 0`) while this
- * thread lives and asks for a checkpoint after each commit; a PASSIVE checkpoint takes no
- * lock writers wait for. Once a checkpoint has caught up, the writer's next transaction
- * starts the WAL over, as with automatic checkpoints; the store waits for that when the WAL
- * has grown past 256 MB (a writer that never pauses would otherwise only append). If the thread cannot start or dies,
- * the connection checkpoints itself again (`onFail`); nothing is lost either way (the WAL
- * holds every committed frame until some connection checkpoints it).
+ * thread lives, and asks for a checkpoint after each batch and the promotions that follow
+ * it; a PASSIVE checkpoint takes no lock writers wait for. A write transaction that finds
+ * every frame checkpointed starts the WAL over, as with automatic checkpoints; one that
+ * begins while the thread still works appends, so the store waits for the thread when the
+ * WAL has grown past 256 MB. If the thread cannot start or dies, the connection checkpoints
+ * itself again (`onFail`); nothing is lost either way (the WAL holds every committed frame
+ * until some connection checkpoints it).
  */
 import { once } from 'node:events';
 import { statSync } from 'node:fs';
@@ -47,7 +48,7 @@ export class Checkpointer {
       this.answered = done.upTo;
       // Only once every request so far is covered: an earlier request's answer can arrive
       // while a later one waits.
-      if (this.answered === this.asked) for (const resolve of this.waiters.splice(0)) resolve();
+      if (this.answered >= this.asked) for (const resolve of this.waiters.splice(0)) resolve();
     });
     const fail = (err: Error) => {
       if (this.worker !== w) return;
@@ -82,7 +83,7 @@ export class Checkpointer {
 
   /** Resolves when every checkpoint asked for so far has run (or the thread is gone). */
   idle(): Promise<void> {
-    if (this.worker === null || this.answered === this.asked) return Promise.resolve();
+    if (this.worker === null || this.answered >= this.asked) return Promise.resolve();
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 
