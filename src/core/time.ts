@@ -5,6 +5,19 @@
  */
 import { LodestoneError } from './errors.js';
 
+/**
+ * Publication dates Lodestone accepts: from 1900-01-01 up to (not including) 2200-01-01.
+ * Anything else in an input is a mistake (1e20 ms, a year of 275760) and is refused at
+ * ingest; a value outside the range that is already stored reads as undated.
+ */
+export const MIN_SANE_TIME = Date.UTC(1900, 0, 1);
+export const MAX_SANE_TIME = Date.UTC(2200, 0, 1);
+
+/** A stored time as readers may use it: null when absent, not finite or outside the sane range. */
+export function saneTime(t: number | null | undefined): number | null {
+  return typeof t === 'number' && Number.isFinite(t) && t >= MIN_SANE_TIME && t < MAX_SANE_TIME ? t : null;
+}
+
 export function defaultTimeZone(): string {
   return process.env.LODESTONE_TZ ?? 'Asia/Shanghai';
 }
@@ -35,8 +48,9 @@ export function zoneOffsetMinutes(tz: string, t: number): number {
 
 /** `2025-11-22 08:35`: an ISO instant as local date and time in `tz` ('' for none). */
 export function localDateTime(iso: string | null, tz: string): string {
-  if (!iso) return '';
-  const p = zonedParts(tz, Date.parse(iso));
+  const t = iso ? Date.parse(iso) : Number.NaN;
+  if (!Number.isFinite(t)) return '';
+  const p = zonedParts(tz, t);
   const two = (n: number) => String(n).padStart(2, '0');
   return `${p.year}-${two(p.month)}-${two(p.day)} ${two(p.hour)}:${two(p.minute)}`;
 }
@@ -59,6 +73,8 @@ export function parseUserDate(value: string, tz = defaultTimeZone(), endOfDay = 
   return t;
 }
 
+/** ISO 8601 of a time, or null: never throws, whatever is stored (see `saneTime`). */
 export function toIso(t: number | null): string | null {
-  return t === null ? null : new Date(t).toISOString();
+  const v = saneTime(t);
+  return v === null ? null : new Date(v).toISOString();
 }

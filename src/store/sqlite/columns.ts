@@ -19,6 +19,7 @@
  * Memory: ~28 bytes per document (28 MB at 1,000,000 documents).
  */
 import type Database from 'better-sqlite3';
+import { saneTime } from '../../core/time.js';
 
 class Dictionary {
   readonly values: string[] = [''];
@@ -262,6 +263,8 @@ export class DocColumns {
     this.grow(rowid);
     if (rowid > this.maxRowid) this.maxRowid = rowid;
     this.alive[rowid] = 1;
+    // A stored date outside the sane range (an older version accepted 1e20) reads as undated.
+    published = saneTime(published);
     this.published[rowid] = published ?? Number.NaN;
     let mo = 0;
     if (published !== null) {

@@ -12,6 +12,7 @@ import type { TermSet } from '../../analysis/term-hits.js';
 import { LodestoneError } from '../../core/errors.js';
 import { sha256Hex } from '../../core/hash.js';
 import { type ClusterInfo, type DocType, isDocType, type Paragraph, type StoredDocument } from '../../core/types.js';
+import { saneTime } from '../../core/time.js';
 import { LshBuckets } from '../../dedup/buckets.js';
 import { BANDS, containment, exactKey, signatureFromBuffer, signatureToBuffer, similarity } from '../../dedup/minhash.js';
 import { isNearDuplicate, LONG_EXACT_SHINGLES, withinWindow } from '../../dedup/policy.js';
@@ -637,7 +638,7 @@ export class SqliteStore implements DocumentStore {
         title: m.title,
         source: m.source,
         url: m.url,
-        publishedAt: m.published_at,
+        publishedAt: saneTime(m.published_at),
       })),
     };
   }
@@ -665,7 +666,7 @@ export class SqliteStore implements DocumentStore {
         out.push(cur);
       }
       cur.size++;
-      cur.members.push({ id: r.public_id, title: r.title, source: r.source, url: r.url, publishedAt: r.published_at });
+      cur.members.push({ id: r.public_id, title: r.title, source: r.source, url: r.url, publishedAt: saneTime(r.published_at) });
     }
     return out.sort((x, y) => y.size - x.size || x.id - y.id);
   }
@@ -827,7 +828,8 @@ function toStored(r: DocRow): StoredDocument {
     title: r.title,
     source: r.source,
     url: r.url,
-    publishedAt: r.published_at,
+    // Reading never throws on a stored value: a date outside the sane range is undated.
+    publishedAt: saneTime(r.published_at),
     fetchedAt: r.fetched_at,
     ingestedAt: r.ingested_at,
     type: (isDocType(r.type) ? r.type : 'news') as DocType,
