@@ -47,21 +47,53 @@ export interface Decoded {
   charset: string;
 }
 
+/** The encoding a byte-order mark announces, and the mark's length. */
+export function bomOf(bytes: Uint8Array): { charset: 'utf-8' | 'utf-16le' | 'utf-16be'; length: number } | null {
+  if (bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) return { charset: 'utf-8', length: 3 };
+  if (bytes.length >= 2 && bytes[0] === 0xff && bytes[1] === 0xfe) return { charset: 'utf-16le', length: 2 };
+  if (bytes.length >= 2 && bytes[0] === 0xfe && bytes[1] === 0xff) return { charset: 'utf-16be', length: 2 };
+  return null;
+}
+
+/**
+ * UTF-16 without a byte-order mark, when most of the text is ASCII: every other byte is
+ * zero (on odd offsets for little-endian). Chinese UTF-16 without a mark is not guessed.
+ */
+function unmarkedUtf16(bytes: Uint8Array): 'utf-16le' | 'utf-16be' | null {
+  const n = Math.min(bytes.length, 8192) & ~1;
+  if (n < 16) return null;
+  let evenZero = 0;
+  let oddZero = 0;
+  for (let i = 0; i < n; i += 2) {
+    if (bytes[i] === 0) evenZero++;
+    if (bytes[i + 1] === 0) oddZero++;
+  }
+  const half = n / 2;
+  if (oddZero > half * 0.6 && evenZero < half * 0.02) return 'utf-16le';
+  if (evenZero > half * 0.6 && oddZero < half * 0.02) return 'utf-16be';
+  return null;
+}
+
+/**
+ * Bytes -> text. A byte-order mark decides first (UTF-16 files are full of NUL bytes and
+ * must not be taken for binary), then binary content is refused, then the declared
+ * charset, strict UTF-8 and detection.
+ */
 export function decodeBytes(bytes: Uint8Array, declared?: string | null): Decoded {
-  if (bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf)
-    return { text: new TextDecoder('utf-8').decode(bytes.subarray(3)), charset: 'utf-8' };
-  if (bytes.length >= 2 && bytes[0] === 0xff && bytes[1] === 0xfe)
-    return { text: new TextDecoder('utf-16le').decode(bytes.subarray(2)), charset: 'utf-16le' };
-  if (bytes.length >= 2 && bytes[0] === 0xfe && bytes[1] === 0xff)
-    return { text: new TextDecoder('utf-16be').decode(bytes.subarray(2)), charset: 'utf-16be' };
+  const bom = bomOf(bytes);
+  if (bom) return { text: new TextDecoder(bom.charset).decode(bytes.subarray(bom.length)), charset: bom.charset };
+  const utf16 = unmarkedUtf16(bytes);
+  if (utf16) return { text: new TextDecoder(utf16).decode(bytes), charset: utf16 };
+  if (looksBinary(bytes)) throw new LodestoneError('unsupported_format', 'binary content, not text');
   const label = normalizeCharset(declared) ?? sniffDeclaredCharset(bytes);
-  if (label && label !== 'utf-8') return { text: new TextDecoder(label).decode(bytes), charset: label };
+  if (label && label !== 'utf-8' && !label.startsWith('utf-16')) return { text: new TextDecoder(label).decode(bytes), charset: label };
   try {
     return { text: new TextDecoder('utf-8', { fatal: true }).decode(bytes), charset: 'utf-8' };
   } catch {
     // not UTF-8: fall through to detection
   }
-  const guess = normalizeCharset(chardet.detect(bytes)) ?? 'gb18030';
-  if (looksBinary(bytes)) throw new LodestoneError('unsupported_format', 'binary content, not text');
-  return { text: new TextDecoder(guess).decode(bytes), charset: guess };
+  // Without a mark and with no zero bytes, a UTF-16 guess is wrong: Chinese sites mean GB18030.
+  const guessed = normalizeCharset(chardet.detect(bytes)) ?? 'gb18030';
+  const charset = guessed.startsWith('utf-16') || guessed.startsWith('utf-32') ? 'gb18030' : guessed;
+  return { text: new TextDecoder(charset).decode(bytes), charset };
 }

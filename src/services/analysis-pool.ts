@@ -112,3 +112,32 @@ export class WorkerAnalyzer implements Analyzer {
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
 }
+
+/**
+ * One analysis worker, started on first use and kept: a server analyses uploads, fetched
+ * pages and API records off its event loop with it. A worker that died is replaced on the
+ * next use rather than analysing on the calling thread from then on.
+ */
+export class SharedAnalyzer implements Analyzer {
+  private pool: WorkerAnalyzer | null = null;
+
+  async analyze(docs: DocumentInput[], terms?: TermSet | null): Promise<AnalysisOutcome[]> {
+    if (this.pool && !this.pool.usingWorkers) {
+      await this.pool.close();
+      this.pool = null;
+    }
+    if (!this.pool) {
+      try {
+        this.pool = new WorkerAnalyzer(1);
+      } catch {
+        return inlineAnalyzer.analyze(docs);
+      }
+    }
+    return this.pool.analyze(docs, terms);
+  }
+
+  async close(): Promise<void> {
+    await this.pool?.close();
+    this.pool = null;
+  }
+}

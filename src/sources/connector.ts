@@ -2,12 +2,15 @@
  * Connectors turn a target (file, folder, URL) into documents. They never abort a batch:
  * a failing item is reported as an `error` event with its location and the rest goes on.
  */
+import type { ErrorCode } from '../core/errors.js';
 import type { DocType, DocumentInput } from '../core/types.js';
+import type { Extracted, ExtractJob } from '../extract/extract.js';
 import type { FetchOptions } from './fetch.js';
 
 export type SourceEvent =
   | { kind: 'doc'; doc: DocumentInput; location: string }
-  | { kind: 'error'; location: string; reason: string }
+  /** `code`: the error catalog's code when the reason is one (fetch_blocked makes an added URL a 403). */
+  | { kind: 'error'; location: string; reason: string; code?: ErrorCode }
   | { kind: 'warning'; location: string; reason: string }
   /** Progress within the current target: bytes or items done out of total (0 = unknown). */
   | { kind: 'progress'; done: number; total: number };
@@ -21,6 +24,10 @@ export interface ConnectorContext {
   /** Largest non-streamed file read into memory (bytes). */
   maxFileBytes: number;
   now(): number;
+  /** Parses untrusted bytes (in the extraction sandbox: a worker thread with a deadline and a memory cap). */
+  extract(job: ExtractJob): Promise<Extracted>;
+  /** Aborted when the caller gave up (an HTTP client that went away): stop reading. */
+  signal?: AbortSignal;
   /** Told what a URL answered: its kind and cache validators (feeds polled on schedules use them). */
   onResponse?: (info: UrlResponse) => void;
 }

@@ -2,14 +2,15 @@
  * Line reader for bulk files: splits a byte stream on \n with a per-line cap (a 1 GB line
  * is reported, not loaded), tracks line numbers and bytes consumed, and decodes each line
  * as strict UTF-8 so invalid bytes are reported per line instead of silently replaced.
+ * Blank lines are counted but not yielded: a file of two billion newlines costs a tight
+ * loop, not two billion events.
  */
-import type { Readable } from 'node:stream';
 
 export type LineEvent =
   | { kind: 'line'; text: string; lineNo: number; bytes: number }
   | { kind: 'bad'; lineNo: number; reason: string; bytes: number };
 
-export async function* readLines(stream: Readable, maxLineBytes: number): AsyncGenerator<LineEvent> {
+export async function* readLines(stream: AsyncIterable<Buffer>, maxLineBytes: number): AsyncGenerator<LineEvent> {
   const decoder = new TextDecoder('utf-8', { fatal: true });
   let pending: Buffer[] = [];
   let pendingLen = 0;
@@ -27,9 +28,19 @@ export async function* readLines(stream: Readable, maxLineBytes: number): AsyncG
       return { kind: 'bad', lineNo, reason: 'invalid UTF-8', bytes: consumed };
     }
   };
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
+  for await (const chunk of stream) {
     let start = 0;
     for (;;) {
+      // Blank lines (\n, \r\n) between lines: counted in a tight loop.
+      if (pendingLen === 0 && !skipping) {
+        let i = start;
+        while (i < chunk.length && (chunk[i] === 10 || (chunk[i] === 13 && chunk[i + 1] === 10))) {
+          if (chunk[i] === 10) lineNo++;
+          i++;
+        }
+        consumed += i - start;
+        start = i;
+      }
       const nl = chunk.indexOf(10, start);
       if (nl < 0) break;
       consumed += nl + 1 - start;
