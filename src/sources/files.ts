@@ -3,20 +3,12 @@
  * .txt, .md, .html, .pdf, .docx, and feed files (.xml/.rss/.atom). Folders are walked
  * recursively in name order (hidden entries skipped) so re-runs see the same order.
  */
-import { createReadStream } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, extname, join, resolve } from 'node:path';
-import type { Readable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
 import { describeError, LodestoneError } from '../core/errors.js';
 import { sha256Hex } from '../core/hash.js';
-import type { DocType, DocumentInput, Paragraph } from '../core/types.js';
-import { decodeBytes, looksBinary } from '../extract/charset.js';
-import { extractDocx } from '../extract/docx.js';
-import { parseFeed } from '../extract/feed.js';
-import { extractHtmlPage } from '../extract/html.js';
-import { extractPdf } from '../extract/pdf.js';
-import { extractMarkdown, extractText } from '../extract/text.js';
+import type { DocType, DocumentInput } from '../core/types.js';
+import { jsonArrayItems, openBulk } from './bulk.js';
 import type { Connector, ConnectorContext, SourceEvent } from './connector.js';
 import { parseDate } from './dates.js';
 import { feedEntriesToEvents } from './feeds.js';
@@ -72,43 +64,89 @@ function stem(path: string): string {
   return e ? b.slice(0, -e.length) : b;
 }
 
+/** A record (NDJSON line or array element) -> events. */
+function* recordEvents(rec: unknown, location: string, fallbackKey: string, path: string, ctx: ConnectorContext, fetchedAt: number): Generator<SourceEvent> {
+  const r = recordToDocument(rec, {
+    ...(ctx.source ? { source: ctx.source } : {}),
+    ...(ctx.type ? { type: ctx.type } : {}),
+    fallbackSource: stem(path),
+    fallbackKey,
+    fetchedAt,
+  });
+  for (const w of r.warnings) yield { kind: 'warning', location, reason: w };
+  if (r.doc) yield { kind: 'doc', doc: r.doc, location };
+  else yield { kind: 'error', location, reason: r.error ?? 'unreadable record' };
+}
+
+/** The first bytes of the content that are not whitespace decide: '[' is an array, anything else lines. */
+async function peekFirst(chunks: AsyncIterable<Buffer>): Promise<{ first: number; chunks: AsyncIterable<Buffer> }> {
+  const it = chunks[Symbol.asyncIterator]();
+  const seen: Buffer[] = [];
+  let first = -1;
+  for (;;) {
+    const r = await it.next();
+    if (r.done) break;
+    seen.push(r.value);
+    const i = r.value.findIndex((b) => b !== 0x20 && b !== 0x0a && b !== 0x0d && b !== 0x09);
+    if (i >= 0) {
+      first = r.value[i]!;
+      break;
+    }
+  }
+  async function* replay(): AsyncGenerator<Buffer> {
+    yield* seen;
+    for (let r = await it.next(); !r.done; r = await it.next()) yield r.value;
+  }
+  return { first, chunks: replay() };
+}
+
+/**
+ * NDJSON, JSON lines, and `.json` files (an array, or NDJSON under a .json name): streamed,
+ * plain or gzip, so a file of any size is read one record at a time.
+ */
 async function* readBulk(path: string, gzip: boolean, ctx: ConnectorContext): AsyncGenerator<SourceEvent> {
   const size = (await stat(path)).size;
-  const file = createReadStream(path);
-  let stream: Readable = file;
-  if (gzip) {
-    stream = file.pipe(createGunzip());
-    file.on('error', (e) => stream.destroy(e));
-  }
+  const bulk = openBulk(path, gzip, ctx.signal);
   const fetchedAt = ctx.now();
   let n = 0;
   try {
-    for await (const ev of readLines(stream, MAX_LINE_BYTES)) {
-      const location = `${path}:${ev.lineNo}`;
-      if (++n % 2000 === 0) yield { kind: 'progress', done: gzip ? file.bytesRead : ev.bytes, total: size };
-      if (ev.kind === 'bad') {
-        yield { kind: 'error', location, reason: ev.reason };
-        continue;
+    const { first, chunks } = await peekFirst(bulk.chunks);
+    if (first === 0x5b) {
+      for await (const ev of jsonArrayItems(chunks, MAX_LINE_BYTES)) {
+        const location = `${path}[${ev.index}]`;
+        if (++n % 2000 === 0) yield { kind: 'progress', done: bulk.bytesRead(), total: size };
+        if (ev.kind === 'bad') {
+          yield { kind: 'error', location, reason: ev.reason };
+          continue;
+        }
+        let rec: unknown;
+        try {
+          rec = JSON.parse(ev.text);
+        } catch (err) {
+          yield { kind: 'error', location, reason: `malformed JSON: ${describeError(err)}` };
+          continue;
+        }
+        yield* recordEvents(rec, location, `file:${path}#${ev.index}`, path, ctx, fetchedAt);
       }
-      const line = ev.text.trim();
-      if (line === '') continue;
-      let rec: unknown;
-      try {
-        rec = JSON.parse(line);
-      } catch (err) {
-        yield { kind: 'error', location, reason: `malformed JSON: ${describeError(err)}` };
-        continue;
+    } else {
+      for await (const ev of readLines(chunks, MAX_LINE_BYTES)) {
+        const location = `${path}:${ev.lineNo}`;
+        if (++n % 2000 === 0) yield { kind: 'progress', done: bulk.bytesRead(), total: size };
+        if (ev.kind === 'bad') {
+          yield { kind: 'error', location, reason: ev.reason };
+          continue;
+        }
+        const line = ev.text.trim();
+        if (line === '') continue;
+        let rec: unknown;
+        try {
+          rec = JSON.parse(line);
+        } catch (err) {
+          yield { kind: 'error', location, reason: `malformed JSON: ${describeError(err)}` };
+          continue;
+        }
+        yield* recordEvents(rec, location, `file:${path}#L${ev.lineNo}`, path, ctx, fetchedAt);
       }
-      const r = recordToDocument(rec, {
-        ...(ctx.source ? { source: ctx.source } : {}),
-        ...(ctx.type ? { type: ctx.type } : {}),
-        fallbackSource: stem(path),
-        fallbackKey: `file:${path}#L${ev.lineNo}`,
-        fetchedAt,
-      });
-      for (const w of r.warnings) yield { kind: 'warning', location, reason: w };
-      if (r.doc) yield { kind: 'doc', doc: r.doc, location };
-      else yield { kind: 'error', location, reason: r.error ?? 'unreadable record' };
     }
   } catch (err) {
     yield { kind: 'error', location: path, reason: `read failed: ${describeError(err)}` };
@@ -116,63 +154,20 @@ async function* readBulk(path: string, gzip: boolean, ctx: ConnectorContext): As
   yield { kind: 'progress', done: size, total: size };
 }
 
-async function* readJsonArray(path: string, gzip: boolean, ctx: ConnectorContext): AsyncGenerator<SourceEvent> {
-  // A .json file holding NDJSON is common; only a leading '[' makes it an array.
-  const head = await readFile(path).then((b) => b.subarray(0, 64));
-  if (gzip || head.toString('utf8').trimStart()[0] !== '[') {
-    yield* readBulk(path, gzip, ctx);
-    return;
-  }
-  const bytes = await readFile(path);
-  let arr: unknown;
-  try {
-    arr = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
-  } catch (err) {
-    yield { kind: 'error', location: path, reason: `malformed JSON: ${describeError(err)}` };
-    return;
-  }
-  const list = Array.isArray(arr) ? arr : [];
-  const fetchedAt = ctx.now();
-  for (let i = 0; i < list.length; i++) {
-    const location = `${path}[${i}]`;
-    const r = recordToDocument(list[i], {
-      ...(ctx.source ? { source: ctx.source } : {}),
-      ...(ctx.type ? { type: ctx.type } : {}),
-      fallbackSource: stem(path),
-      fallbackKey: `file:${path}#${i}`,
-      fetchedAt,
-    });
-    for (const w of r.warnings) yield { kind: 'warning', location, reason: w };
-    if (r.doc) yield { kind: 'doc', doc: r.doc, location };
-    else yield { kind: 'error', location, reason: r.error ?? 'unreadable record' };
-  }
-}
-
-/** One document file (txt, md, html, pdf, docx) -> one document. */
-async function readDocumentFile(path: string, format: Format, ctx: ConnectorContext): Promise<DocumentInput> {
+/** One document file (txt, md, html, pdf, docx) -> one document, read in the extraction sandbox. */
+async function readDocumentFile(path: string, format: Exclude<Format, 'ndjson' | 'json' | 'feed'>, ctx: ConnectorContext): Promise<DocumentInput> {
   const info = await stat(path);
   if (info.size > ctx.maxFileBytes) {
     throw new LodestoneError('too_large', `file is ${info.size} bytes, over the ${ctx.maxFileBytes}-byte cap`);
   }
   const bytes = await readFile(path);
-  let title = '';
-  let paragraphs: Paragraph[] = [];
-  let lang: string | null = null;
+  const originalHash = sha256Hex(bytes);
+  const x = await ctx.extract({ format, bytes });
+  if (x.kind !== 'document') throw new LodestoneError('unsupported_format', 'expected a document, found a feed');
+  const { title, paragraphs, lang } = x;
   let published: number | null = null;
-  if (format === 'pdf') ({ title, paragraphs } = await extractPdf(bytes));
-  else if (format === 'docx') ({ title, paragraphs } = await extractDocx(bytes));
-  else {
-    if (looksBinary(bytes)) throw new LodestoneError('unsupported_format', 'binary content, not text');
-    const { text } = decodeBytes(bytes);
-    if (format === 'html') {
-      const page = extractHtmlPage(text);
-      ({ title, paragraphs } = page);
-      lang = page.lang;
-      const d = parseDate(page.publishedAt);
-      if (typeof d === 'number') published = d;
-    } else if (format === 'markdown') ({ title, paragraphs } = extractMarkdown(text));
-    else ({ title, paragraphs } = extractText(text));
-  }
+  const d = parseDate(x.publishedAt);
+  if (typeof d === 'number') published = d;
   if (paragraphs.length === 0 && title === '') throw new LodestoneError('invalid_input', 'no text found');
   const abs = resolve(path);
   return {
@@ -188,7 +183,7 @@ async function readDocumentFile(path: string, format: Format, ctx: ConnectorCont
     lang,
     paragraphs,
     metadata: published === null ? { file: abs, bytes: info.size, date_from: 'mtime' } : { file: abs, bytes: info.size },
-    originalHash: sha256Hex(bytes),
+    originalHash,
   };
 }
 
@@ -198,14 +193,14 @@ async function* readFileTarget(path: string, ctx: ConnectorContext): AsyncGenera
     yield { kind: 'error', location: path, reason: `unsupported file type ${JSON.stringify(extname(path) || basename(path))}` };
     return;
   }
-  if (f.format === 'ndjson') return yield* readBulk(path, f.gzip, ctx);
-  if (f.format === 'json') return yield* readJsonArray(path, f.gzip, ctx);
+  if (f.format === 'ndjson' || f.format === 'json') return yield* readBulk(path, f.gzip, ctx);
   if (f.format === 'feed') {
     try {
       const info = await stat(path);
       if (info.size > ctx.maxFileBytes) throw new LodestoneError('too_large', `file is ${info.size} bytes, over the cap`);
-      const { text } = decodeBytes(await readFile(path));
-      yield* feedEntriesToEvents(parseFeed(text), path, ctx);
+      const x = await ctx.extract({ format: 'feed', bytes: await readFile(path) });
+      if (x.kind !== 'feed') throw new LodestoneError('unsupported_format', 'not a feed');
+      yield* feedEntriesToEvents(x.feed, path, ctx);
     } catch (err) {
       yield { kind: 'error', location: path, reason: describeError(err) };
     }

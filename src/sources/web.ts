@@ -3,12 +3,8 @@
  * document through article extraction; a PDF link is read as a PDF. Fetching goes through
  * safeFetch (SSRF guard, timeouts, size cap, redirect limit).
  */
-import { describeError } from '../core/errors.js';
+import { describeError, LodestoneError } from '../core/errors.js';
 import { sha256Hex } from '../core/hash.js';
-import { decodeBytes } from '../extract/charset.js';
-import { looksLikeFeed, parseFeed } from '../extract/feed.js';
-import { extractHtmlPage } from '../extract/html.js';
-import { extractPdf } from '../extract/pdf.js';
 import type { Connector, SourceEvent } from './connector.js';
 import { parseDate } from './dates.js';
 import { safeFetch } from './fetch.js';
@@ -22,9 +18,9 @@ export const urlConnector: Connector = {
   async *read(target, ctx): AsyncGenerator<SourceEvent> {
     let res: Awaited<ReturnType<typeof safeFetch>>;
     try {
-      res = await safeFetch(target, ctx.fetch);
+      res = await safeFetch(target, ctx.signal ? { ...ctx.fetch, signal: ctx.signal } : ctx.fetch);
     } catch (err) {
-      yield { kind: 'error', location: target, reason: describeError(err) };
+      yield { kind: 'error', location: target, reason: describeError(err), ...(err instanceof LodestoneError ? { code: err.code } : {}) };
       return;
     }
     const host = new URL(res.url).hostname;
@@ -36,69 +32,52 @@ export const urlConnector: Connector = {
       return;
     }
     try {
-      if (res.contentType === 'application/pdf' || res.body.subarray(0, 5).toString('latin1') === '%PDF-') {
-        const { title, paragraphs } = await extractPdf(res.body);
-        tell('pdf');
-        yield {
-          kind: 'doc',
-          location: target,
-          doc: {
-            key: `url:${stripHash(target)}`,
-            externalId: null,
-            title: title || decodeURIComponent(new URL(res.url).pathname.split('/').pop() ?? host),
-            source: ctx.source ?? host,
-            url: res.url,
-            publishedAt: null,
-            fetchedAt: ctx.now(),
-            type: ctx.type ?? 'report',
-            lang: null,
-            paragraphs,
-            metadata: {},
-            originalHash: sha256Hex(res.body),
-          },
-        };
-        return;
-      }
-      const { text, charset } = decodeBytes(res.body, res.charset);
-      if (looksLikeFeed(text) || /(rss|atom)\+xml/.test(res.contentType)) {
+      const x = await ctx.extract({ format: 'web', bytes: res.body, charset: res.charset, url: res.url, contentType: res.contentType });
+      if (x.kind === 'feed') {
         tell('feed');
-        yield* feedEntriesToEvents(parseFeed(text, res.url), target, ctx, host);
+        yield* feedEntriesToEvents(x.feed, target, ctx, host);
         return;
       }
-      if (!/html|xml|text\/plain/.test(res.contentType) && res.contentType !== '') {
-        yield { kind: 'error', location: target, reason: `unsupported content type ${res.contentType}` };
+      tell(x.format === 'pdf' ? 'pdf' : 'page');
+      if (x.paragraphs.length === 0) {
+        yield { kind: 'error', location: target, reason: x.format === 'pdf' ? 'no text found in the PDF' : 'no article text found on the page' };
         return;
       }
-      const page = extractHtmlPage(text, res.url);
-      tell('page');
-      if (page.paragraphs.length === 0) {
-        yield { kind: 'error', location: target, reason: 'no article text found on the page' };
-        return;
-      }
-      const published = parseDate(page.publishedAt);
+      const published = parseDate(x.publishedAt);
+      const pdf = x.format === 'pdf';
       yield {
         kind: 'doc',
         location: target,
         doc: {
           key: `url:${stripHash(target)}`,
           externalId: null,
-          title: page.title || host,
-          source: ctx.source ?? page.siteName ?? host,
+          title: x.title || (pdf ? lastPathSegment(res.url) : '') || host,
+          source: ctx.source ?? x.siteName ?? host,
           url: res.url,
           publishedAt: typeof published === 'number' ? published : null,
           fetchedAt: ctx.now(),
-          type: ctx.type ?? 'news',
-          lang: page.lang,
-          paragraphs: page.paragraphs,
-          metadata: { charset },
+          type: ctx.type ?? (pdf ? 'report' : 'news'),
+          lang: x.lang,
+          paragraphs: x.paragraphs,
+          metadata: x.charset ? { charset: x.charset } : {},
           originalHash: sha256Hex(res.body),
         },
       };
     } catch (err) {
-      yield { kind: 'error', location: target, reason: describeError(err) };
+      yield { kind: 'error', location: target, reason: describeError(err), ...(err instanceof LodestoneError ? { code: err.code } : {}) };
     }
   },
 };
+
+/** The last path segment of a URL, decoded when it can be (a PDF without a title is named by it). */
+function lastPathSegment(u: string): string {
+  const seg = new URL(u).pathname.split('/').pop() ?? '';
+  try {
+    return decodeURIComponent(seg);
+  } catch {
+    return seg;
+  }
+}
 
 function stripHash(u: string): string {
   const i = u.indexOf('#');
