@@ -78,7 +78,8 @@ describe('HTTP API', () => {
     // Search results now carry it.
     const hit = (await get(`/api/search?q=${encodeURIComponent('钕铁硼')}`)).body.hits as { summary: unknown }[];
     expect(hit[0]!.summary).toEqual(s.body);
-    expect((await fetch(`${server.url}/api/documents/h1/summary`, { method: 'POST' })).status).toBe(200);
+    const remake = await fetch(`${server.url}/api/documents/h1/summary`, { method: 'POST', headers: { 'content-type': 'application/json' } });
+    expect(remake.status).toBe(200);
     expect((await get('/api/documents/missing/summary')).status).toBe(404);
   });
 
@@ -104,7 +105,8 @@ describe('HTTP API', () => {
     expect(syntax).toMatchObject({ status: 400, body: { error: { code: 'query_syntax' } } });
     expect(await get('/api/search?limit=1000')).toMatchObject({ status: 400 });
     expect(await get('/api/search?sort=oldest')).toMatchObject({ status: 400 });
-    expect((await post('/api/documents', { title: 5 })).status).toBe(400);
+    // Records are judged one by one (per-record errors); a body that holds no record is a 400.
+    expect((await post('/api/documents', 42)).status).toBe(400);
   });
 
   it('accepts file uploads and feed URLs; the same upload again updates instead of duplicating', async () => {
@@ -116,7 +118,7 @@ describe('HTTP API', () => {
     const feed = await post('/api/sources/url', { url: `${fixturesUrl}/feed.xml` });
     expect(feed.body).toMatchObject({ inserted: 3, failed: 0 });
     const bad = await post('/api/files?name=x.exe', Buffer.from('MZ'), 'application/octet-stream');
-    expect(bad.body).toMatchObject({ failed: 1 });
+    expect(bad).toMatchObject({ status: 415, body: { error: { code: 'unsupported_format' } } });
   });
 
   it('serves the page with a strict Content-Security-Policy and an OpenAPI document', async () => {
@@ -140,9 +142,11 @@ describe('SSRF guard through the API', () => {
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ url: `${fixturesUrl}/feed.xml` }),
       });
-      const body = (await res.json()) as { failed: number; errors: { reason: string }[] };
-      expect(body.failed).toBe(1);
-      expect(body.errors[0]!.reason).toMatch(/private or loopback/);
+      // Refused before anything is fetched or recorded: a 403 that says why.
+      const body = (await res.json()) as { error: { code: string; message: string } };
+      expect(res.status).toBe(403);
+      expect(body.error).toMatchObject({ code: 'fetch_blocked', message: expect.stringMatching(/private or loopback/) });
+      expect(((await (await fetch(`${s.url}/api/sources`)).json()) as { sources: unknown[] }).sources).toEqual([]);
     } finally {
       await s.close();
       await strict.store.close();

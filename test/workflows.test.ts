@@ -377,7 +377,9 @@ describe('delivery: API, Atom feed and webhooks', () => {
   const api = async (method: string, path: string, body?: unknown) => {
     const res = await fetch(server.url + path, {
       method,
-      ...(body !== undefined ? { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) } : {}),
+      // State-changing requests declare JSON (the CSRF guard), with or without a body.
+      ...(method !== 'GET' && method !== 'DELETE' ? { headers: { 'content-type': 'application/json' } } : {}),
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
     });
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };
   };

@@ -17,6 +17,7 @@ import { searchDocuments } from '../services/search.js';
 import { ProgressBar } from './progress.js';
 import { cmdWorkflow, WORKFLOW_USAGE } from './workflow.js';
 import { parseQuery } from '../search/query/parse.js';
+import { terminalSafe } from '../sources/clean.js';
 
 const USAGE = `lodestone — self-hosted research desk
 
@@ -45,7 +46,11 @@ const COMMON = {
 } as const;
 
 type Out = { log: (s: string) => void; err: (s: string) => void };
-const stdio: Out = { log: (s) => process.stdout.write(`${s}\n`), err: (s) => process.stderr.write(`${s}\n`) };
+// Everything printed passes terminalSafe: document text never reaches the terminal as commands.
+const stdio: Out = {
+  log: (s) => process.stdout.write(`${terminalSafe(s)}\n`),
+  err: (s) => process.stderr.write(`${terminalSafe(s)}\n`),
+};
 
 export async function main(argv: string[], out: Out = stdio): Promise<number> {
   const [cmd, ...rest] = argv;

@@ -14,8 +14,10 @@ import { localDateTime } from '../core/time.js';
 import { digestHtml, digestMarkdown } from '../workflows/digest.js';
 import { getWorkflow } from '../workflows/run.js';
 import {
+  changedSecret,
   createWorkflow,
   deleteWorkflow,
+  rotateWebhookSecret,
   runDigest,
   runNow,
   runView,
@@ -32,6 +34,7 @@ export const WORKFLOW_USAGE = `lodestone workflow add NAME --query Q [--schedule
 lodestone workflow edit NAME [the same options] [--no-summarize] [--no-brief] [--no-webhook]
 lodestone workflow run NAME [--json] [--data DIR]
 lodestone workflow list|show NAME|rm NAME|pause NAME|resume NAME|runs NAME [--json]
+lodestone workflow rotate-secret NAME       a new webhook signing secret, printed once
 lodestone workflow digest NAME [RUN_ID] [--format md|html|json]`;
 
 const OPTIONS = {
@@ -99,19 +102,30 @@ export async function cmdWorkflow(args: string[], out: Out): Promise<number> {
     switch (sub) {
       case 'add': {
         const wf = await createWorkflow(ctx, { ...inputFrom(values, true), name: needName() });
-        const view = await workflowView(ctx, wf, true);
+        const view = await workflowView(ctx, wf, wf.webhook?.secret ?? null);
         if (values.json) json(view);
         else {
           out.log(`added workflow "${wf.name}": ${wf.query}`);
           out.log(view.next_run_at ? `next run ${view.next_run_at} (${wf.schedule}, ${wf.tz})` : 'no schedule: run it with `lodestone workflow run`');
-          if (wf.webhook) out.log(`webhook ${wf.webhook.url}, signing secret ${wf.webhook.secret}`);
+          if (wf.webhook) out.log(`webhook ${wf.webhook.url}, signing secret ${wf.webhook.secret} (shown once: keep it)`);
         }
         return 0;
       }
       case 'edit': {
-        const wf = await updateWorkflow(ctx, needName(), inputFrom(values, false));
-        if (values.json) json(await workflowView(ctx, wf, true));
-        else out.log(`updated workflow "${wf.name}"`);
+        const before = await getWorkflow(ctx.store, needName());
+        const wf = await updateWorkflow(ctx, before.name, inputFrom(values, false));
+        const secret = changedSecret(before, wf);
+        if (values.json) json(await workflowView(ctx, wf, secret));
+        else {
+          out.log(`updated workflow "${wf.name}"`);
+          if (secret) out.log(`webhook ${wf.webhook?.url}: new signing secret ${secret} (shown once: keep it)`);
+        }
+        return 0;
+      }
+      case 'rotate-secret': {
+        const { workflow, secret } = await rotateWebhookSecret(ctx, needName());
+        if (values.json) json(await workflowView(ctx, workflow, secret));
+        else out.log(`webhook ${workflow.webhook?.url}: new signing secret ${secret} (shown once: keep it)`);
         return 0;
       }
       case 'pause':
@@ -140,14 +154,14 @@ export async function cmdWorkflow(args: string[], out: Out): Promise<number> {
       }
       case 'show': {
         const wf = await getWorkflow(ctx.store, needName());
-        const view = await workflowView(ctx, wf, true);
+        const view = await workflowView(ctx, wf);
         if (values.json) json(view);
         else {
           out.log(`${view.name}${view.paused ? ' (paused)' : ''}`);
           out.log(`query: ${view.query}${Object.keys(view.filters).length ? `  filters: ${JSON.stringify(view.filters)}` : ''}`);
           out.log(`schedule: ${view.schedule ?? 'manual'} (${view.tz})${view.next_run_at ? `, next ${view.next_run_at}` : ''}`);
           out.log(`summaries: ${view.summarize ? `yes (${view.lang ?? "each document's language"})` : 'no'}; brief: ${view.brief ? 'yes' : 'no'}; max items ${view.max_items}`);
-          if (view.webhook) out.log(`webhook: ${view.webhook.url} (secret ${view.webhook.secret})`);
+          if (view.webhook) out.log(`webhook: ${view.webhook.url} (signing secret shown only when made; \`lodestone workflow rotate-secret ${view.name}\` makes a new one)`);
           if (view.last_run) out.log(`last run: ${view.last_run.run_id} ${view.last_run.status} at ${view.last_run.started_at}, ${view.last_run.items} items`);
         }
         return 0;
@@ -177,8 +191,10 @@ export async function cmdWorkflow(args: string[], out: Out): Promise<number> {
         const { digest } = await runDigest(ctx, wf.name, runId);
         const fmt = values.format ?? (values.json ? 'json' : 'md');
         if (fmt === 'json') json(digest);
-        else if (fmt === 'html') out.log(digestHtml(digest, wf.tz));
-        else if (fmt === 'md') out.log(digestMarkdown(digest, wf.tz));
+        // Links are absolute when LODESTONE_PUBLIC_URL says where the server is, else relative.
+        const base = process.env.LODESTONE_PUBLIC_URL?.replace(/\/+$/, '') ?? '';
+        if (fmt === 'html') out.log(digestHtml(digest, wf.tz, base));
+        else if (fmt === 'md') out.log(digestMarkdown(digest, wf.tz, base));
         else throw new LodestoneError('bad_request', '--format is md, html or json');
         return 0;
       }

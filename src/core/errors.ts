@@ -10,6 +10,15 @@ export const ERROR_CODES = {
   ambiguous_id: 409,
   conflict: 409,
   fetch_blocked: 403,
+  /** A state-changing request from another site (CSRF), or without the JSON content type. */
+  cross_site: 403,
+  /** A Host header this server does not answer to (DNS rebinding). */
+  wrong_host: 421,
+  content_type: 415,
+  /** A query that would cost more than a query may (terms, expansions, time). */
+  query_too_costly: 400,
+  /** The client went away before the work finished. */
+  aborted: 499,
   fetch_failed: 502,
   llm_failed: 502,
   too_large: 413,

@@ -3,6 +3,7 @@
  * from these, and the web app imports the same schemas, so nothing is written twice.
  */
 import { z } from 'zod';
+import { LodestoneError } from '../core/errors.js';
 import { DOC_TYPES } from '../core/types.js';
 
 const listParam = z
@@ -95,11 +96,30 @@ export const DocumentRecord = z
   })
   .catchall(z.unknown());
 
+/** For the OpenAPI document: what a record looks like. The route judges each record by itself (see `postedRecords`). */
 export const PostDocuments = z.union([
   DocumentRecord,
   z.array(DocumentRecord).max(10_000),
   z.object({ documents: z.array(DocumentRecord).max(10_000) }),
 ]);
+
+/**
+ * The records of a POST /api/documents body: one record, an array, or {documents: [...]}.
+ * Records are not validated here: one malformed record is one per-record error in the
+ * report (ingestRecords), not a 400 for the batch.
+ */
+export function postedRecords(body: unknown): unknown[] {
+  const list = Array.isArray(body)
+    ? body
+    : body !== null && typeof body === 'object' && Array.isArray((body as { documents?: unknown }).documents)
+      ? ((body as { documents: unknown[] }).documents)
+      : body !== null && typeof body === 'object'
+        ? [body]
+        : null;
+  if (list === null) throw new LodestoneError('bad_request', 'send a JSON object (one record), an array of records, or {"documents": [...]}');
+  if (list.length > 10_000) throw new LodestoneError('too_large', `${list.length} records in one request (at most 10,000)`);
+  return list;
+}
 
 export const DocumentView = z.object({
   id: z.string(),

@@ -3,9 +3,8 @@
  * Errors map to status codes in one place (the LodestoneError catalog). Binds to 127.0.0.1
  * unless told otherwise.
  */
-import { mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import fastifyCompress from '@fastify/compress';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { ZodError } from 'zod';
@@ -15,14 +14,18 @@ import { defaultTimeZone, toIso } from '../core/time.js';
 import { checkSchedule } from '../workflows/spec.js';
 import type { AppContext } from '../services/context.js';
 import { clusterView, documentHighlights, documentView, resolveDocument } from '../services/documents.js';
+import { SharedAnalyzer } from '../services/analysis-pool.js';
 import { type IngestReport, ingestRecords, ingestTargets } from '../services/ingest.js';
+import { ExtractionSandbox } from '../extract/sandbox.js';
+import { formatOf } from '../sources/files.js';
+import { configuredHosts, isLoopbackHost, registerGuards } from './guard.js';
 import { searchDocuments } from '../services/search.js';
 import { fetchSource } from '../services/sources.js';
 import { summarize, summaryStatus } from '../services/summaries.js';
 import { verifyText } from '../summaries/verify.js';
 import type { UpsertResult } from '../store/ports.js';
 import { openApiDocument } from './openapi.js';
-import { IngestUrl, PostDocuments, SearchQuery, VerifyRequest } from './schemas.js';
+import { IngestUrl, postedRecords, SearchQuery, VerifyRequest } from './schemas.js';
 import { registerWebApp } from './static.js';
 import { registerWorkflowRoutes } from './workflows.js';
 import { Scheduler } from '../workflows/scheduler.js';
@@ -45,26 +48,89 @@ function ingestBody(report: IngestReport, results: UpsertResult[]) {
     unchanged: report.unchanged,
     failed: report.failed,
     warnings: report.warnings,
-    errors: report.errors,
+    errors: report.errors.map((e) => ({ location: e.location, reason: e.reason })),
     documents: results.map((r) => ({ id: r.id, status: r.status, cluster_id: r.clusterId })),
   };
 }
 
-export async function buildServer(ctx: AppContext, scheduler: Scheduler | null = null): Promise<FastifyInstance> {
+/** Longest upload file name accepted (bytes of UTF-8 are capped by the file system at 255). */
+const MAX_UPLOAD_NAME = 200;
+
+/** The file name of an upload: a plain name with a supported extension, or a 400 that says why. */
+export function uploadName(raw: string | undefined): string {
+  const name = (raw ?? '').trim();
+  if (name === '') throw new LodestoneError('bad_request', 'name= (the file name, with its extension) is required');
+  if (name.length > MAX_UPLOAD_NAME) throw new LodestoneError('bad_request', `the file name is ${name.length} characters long (at most ${MAX_UPLOAD_NAME})`);
+  // Control characters (NUL among them) and path separators have no place in a file name.
+  if (/[\p{Cc}/\\]/u.test(name)) throw new LodestoneError('bad_request', 'the file name may not contain control characters, / or \\');
+  if (name.startsWith('.')) throw new LodestoneError('bad_request', 'the file name may not start with "."');
+  if (!formatOf(name)) throw new LodestoneError('unsupported_format', `unsupported file type: ${name}`);
+  return name;
+}
+
+/** Options of the HTTP server beyond the context. */
+export interface ServerOptions {
+  /** Host names answered besides loopback names and IP literals (see guard.ts). */
+  allowedHosts?: Set<string>;
+  /** Absolute links in digests and feeds start with this (LODESTONE_PUBLIC_URL, else the listening address). */
+  publicUrl?: () => string;
+  /** Told that the server listens on more than loopback while no users exist (the page shows a warning). */
+  exposed?: boolean;
+  /** Request and error log (one line each); none when absent. */
+  log?: (line: string) => void;
+}
+
+/** An AbortSignal that fires when the client closes the connection before the answer is sent. */
+function clientGone(reply: { raw: { on(e: 'close', f: () => void): unknown; writableFinished: boolean } }): AbortSignal {
+  const ctl = new AbortController();
+  reply.raw.on('close', () => {
+    if (!reply.raw.writableFinished) ctl.abort();
+  });
+  return ctl.signal;
+}
+
+export async function buildServer(ctx: AppContext, scheduler: Scheduler | null = null, opts: ServerOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({ logger: false, bodyLimit: 32 * 1024 * 1024 });
+  const log = opts.log;
+  // Parsing and analysis of what users send run off the event loop: one sandbox worker for
+  // files and fetched bytes, one analysis worker, shared by every request.
+  const extractor = new ExtractionSandbox();
+  const analyzer = new SharedAnalyzer();
+  app.addHook('onClose', async () => {
+    await extractor.close();
+    await analyzer.close();
+  });
+  const publicUrl = opts.publicUrl ?? (() => process.env.LODESTONE_PUBLIC_URL?.replace(/\/+$/, '') ?? 'http://127.0.0.1:8787');
+  registerGuards(app, {
+    allowedHosts: opts.allowedHosts ?? new Set(),
+    trustedOrigins: new Set(process.env.LODESTONE_PUBLIC_URL ? [new URL(process.env.LODESTONE_PUBLIC_URL).origin.toLowerCase()] : []),
+    log,
+  });
   // Compressed responses (static files and JSON) when the client accepts them.
   await app.register(fastifyCompress, { threshold: 1024 });
   app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer', bodyLimit: MAX_UPLOAD_BYTES }, (_req, body, done) =>
     done(null, body),
   );
+  // JSON, where an empty body (a POST that only triggers something) is no body at all.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+    const text = String(body);
+    if (text.trim() === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch (err) {
+      done(new LodestoneError('bad_request', `the body is not valid JSON: ${(err as Error).message}`), undefined);
+    }
+  });
 
   app.addHook('onSend', async (_req, reply) => {
-    reply.header('content-security-policy', CSP);
+    // A route with a policy of its own (digest.html, for its inline style) keeps it.
+    if (!reply.hasHeader('content-security-policy')) reply.header('content-security-policy', CSP);
     reply.header('x-content-type-options', 'nosniff');
     reply.header('referrer-policy', 'no-referrer');
   });
 
-  app.setErrorHandler((err, _req, reply) => {
+  app.setErrorHandler((err, req, reply) => {
     if (err instanceof LodestoneError) {
       return reply.status(err.status).send({ error: { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) } });
     }
@@ -76,8 +142,14 @@ export async function buildServer(ctx: AppContext, scheduler: Scheduler | null =
     if (status >= 400 && status < 500) {
       return reply.status(status).send({ error: { code: 'bad_request', message: describeError(err) } });
     }
+    log?.(`error: ${req.method} ${req.url.slice(0, 300)}: ${(err as Error).stack ?? describeError(err)}`);
     return reply.status(500).send({ error: { code: 'internal', message: 'Internal error; see the server log.' } });
   });
+
+  app.get('/api/server', async () => ({
+    exposed: opts.exposed ?? false,
+    public_url: publicUrl(),
+  }));
 
   app.get('/healthz', async () => {
     const s = await ctx.store.stats();
@@ -136,18 +208,22 @@ export async function buildServer(ctx: AppContext, scheduler: Scheduler | null =
   });
 
   app.post('/api/documents', async (req) => {
-    const body = PostDocuments.parse(req.body);
-    const records = Array.isArray(body) ? body : 'documents' in body && Array.isArray(body.documents) ? body.documents : [body];
-    const { report, results } = await ingestRecords(ctx.store, records);
+    const { report, results } = await ingestRecords(ctx.store, postedRecords(req.body), { analyzer });
+    for (const e of report.errors.slice(0, 20)) log?.(`rejected record ${e.location}: ${e.reason}`);
     return ingestBody(report, results);
   });
 
-  app.post<{ Querystring: { name?: string; source?: string; modified?: string } }>('/api/files', async (req) => {
-    const name = basename(req.query.name ?? '').trim();
-    if (name === '' || name.startsWith('.')) throw new LodestoneError('bad_request', 'name= (the file name, with its extension) is required');
+  app.post<{ Querystring: { name?: string; source?: string; modified?: string } }>('/api/files', async (req, reply) => {
+    const name = uploadName(req.query.name);
     const bytes = req.body;
     if (!Buffer.isBuffer(bytes)) throw new LodestoneError('bad_request', 'send the file as the raw body (application/octet-stream)');
-    const dir = await mkdtemp(join(tmpdir(), 'lodestone-upload-'));
+    const source = req.query.source?.trim() || 'uploads';
+    const signal = clientGone(reply);
+    // Upload copies live under the data folder and are removed on every path here; a server
+    // killed in between leaves them to the next start, which empties the folder.
+    const tmp = join(ctx.dataDir, 'tmp');
+    await mkdir(tmp, { recursive: true });
+    const dir = await mkdtemp(join(tmp, 'upload-'));
     try {
       const path = join(dir, name);
       await writeFile(path, bytes);
@@ -156,19 +232,25 @@ export async function buildServer(ctx: AppContext, scheduler: Scheduler | null =
       const modified = Number(req.query.modified);
       const hasModified = req.query.modified !== undefined && Number.isFinite(modified) && modified > 0;
       if (hasModified) await utimes(path, new Date(modified), new Date(modified));
+      const uploadSha = sha256Hex(bytes); // once per upload, not once per entry of a feed
       const results: UpsertResult[] = [];
       const report = await ingestTargets(ctx.store, [path], {
-        ...(req.query.source ? { source: req.query.source } : { source: 'uploads' }),
-        workers: 0, // one file: a worker thread would cost more than it saves
+        source,
+        workers: 0,
+        extractor,
+        analyzer,
+        signal,
         onBatch: (r) => results.push(...r),
-        // Key uploads by name: uploading a file again updates it instead of duplicating.
+        // An upload is identified by its source and name: uploading a file again under the
+        // same source updates it; another source's upload of the same name is another document.
         rewrite: (doc) => ({
           ...doc,
-          key: doc.key.startsWith(`file:${path}`) ? `upload:${name}${doc.key.slice(`file:${path}`.length)}` : doc.key,
+          key: doc.key.startsWith(`file:${path}`) ? `upload:${source}:${name}${doc.key.slice(`file:${path}`.length)}` : doc.key,
           publishedAt: doc.metadata.date_from === 'mtime' && !hasModified ? null : doc.publishedAt,
-          metadata: { ...doc.metadata, file: name, upload_sha256: sha256Hex(bytes) },
+          metadata: { ...doc.metadata, file: name, upload_sha256: uploadSha },
         }),
       });
+      for (const e of report.errors.slice(0, 20)) log?.(`upload ${name}: ${e.location.replace(path, name)}: ${e.reason}`);
       return ingestBody(
         { ...report, errors: report.errors.map((e) => ({ ...e, location: e.location.replace(path, name) })) },
         results,
@@ -178,7 +260,7 @@ export async function buildServer(ctx: AppContext, scheduler: Scheduler | null =
     }
   });
 
-  app.post('/api/sources/url', async (req) => {
+  app.post('/api/sources/url', async (req, reply) => {
     const body = IngestUrl.parse(req.body);
     const schedule = body.schedule?.trim() ? body.schedule.trim() : body.schedule === undefined ? undefined : null;
     if (schedule) checkSchedule(schedule, defaultTimeZone());
@@ -187,6 +269,9 @@ export async function buildServer(ctx: AppContext, scheduler: Scheduler | null =
       ...(body.type ? { type: body.type } : {}),
       ...(schedule !== undefined ? { schedule } : {}),
       allowPrivate: ctx.allowPrivate,
+      extractor,
+      analyzer,
+      signal: clientGone(reply),
     });
     return ingestBody(report, results);
   });
@@ -219,19 +304,33 @@ export async function buildServer(ctx: AppContext, scheduler: Scheduler | null =
 
   registerWorkflowRoutes(app, ctx, async () => {
     await scheduler?.reload();
-  });
+  }, publicUrl);
 
   await registerWebApp(app);
   return app;
 }
 
+/** Upload copies a killed server left behind: removed at start. */
+async function clearUploadTemp(dataDir: string): Promise<void> {
+  await rm(join(dataDir, 'tmp'), { recursive: true, force: true });
+}
+
 export async function startServer(
   ctx: AppContext,
   /** `scheduler` runs workflows on their schedules, retries webhooks and polls feeds (lodestone serve). */
-  opts: { port: number; host: string; scheduler?: boolean; tickMs?: number; log?: (msg: string) => void },
+  opts: { port: number; host: string; scheduler?: boolean; tickMs?: number; log?: (msg: string) => void; requestLog?: boolean },
 ): Promise<RunningServer> {
   const scheduler = opts.scheduler ? new Scheduler(ctx, { ...(opts.tickMs ? { tickMs: opts.tickMs } : {}), ...(opts.log ? { log: opts.log } : {}) }) : null;
-  const app = await buildServer(ctx, scheduler);
+  await clearUploadTemp(ctx.dataDir);
+  const envPublic = process.env.LODESTONE_PUBLIC_URL?.replace(/\/+$/, '') || null;
+  const exposed = !isLoopbackHost(opts.host);
+  let listening = '';
+  const app = await buildServer(ctx, scheduler, {
+    allowedHosts: configuredHosts(envPublic, opts.host),
+    publicUrl: () => envPublic ?? listening,
+    exposed,
+    ...(opts.log && opts.requestLog !== false ? { log: opts.log } : {}),
+  });
   // Warm up before taking traffic: the in-memory columns and the segmenter's dictionary
   // load on first use, which would otherwise land on the first user's query.
   await searchDocuments(ctx.store, { q: '稀土出口管制', limit: 1, facets: false });
@@ -240,9 +339,22 @@ export async function startServer(
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : opts.port;
   const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
+  const url = `http://${host}:${port}`;
+  listening = exposed ? `http://127.0.0.1:${port}` : url;
+  if (exposed) {
+    opts.log?.(
+      [
+        '',
+        `!!! WARNING: Lodestone is listening on ${url}: other machines can reach it, not only this one.`,
+        '!!! There are no users or sign-in yet: anyone who can reach this port can read, add and delete everything.',
+        '!!! Bind to 127.0.0.1 (the default) unless this network is yours alone.',
+        '',
+      ].join('\n'),
+    );
+  }
   return {
     app,
-    url: `http://${host}:${port}`,
+    url,
     close: async () => {
       await scheduler?.stop();
       await app.close();

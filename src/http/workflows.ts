@@ -2,18 +2,21 @@
  * Workflow routes: CRUD, live preview, run now, run history, digests (JSON, Markdown,
  * HTML), deliveries, and the Atom feed at /workflows/NAME/feed.atom.
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { createHash } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { LodestoneError } from '../core/errors.js';
 import type { AppContext } from '../services/context.js';
 import { atomEntries, digestAtom, digestHtml, digestMarkdown } from '../workflows/digest.js';
 import { getWorkflow } from '../workflows/run.js';
 import {
+  changedSecret,
   createWorkflow,
   deleteWorkflow,
   deliveryView,
   previewWorkflow,
   retryDelivery,
+  rotateWebhookSecret,
   runDigest,
   runNow,
   runView,
@@ -41,9 +44,6 @@ export const WorkflowBody = z
   })
   .strict();
 
-function base(req: FastifyRequest): string {
-  return `${req.protocol}://${req.headers.host ?? 'localhost'}`;
-}
 
 
 function runIdParam(raw: string): number {
@@ -52,8 +52,17 @@ function runIdParam(raw: string): number {
   return n;
 }
 
-/** `onChange` lets the scheduler re-read workflows after an edit. */
-export function registerWorkflowRoutes(app: FastifyInstance, ctx: AppContext, onChange: () => Promise<void> = async () => {}): void {
+/**
+ * `onChange` lets the scheduler re-read workflows after an edit. Links in digests and feeds
+ * start with `publicUrl()` (LODESTONE_PUBLIC_URL or the listening address), never with the
+ * request's Host header, which the client chooses.
+ */
+export function registerWorkflowRoutes(
+  app: FastifyInstance,
+  ctx: AppContext,
+  onChange: () => Promise<void> = async () => {},
+  publicUrl: () => string = () => 'http://127.0.0.1:8787',
+): void {
   app.get('/api/workflows', async () => ({
     workflows: await Promise.all((await ctx.store.workflows.list()).map((w) => workflowView(ctx, w))),
   }));
@@ -64,19 +73,27 @@ export function registerWorkflowRoutes(app: FastifyInstance, ctx: AppContext, on
     let wf = await createWorkflow(ctx, input);
     if (paused) wf = await updateWorkflow(ctx, wf.name, { paused: true });
     await onChange();
-    return reply.status(201).send(await workflowView(ctx, wf, true));
+    // The webhook's signing secret is shown here, once.
+    return reply.status(201).send(await workflowView(ctx, wf, wf.webhook?.secret ?? null));
   });
 
   app.post('/api/workflows/preview', async (req) => previewWorkflow(ctx, WorkflowBody.parse(req.body ?? {})));
 
   app.get<{ Params: { name: string } }>('/api/workflows/:name', async (req) =>
-    workflowView(ctx, await getWorkflow(ctx.store, req.params.name), true),
+    workflowView(ctx, await getWorkflow(ctx.store, req.params.name)),
   );
 
   app.patch<{ Params: { name: string } }>('/api/workflows/:name', async (req) => {
+    const before = await getWorkflow(ctx.store, req.params.name);
     const wf = await updateWorkflow(ctx, req.params.name, WorkflowBody.parse(req.body ?? {}));
     await onChange();
-    return workflowView(ctx, wf, true);
+    // A new webhook URL came with a new secret: shown in this answer, once.
+    return workflowView(ctx, wf, changedSecret(before, wf));
+  });
+
+  app.post<{ Params: { name: string } }>('/api/workflows/:name/webhook/secret', async (req) => {
+    const { workflow, secret } = await rotateWebhookSecret(ctx, req.params.name);
+    return workflowView(ctx, workflow, secret);
   });
 
   app.delete<{ Params: { name: string } }>('/api/workflows/:name', async (req) => {
@@ -114,12 +131,19 @@ export function registerWorkflowRoutes(app: FastifyInstance, ctx: AppContext, on
 
   app.get<{ Params: { name: string; run_id: string } }>('/api/workflows/:name/runs/:run_id/digest.md', async (req, reply) => {
     const { wf, digest } = await runDigest(ctx, req.params.name, runIdParam(req.params.run_id));
-    return reply.type('text/markdown; charset=utf-8').send(digestMarkdown(digest, wf.tz, base(req)));
+    return reply.type('text/markdown; charset=utf-8').send(digestMarkdown(digest, wf.tz, publicUrl()));
   });
 
   app.get<{ Params: { name: string; run_id: string } }>('/api/workflows/:name/runs/:run_id/digest.html', async (req, reply) => {
     const { wf, digest } = await runDigest(ctx, req.params.name, runIdParam(req.params.run_id));
-    return reply.type('text/html; charset=utf-8').send(digestHtml(digest, wf.tz, base(req)));
+    const html = digestHtml(digest, wf.tz, publicUrl());
+    // The page's one inline style is allowed by its hash; nothing else runs or loads.
+    const style = /<style>([\s\S]*?)<\/style>/.exec(html)?.[1] ?? '';
+    const hash = createHash('sha256').update(style).digest('base64');
+    return reply
+      .type('text/html; charset=utf-8')
+      .header('content-security-policy', `default-src 'none'; style-src 'sha256-${hash}'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`)
+      .send(html);
   });
 
   app.get<{ Params: { name: string } }>('/api/workflows/:name/deliveries', async (req) => {
@@ -137,6 +161,6 @@ export function registerWorkflowRoutes(app: FastifyInstance, ctx: AppContext, on
     return reply
       .type('application/atom+xml; charset=utf-8')
       .header('cache-control', 'no-cache')
-      .send(digestAtom(wf, entries, base(req), wf.tz));
+      .send(digestAtom(wf, entries, publicUrl(), wf.tz));
   });
 }

@@ -4,11 +4,13 @@
  * flight and never leaves half a document; re-running the same command skips what is
  * already stored unchanged (record hash) and completes the rest without duplicates.
  */
-import { analyzeDocument, type AnalyzedDocument } from '../analysis/analyzer.js';
+import type { AnalyzedDocument } from '../analysis/analyzer.js';
 import { type AnalysisOutcome, type Analyzer, inlineAnalyzer, WorkerAnalyzer } from './analysis-pool.js';
-import { describeError } from '../core/errors.js';
+import { describeError, type ErrorCode, LodestoneError } from '../core/errors.js';
 import { sha256Hex } from '../core/hash.js';
 import type { DocType, DocumentInput } from '../core/types.js';
+import { ExtractionSandbox, type Extractor } from '../extract/sandbox.js';
+import { cleanDocument, DOCUMENT_LIMITS, jsonDepth } from '../sources/clean.js';
 import type { ConnectorContext } from '../sources/connector.js';
 import type { FetchOptions } from '../sources/fetch.js';
 import { recordToDocument } from '../sources/record.js';
@@ -18,6 +20,8 @@ import type { DocumentStore, UpsertResult } from '../store/ports.js';
 export interface ItemProblem {
   location: string;
   reason: string;
+  /** The error catalog's code, when the problem is one of its errors. */
+  code?: ErrorCode;
 }
 
 export interface IngestReport {
@@ -62,6 +66,15 @@ export interface IngestOptions {
   onResponse?: ConnectorContext['onResponse'];
   /** Adjust each document before analysis (uploads use it to key documents by upload name). */
   rewrite?: (doc: DocumentInput) => DocumentInput;
+  /**
+   * Parses files and fetched bytes; default: a sandbox of this ingest's own (a worker thread
+   * with a deadline and a memory cap), closed at the end. A server passes its shared one.
+   */
+  extractor?: Extractor;
+  /** Analyzes documents; default per `workers`. A server passes its shared pool (not closed here). */
+  analyzer?: Analyzer;
+  /** Stops reading, fetching and parsing when aborted (the HTTP client went away); what was stored stays. */
+  signal?: AbortSignal;
 }
 
 const MAX_LISTED = 1000;
@@ -103,18 +116,21 @@ export async function ingestTargets(store: DocumentStore, targets: string[], opt
     }
     opts.onProblem?.(kind, p);
   };
+  const extractor = opts.extractor ?? new ExtractionSandbox();
+  const signal = opts.signal;
   const ctx: ConnectorContext = {
     ...(opts.source ? { source: opts.source } : {}),
     ...(opts.type ? { type: opts.type } : {}),
     fetch: { ...opts.fetch, allowPrivate: opts.allowPrivate ?? false },
     maxFileBytes: opts.maxFileBytes ?? 200 * 1024 * 1024,
     now: () => Date.now(),
+    extract: (job) => extractor.extract(job, signal),
+    ...(signal ? { signal } : {}),
     ...(opts.onResponse ? { onResponse: opts.onResponse } : {}),
   };
   const batchSize = opts.batchSize ?? 2000;
   const chunkSize = 250;
-  const analyzer: Analyzer =
-    (opts.workers ?? 1) > 0 ? safeWorkers(opts.workers) : inlineAnalyzer;
+  const analyzer: Analyzer = opts.analyzer ?? ((opts.workers ?? 1) > 0 ? safeWorkers(opts.workers) : inlineAnalyzer);
   // Chunks sent to the analyzer, oldest first; at most MAX_IN_FLIGHT wait at once, so the
   // reader stays ahead of the workers without buffering a whole file. The window holds more
   // than a store batch: while the writing thread is busy with a batch, the workers analyze
@@ -127,9 +143,10 @@ export async function ingestTargets(store: DocumentStore, targets: string[], opt
   let batch: AnalyzedDocument[] = [];
   const flush = async () => {
     if (batch.length === 0) return;
-    const results = await store.upsert(batch);
-    for (const r of results) report[r.status]++;
+    const docs = batch;
     batch = [];
+    const results = await upsertEach(store, docs, (i, reason) => problem('error', { location: docs[i]!.doc.key, reason }));
+    for (const r of results) report[r.status]++;
     opts.onBatch?.(results);
   };
   const takeOldest = async () => {
@@ -160,6 +177,7 @@ export async function ingestTargets(store: DocumentStore, targets: string[], opt
   try {
     for (let t = 0; t < targets.length; t++) {
       const target = targets[t]!;
+      if (signal?.aborted) break;
       const connector = await connectorFor(target);
       if (!connector) {
         problem('error', { location: target, reason: 'no such file or folder, and not an http(s) URL' });
@@ -167,6 +185,7 @@ export async function ingestTargets(store: DocumentStore, targets: string[], opt
       }
       try {
         for await (const ev of connector.read(target, ctx)) {
+          if (signal?.aborted) throw new LodestoneError('aborted', 'abandoned: the client went away');
           if (ev.kind === 'progress') {
             opts.onProgress?.({
               target,
@@ -180,10 +199,16 @@ export async function ingestTargets(store: DocumentStore, targets: string[], opt
             continue;
           }
           if (ev.kind === 'error' || ev.kind === 'warning') {
-            problem(ev.kind, { location: ev.location, reason: ev.reason });
+            problem(ev.kind, { location: ev.location, reason: ev.reason, ...(ev.kind === 'error' && ev.code ? { code: ev.code } : {}) });
             continue;
           }
-          chunk.push(opts.rewrite ? opts.rewrite(ev.doc) : ev.doc);
+          const clean = cleanDocument(opts.rewrite ? opts.rewrite(ev.doc) : ev.doc);
+          if (!clean.ok) {
+            problem('error', { location: ev.location, reason: clean.error });
+            continue;
+          }
+          for (const w of clean.warnings) problem('warning', { location: ev.location, reason: w });
+          chunk.push(clean.doc);
           chunkLocations.push(ev.location);
           if (chunk.length >= chunkSize) await sendChunk();
         }
@@ -195,7 +220,8 @@ export async function ingestTargets(store: DocumentStore, targets: string[], opt
     }
     await drain();
   } finally {
-    await analyzer.close();
+    if (!opts.analyzer) await analyzer.close();
+    if (!opts.extractor) await extractor.close();
   }
   report.took_ms = Math.round(performance.now() - started);
   const stored = report.inserted + report.updated + report.unchanged;
@@ -203,19 +229,66 @@ export async function ingestTargets(store: DocumentStore, targets: string[], opt
   return report;
 }
 
-/** Records posted to the API (same fields as NDJSON lines) -> stored documents. */
+/**
+ * Writes a batch in one transaction; when that fails, each document alone, so one bad
+ * document is reported (`onError`) and the others are stored. When every document fails
+ * alone too, the store itself is the problem (disk full, read-only) and the error is thrown.
+ */
+async function upsertEach(
+  store: DocumentStore,
+  docs: AnalyzedDocument[],
+  onError: (index: number, reason: string) => void,
+): Promise<UpsertResult[]> {
+  try {
+    return await store.upsert(docs);
+  } catch (batchError) {
+    if (docs.length === 1) {
+      onError(0, `not stored: ${describeError(batchError)}`);
+      return [];
+    }
+    const results: UpsertResult[] = [];
+    const failures: [number, string][] = [];
+    for (let i = 0; i < docs.length; i++) {
+      try {
+        results.push(...(await store.upsert([docs[i]!])));
+      } catch (err) {
+        failures.push([i, `not stored: ${describeError(err)}`]);
+      }
+    }
+    if (results.length === 0) throw batchError;
+    for (const [i, reason] of failures) onError(i, reason);
+    return results;
+  }
+}
+
+/**
+ * Records posted to the API (same fields as NDJSON lines) -> stored documents. Each record
+ * is judged alone: a malformed, oversized or too deeply nested one is reported with its
+ * position and the others are stored.
+ */
 export async function ingestRecords(
   store: DocumentStore,
   records: unknown[],
-  opts: { source?: string; type?: DocType } = {},
+  opts: { source?: string; type?: DocType; analyzer?: Analyzer } = {},
 ): Promise<{ report: IngestReport; results: UpsertResult[] }> {
   const started = performance.now();
   const report = emptyReport(1);
-  const batch: AnalyzedDocument[] = [];
+  const docs: DocumentInput[] = [];
+  const locations: string[] = [];
   const seen = new Set<string>();
   const fetchedAt = Date.now();
-  records.forEach((rec, i) => {
+  const fail = (location: string, reason: string) => {
+    report.failed++;
+    if (report.errors.length < MAX_LISTED) report.errors.push({ location, reason });
+  };
+  for (let i = 0; i < records.length; i++) {
+    const rec = records[i];
     const location = `documents[${i}]`;
+    // Before anything walks or serializes it: a record nested 5,000 deep overflows the stack.
+    if (jsonDepth(rec, DOCUMENT_LIMITS.maxMetadataDepth + 1) > DOCUMENT_LIMITS.maxMetadataDepth + 1) {
+      fail(location, `record nested more than ${DOCUMENT_LIMITS.maxMetadataDepth} levels deep`);
+      continue;
+    }
     const r = recordToDocument(rec, {
       ...(opts.source ? { source: opts.source } : {}),
       ...(opts.type ? { type: opts.type } : {}),
@@ -225,22 +298,39 @@ export async function ingestRecords(
     });
     for (const w of r.warnings) {
       report.warnings++;
-      report.warningList.push({ location, reason: w });
+      if (report.warningList.length < MAX_LISTED) report.warningList.push({ location, reason: w });
     }
     if (!r.doc) {
-      report.failed++;
-      report.errors.push({ location, reason: r.error ?? 'unreadable record' });
-      return;
+      fail(location, r.error ?? 'unreadable record');
+      continue;
     }
-    if (seen.has(r.doc.key)) {
-      report.failed++;
-      report.errors.push({ location, reason: `duplicate id in the same request: ${r.doc.externalId}` });
-      return;
+    const clean = cleanDocument(r.doc);
+    if (!clean.ok) {
+      fail(location, clean.error);
+      continue;
     }
-    seen.add(r.doc.key);
-    batch.push(analyzeDocument(r.doc));
+    for (const w of clean.warnings) {
+      report.warnings++;
+      if (report.warningList.length < MAX_LISTED) report.warningList.push({ location, reason: w });
+    }
+    if (seen.has(clean.doc.key)) {
+      fail(location, `duplicate id in the same request: ${clean.doc.externalId}`);
+      continue;
+    }
+    seen.add(clean.doc.key);
+    docs.push(clean.doc);
+    locations.push(location);
+  }
+  const analyzed: AnalyzedDocument[] = [];
+  const analyzedAt: string[] = [];
+  const outcomes = docs.length > 0 ? await (opts.analyzer ?? inlineAnalyzer).analyze(docs) : [];
+  outcomes.forEach((o, i) => {
+    if (o.ok) {
+      analyzed.push(o.doc);
+      analyzedAt.push(locations[i]!);
+    } else fail(locations[i]!, `analysis failed: ${o.error}`);
   });
-  const results = batch.length > 0 ? await store.upsert(batch) : [];
+  const results = analyzed.length > 0 ? await upsertEach(store, analyzed, (i, reason) => fail(analyzedAt[i]!, reason)) : [];
   for (const r of results) report[r.status]++;
   report.took_ms = Math.round(performance.now() - started);
   return { report, results };

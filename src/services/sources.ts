@@ -5,7 +5,9 @@
  * shows its error and next attempt on the sources page; a success clears both.
  */
 import { Cron } from 'croner';
-import { describeError } from '../core/errors.js';
+import { describeError, LodestoneError } from '../core/errors.js';
+import type { Extractor } from '../extract/sandbox.js';
+import type { Analyzer } from './analysis-pool.js';
 import type { DocType } from '../core/types.js';
 import type { UrlResponse } from '../sources/connector.js';
 import type { DocumentStore, UpsertResult } from '../store/ports.js';
@@ -31,7 +33,18 @@ export function backoffDelay(failures: number): number {
 export async function fetchSource(
   store: DocumentStore,
   url: string,
-  opts: { source?: string; type?: DocType; allowPrivate: boolean; conditional?: FeedPoll | null; schedule?: string | null; now?: () => number },
+  opts: {
+    source?: string;
+    type?: DocType;
+    allowPrivate: boolean;
+    conditional?: FeedPoll | null;
+    schedule?: string | null;
+    now?: () => number;
+    /** Shared parsers and analysis of a server (see IngestOptions). */
+    extractor?: Extractor;
+    analyzer?: Analyzer;
+    signal?: AbortSignal;
+  },
 ): Promise<FetchSourceResult> {
   const now = opts.now ?? Date.now;
   const results: UpsertResult[] = [];
@@ -44,6 +57,9 @@ export async function fetchSource(
     ...(opts.type ? { type: opts.type } : {}),
     allowPrivate: opts.allowPrivate,
     workers: 0,
+    ...(opts.extractor ? { extractor: opts.extractor } : {}),
+    ...(opts.analyzer ? { analyzer: opts.analyzer } : {}),
+    ...(opts.signal ? { signal: opts.signal } : {}),
     fetch: { headers },
     onBatch: (r) => results.push(...r),
     onResponse: (r) => {
@@ -51,6 +67,11 @@ export async function fetchSource(
     },
   });
   const stored = report.inserted + report.updated + report.unchanged;
+  // A URL the SSRF guard refuses is not a source: nothing is recorded, and the caller
+  // (adding it) gets the refusal as an error. A known feed that now resolves to a private
+  // address is a failing poll like any other.
+  const blocked = report.errors.find((e) => e.code === 'fetch_blocked');
+  if (blocked && stored === 0 && !opts.conditional) throw new LodestoneError('fetch_blocked', blocked.reason);
   const resp = response as UrlResponse | null;
   const failed = resp === null || (report.failed > 0 && stored === 0 && resp.kind !== 'unchanged');
   const error = failed ? (report.errors[0]?.reason ?? 'failed') : null;

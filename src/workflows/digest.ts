@@ -130,8 +130,17 @@ export async function loadDigest(ctx: RunContext, wf: Workflow, run: WorkflowRun
   };
 }
 
-function mdEscape(s: string): string {
-  return s.replace(/([\\`*_[\]<>#|])/g, '\\$1');
+/**
+ * Document text as Markdown text: on one line (a line break in a payload would start a
+ * heading, a list or a block of HTML), every character Markdown gives a meaning to
+ * backslash-escaped (CommonMark lets any ASCII punctuation be escaped), so no payload can
+ * make a link, an image, raw HTML or an entity.
+ */
+export function mdEscape(s: string): string {
+  return s
+    .replace(/\s+/g, ' ')
+    .replace(/[\\`*_{}[\]<>()#+\-!|~&=:"']/g, '\\$&')
+    .replace(/^(\s*\d+)([.)])/, '$1\\$2'); // "1." at a line's start would open a list
 }
 
 export function documentPath(id: string): string {
@@ -143,7 +152,7 @@ export function digestMarkdown(dg: Digest, tz: string, base = ''): string {
   const out: string[] = [];
   out.push(`# ${mdEscape(dg.workflow)}`);
   out.push('');
-  out.push(`Query: \`${dg.query.replace(/`/g, "'")}\` · run ${dg.run_id} · ${localDateTime(dg.finished_at ?? dg.started_at, tz)} · ${dg.items.length} new`);
+  out.push(`Query: ${mdEscape(dg.query)} · run ${dg.run_id} · ${localDateTime(dg.finished_at ?? dg.started_at, tz)} · ${dg.items.length} new`);
   if (dg.capped > 0) out.push(`\n> ${dg.capped} more matching stories were left out (max items).`);
   if (dg.brief) {
     out.push('', '## Brief', '');

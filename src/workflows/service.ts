@@ -9,7 +9,7 @@ import { pollFeeds } from '../services/sources.js';
 import { type SearchResponse, searchDocuments } from '../services/search.js';
 import { type Digest, loadDigest } from './digest.js';
 import { getWorkflow, type RunContext, type RunOptions, type RunOutcome, runWorkflow } from './run.js';
-import { normalizeSpec, type WorkflowInput } from './spec.js';
+import { newWebhookSecret, normalizeSpec, type WorkflowInput } from './spec.js';
 import type { Delivery, Workflow, WorkflowRun } from './types.js';
 import { backoffFromEnv, deliverDue } from './webhook.js';
 
@@ -97,8 +97,12 @@ export async function runView(ctx: RunContext, r: WorkflowRun): Promise<RunView>
   };
 }
 
-/** `secrets` shows the webhook secret (workflow show); lists leave it out. */
-export async function workflowView(ctx: RunContext, wf: Workflow, secrets = false): Promise<WorkflowView> {
+/**
+ * The view of a workflow. The webhook's signing secret is never part of it, except
+ * `newSecret`: the secret just made (a workflow created, its webhook URL changed, the secret
+ * rotated), which its creator sees once.
+ */
+export async function workflowView(ctx: RunContext, wf: Workflow, newSecret: string | null = null): Promise<WorkflowView> {
   const last = (await ctx.store.workflows.runs(wf.id, 1))[0];
   return {
     name: wf.name,
@@ -109,7 +113,7 @@ export async function workflowView(ctx: RunContext, wf: Workflow, secrets = fals
     tz: wf.tz,
     summarize: wf.summarize,
     brief: wf.brief,
-    webhook: wf.webhook ? { url: wf.webhook.url, ...(secrets ? { secret: wf.webhook.secret } : {}) } : null,
+    webhook: wf.webhook ? { url: wf.webhook.url, ...(newSecret ? { secret: newSecret } : {}) } : null,
     max_items: wf.maxItems,
     refresh_feeds: wf.refreshFeeds,
     paused: wf.paused,
@@ -137,6 +141,21 @@ export async function updateWorkflow(ctx: ServiceContext, name: string, input: W
     out = (await ctx.store.workflows.get(out.name))!;
   }
   return out;
+}
+
+/** The secret made by an edit (a new webhook URL, or one given), or null when it stayed. */
+export function changedSecret(before: Workflow, after: Workflow): string | null {
+  const s = after.webhook?.secret ?? null;
+  return s !== null && s !== (before.webhook?.secret ?? null) ? s : null;
+}
+
+/** A new signing secret for the workflow's webhook, returned once. */
+export async function rotateWebhookSecret(ctx: ServiceContext, name: string): Promise<{ workflow: Workflow; secret: string }> {
+  const wf = await getWorkflow(ctx.store, name);
+  if (!wf.webhook) throw new LodestoneError('conflict', `workflow "${name}" has no webhook`);
+  const secret = newWebhookSecret();
+  const workflow = await ctx.store.workflows.update(wf.id, { ...wf, webhook: { url: wf.webhook.url, secret } }, Date.now());
+  return { workflow, secret };
 }
 
 export async function deleteWorkflow(ctx: ServiceContext, name: string): Promise<void> {

@@ -61,9 +61,14 @@ export function checkSchedule(schedule: string, tz: string): Date | null {
   }
 }
 
+/** A random signing secret for a webhook (shown once, when it is made). */
+export function newWebhookSecret(): string {
+  return randomBytes(24).toString('hex');
+}
+
 /**
  * A complete spec from user input; `base` supplies the values an edit leaves out. A webhook
- * without a secret gets a random one (shown by `workflow show`, needed to check signatures).
+ * without a secret, or whose URL changes, gets a new random one (shown once, needed to check signatures).
  */
 export function normalizeSpec(input: WorkflowInput, base?: WorkflowSpec): WorkflowSpec {
   const name = input.name !== undefined ? input.name : base?.name;
@@ -122,7 +127,8 @@ export function normalizeSpec(input: WorkflowInput, base?: WorkflowSpec): Workfl
         bad(`webhook is not a URL: ${input.webhook}`, 'webhook');
       }
       if (u.protocol !== 'http:' && u.protocol !== 'https:') bad('webhook must be an http(s) URL', 'webhook');
-      webhook = { url: u.href, secret: webhook?.secret ?? randomBytes(24).toString('hex') };
+      // A new receiver gets a new secret: signatures made for the old one must not verify there.
+      webhook = { url: u.href, secret: webhook && webhook.url === u.href ? webhook.secret : newWebhookSecret() };
     }
   }
   if (input.webhook_secret !== undefined && webhook) {

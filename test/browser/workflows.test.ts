@@ -118,6 +118,9 @@ describe.skipIf(browserMissing !== null)(`workflows in Chromium${browserMissing 
     await form.getByRole('button', { name: 'Save' }).click();
     await page.waitForURL(/\/workflows\/%E7%A8%80/);
     await page.getByRole('heading', { name: '稀土独立' }).waitFor();
+    // The signing secret is shown once, on the page the new workflow opens to.
+    const secret = (await page.locator('.notice.secret code').textContent()) ?? '';
+    expect(secret).toMatch(/^[0-9a-f]{48}$/);
 
     // The first scheduled run takes what was there (the last day); then new documents arrive.
     const name = encodeURIComponent('稀土独立');
@@ -156,11 +159,12 @@ describe.skipIf(browserMissing !== null)(`workflows in Chromium${browserMissing 
     expect([...atom.matchAll(/<entry>/g)].length).toBe(3); // the old document's run + the two new stories
 
     // The webhook received the run, signed with the workflow's secret.
-    const wf = (await (await fetch(`${server.url}/api/workflows/${name}`)).json()) as { webhook: { secret: string } };
+    const wf = (await (await fetch(`${server.url}/api/workflows/${name}`)).json()) as { webhook: { url: string; secret?: string } };
+    expect(wf.webhook.secret).toBeUndefined(); // never read back
     const delivered = hooks.map((h) => ({ h, body: JSON.parse(h.body) as { run_id: number; items: { id: string }[] } }));
     const hit = delivered.find((d) => d.body.run_id === withItems.run_id)!;
     expect(hit.body.items.map((i) => i.id).sort()).toEqual(expect.arrayContaining(['w3']));
-    expect(verifySignature(wf.webhook.secret, String(hit.h.headers['x-lodestone-timestamp']), hit.h.body, String(hit.h.headers['x-lodestone-signature']))).toBe(true);
+    expect(verifySignature(secret, String(hit.h.headers['x-lodestone-timestamp']), hit.h.body, String(hit.h.headers['x-lodestone-signature']))).toBe(true);
 
     // In Chinese.
     await page.goto(`${server.url}/workflows/${name}/runs/${withItems.run_id}`);

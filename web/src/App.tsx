@@ -1,4 +1,6 @@
+import { useEffect, useState } from 'react';
 import { Link, Route, Switch, useLocation } from 'wouter';
+import { api } from './api.js';
 import { useI18n } from './i18n.js';
 import { DocumentPage } from './pages/DocumentPage.js';
 import { SearchPage } from './pages/SearchPage.js';
@@ -8,8 +10,21 @@ import { WorkflowPage, WorkflowsPage } from './pages/WorkflowsPage.js';
 export function App() {
   const { t, lang, setLang } = useI18n();
   const [location] = useLocation();
+  // A server listening beyond this machine with no sign-in says so on every page.
+  const [exposed, setExposed] = useState(false);
+  useEffect(() => {
+    api
+      .server()
+      .then((s) => setExposed(s.exposed))
+      .catch(() => {});
+  }, []);
   return (
     <div className="app">
+      {exposed && (
+        <p className="exposed-warning" role="alert">
+          {t.exposedWarning}
+        </p>
+      )}
       <header className="topbar">
         <Link href="/search" className="brand">
           {t.appName}

@@ -136,11 +136,15 @@ export const api = {
   previewWorkflow: (input: WorkflowInput, signal?: AbortSignal) =>
     call<SearchResult>('/api/workflows/preview', jsonBody('POST', input), signal),
   /** Starts a run and answers once it exists (outcome "running"); the page follows it. */
-  runWorkflow: (name: string) => call<RunResult>(`${wf(name)}/run?wait=false`, { method: 'POST' }),
+  runWorkflow: (name: string) => call<RunResult>(`${wf(name)}/run?wait=false`, jsonBody('POST', {})),
+  /** A new webhook signing secret; the answer carries it (webhook.secret), once. */
+  rotateSecret: (name: string) => call<Workflow>(`${wf(name)}/webhook/secret`, jsonBody('POST', {})),
+  /** Whether the server listens beyond this machine (it then shows a warning). */
+  server: () => call<{ exposed: boolean; public_url: string }>('/api/server'),
   runs: (name: string) => call<z.output<typeof RunList>>(`${wf(name)}/runs`),
   digest: (name: string, runId: number) => call<Digest>(`${wf(name)}/runs/${runId}`),
   deliveries: (name: string) => call<z.output<typeof DeliveryList>>(`${wf(name)}/deliveries`),
-  retryDelivery: (name: string, id: number) => call<DeliveryRow>(`${wf(name)}/deliveries/${id}/retry`, { method: 'POST' }),
+  retryDelivery: (name: string, id: number) => call<DeliveryRow>(`${wf(name)}/deliveries/${id}/retry`, jsonBody('POST', {})),
 };
 
 export const workflowLinks = {

@@ -58,7 +58,15 @@ export function WorkflowsPage() {
         </p>
       )}
       {creating && (
-        <WorkflowEditor initial={null} onCancel={() => setCreating(false)} onSaved={(wf) => navigate(workflowLinks.page(wf.name))} />
+        <WorkflowEditor
+          initial={null}
+          onCancel={() => setCreating(false)}
+          onSaved={(wf) => {
+            // The signing secret comes once, with the answer that made it: the page shows it.
+            if (wf.webhook?.secret) sessionStorage.setItem(secretKey(wf.name), wf.webhook.secret);
+            navigate(workflowLinks.page(wf.name));
+          }}
+        />
       )}
       {list && list.length === 0 && !creating && <p className="empty">{t.noWorkflows}</p>}
       {list && list.length > 0 && (
@@ -91,6 +99,11 @@ function WorkflowCard({ wf }: { wf: Workflow }) {
       </span>
     </li>
   );
+}
+
+/** Where a just-made signing secret waits for the workflow's page (this tab only, read once). */
+function secretKey(name: string): string {
+  return `lodestone.secret.${name}`;
 }
 
 /** Create (initial = null) or edit a workflow; the preview follows the query as it is typed. */
@@ -286,6 +299,11 @@ export function WorkflowPage({ name, runId }: { name: string; runId: number | nu
   const [editing, setEditing] = useState(false);
   const [running, setRunning] = useState(false);
   const [notice, setNotice] = useState<string | null>(null);
+  const [secret, setSecret] = useState<string | null>(() => {
+    const s = sessionStorage.getItem(secretKey(name));
+    sessionStorage.removeItem(secretKey(name));
+    return s;
+  });
 
   const load = useCallback(async () => {
     try {
@@ -329,6 +347,15 @@ export function WorkflowPage({ name, runId }: { name: string; runId: number | nu
   const togglePause = async () => {
     if (!wf) return;
     setWf(await api.updateWorkflow(name, { paused: !wf.paused }));
+  };
+
+  const rotate = async () => {
+    if (!window.confirm(t.wfRotateConfirm)) return;
+    try {
+      setSecret((await api.rotateSecret(name)).webhook?.secret ?? null);
+    } catch (e) {
+      setNotice(errorText(e));
+    }
   };
 
   const remove = async () => {
@@ -378,12 +405,18 @@ export function WorkflowPage({ name, runId }: { name: string; runId: number | nu
           {notice}
         </p>
       )}
+      {secret && (
+        <p className="notice secret" role="status">
+          {t.wfSecret} <code>{secret}</code>
+        </p>
+      )}
       {editing && (
         <WorkflowEditor
           initial={wf}
           onCancel={() => setEditing(false)}
           onSaved={(w) => {
             setEditing(false);
+            if (w.webhook?.secret) setSecret(w.webhook.secret);
             if (w.name !== name) navigate(workflowLinks.page(w.name));
             else void load();
           }}
@@ -411,6 +444,9 @@ export function WorkflowPage({ name, runId }: { name: string; runId: number | nu
           {wf.webhook && (
             <>
               <h2>{t.wfDeliveries}</h2>
+              <button type="button" className="link-button" onClick={rotate}>
+                {t.wfRotate}
+              </button>
               {deliveries.length === 0 && <p className="hint">{t.wfNoDeliveries}</p>}
               <ol className="delivery-list">
                 {deliveries.map((d) => (
