@@ -1,4 +1,7 @@
-/** Feed entries -> documents (shared by feed files and feed URLs). */
+/**
+ * Feed entries -> documents (shared by feed files and feed URLs). Keys: `url:<feed URL>#<id>`
+ * for fetched feeds, `file:<path>#<id>` for feed files (an upload's key is rewritten from it).
+ */
 import type { ParsedFeed } from '../extract/feed.js';
 import type { ConnectorContext, SourceEvent } from './connector.js';
 import { parseDate } from './dates.js';
@@ -6,6 +9,7 @@ import { parseDate } from './dates.js';
 export function* feedEntriesToEvents(feed: ParsedFeed, location: string, ctx: ConnectorContext, fallbackSource?: string): Generator<SourceEvent> {
   const source = ctx.source ?? (feed.title || fallbackSource || 'feed');
   const fetchedAt = ctx.now();
+  const feedScope = /^https?:\/\//i.test(location) ? `url:${location}` : `file:${location}`;
   if (feed.entries.length === 0) yield { kind: 'warning', location, reason: 'feed has no entries' };
   for (let i = 0; i < feed.entries.length; i++) {
     const e = feed.entries[i]!;
@@ -19,7 +23,11 @@ export function* feedEntriesToEvents(feed: ParsedFeed, location: string, ctx: Co
       yield { kind: 'warning', location: loc, reason: `invalid date ${JSON.stringify(e.publishedAt)}` };
       publishedAt = null;
     }
-    const key = e.link ? `url:${e.link}` : e.guid ? `ext:${source}:${e.guid}` : `feed:${location}#${e.title}`;
+    // An entry's identity is the feed it came from plus its id there (guid, else link, else
+    // title): a feed can only ever update its own entries. Keyed by the entry's link alone, a
+    // feed naming another source's article links (or mimicking its title and guids) replaced
+    // that source's documents.
+    const key = `${feedScope}#${e.guid ?? e.link ?? e.title}`;
     yield {
       kind: 'doc',
       location: loc,

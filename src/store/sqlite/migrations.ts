@@ -267,4 +267,25 @@ export const MIGRATIONS: string[] = [
     SELECT id, lodestone_exact_key(norm_hash) FROM documents
     WHERE norm_hash <> '' AND id NOT IN (SELECT doc_id FROM lsh_keys) ORDER BY id;
   `,
+  // 17: a document's identity includes where it came from. Feed entries were keyed by their
+  // link (url:LINK) or by the channel's title (ext:TITLE:GUID), so one feed could overwrite
+  // another source's documents; they are now keyed by the feed (url:FEED#ID or file:PATH#ID,
+  // ID = guid, else link, else title). Uploads were keyed by name alone (upload:NAME) and are
+  // now keyed by source and name (upload:SOURCE:NAME). Workflows' delivered sets follow. A
+  // key that would collide with an existing one keeps its old value.
+  `
+  CREATE TEMP TABLE rekey AS SELECT * FROM (
+    SELECT id, key AS old_key,
+      CASE
+        WHEN json_extract(metadata, '$.feed') IS NOT NULL AND (key LIKE 'url:%' OR key LIKE 'ext:%' OR key LIKE 'feed:%')
+          THEN (CASE WHEN json_extract(metadata, '$.feed') LIKE 'http%' THEN 'url:' ELSE 'file:' END)
+            || json_extract(metadata, '$.feed') || '#' || COALESCE(external_id, url, title)
+        WHEN key LIKE 'upload:%' THEN 'upload:' || source || ':' || substr(key, 8)
+      END AS new_key
+    FROM documents
+  ) WHERE new_key IS NOT NULL AND new_key <> old_key;
+  UPDATE OR IGNORE workflow_seen SET doc_key = r.new_key FROM rekey AS r WHERE workflow_seen.doc_key = r.old_key;
+  UPDATE OR IGNORE documents SET key = r.new_key FROM rekey AS r WHERE documents.id = r.id;
+  DROP TABLE rekey;
+  `,
 ];

@@ -150,8 +150,8 @@ describe('schema upgrades', () => {
     const messages: string[] = [];
     const b = SqliteStore.open(dir, { onUpgrade: (m) => messages.push(m) });
     expect(messages).toHaveLength(1);
-    expect(messages[0]).toMatch(/from schema 8 to 16 \(2 documents/);
-    expect(b.db.pragma('user_version', { simple: true })).toBe(16);
+    expect(messages[0]).toMatch(/from schema 8 to 17 \(2 documents/);
+    expect(b.db.pragma('user_version', { simple: true })).toBe(17);
     const indexes = b.db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'documents'").pluck().all();
     expect(indexes).not.toContain('documents_published');
     expect(indexes.filter((n) => String(n).includes('norm'))).toEqual([]);
