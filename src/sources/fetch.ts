@@ -18,6 +18,8 @@ export interface FetchOptions {
   maxBytes: number;
   maxRedirects: number;
   headers?: Record<string, string>;
+  /** Ends the exchange when aborted (the caller went away). */
+  signal?: AbortSignal;
 }
 
 export const DEFAULT_FETCH_OPTIONS: FetchOptions = {
@@ -60,11 +62,52 @@ for (const [net, bits] of [
   ['::1', 128],
   ['fc00::', 7],
   ['fe80::', 10],
+  ['fec0::', 10],
   ['ff00::', 8],
-  ['64:ff9b::', 96],
+  ['100::', 64],
   ['2001:db8::', 32],
+  ['2001:10::', 28],
+  ['2001::', 32],
 ] as const) {
   blocked.addSubnet(net, bits, 'ipv6');
+}
+
+/** The eight 16-bit groups of an IPv6 address (a trailing dotted IPv4 part included), or null. */
+export function ipv6Groups(address: string): number[] | null {
+  let a = address.replace(/^\[|\]$/g, '').replace(/%.*$/, '');
+  const v4 = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(a);
+  if (v4) {
+    const [b0, b1, b2, b3] = v4.slice(1).map(Number) as [number, number, number, number];
+    if ([b0, b1, b2, b3].some((b) => b > 255)) return null;
+    a = `${a.slice(0, v4.index)}${((b0 << 8) | b1).toString(16)}:${((b2 << 8) | b3).toString(16)}`;
+  }
+  const halves = a.split('::');
+  if (halves.length > 2) return null;
+  const part = (h: string) => (h === '' ? [] : h.split(':').map((g) => (/^[0-9a-f]{1,4}$/i.test(g) ? Number.parseInt(g, 16) : -1)));
+  const head = part(halves[0]!);
+  const tail = halves.length === 2 ? part(halves[1]!) : [];
+  const fill = 8 - head.length - tail.length;
+  if ((halves.length === 1 && fill !== 0) || fill < 0) return null;
+  const groups = [...head, ...new Array<number>(fill).fill(0), ...tail];
+  return groups.every((g) => g >= 0) ? groups : null;
+}
+
+/**
+ * The IPv4 address an IPv6 address carries, for the forms that reach an IPv4 host:
+ * IPv4-compatible (::/96) and IPv4-mapped (::ffff:0:0/96), SIIT (::ffff:0:0:0/96), NAT64
+ * (64:ff9b::/96 and the local-use 64:ff9b:1::/48, address in the last 32 bits) and 6to4
+ * (2002::/16). Each is judged by the IPv4 address inside it: [::127.0.0.1] is loopback.
+ */
+export function embeddedIpv4(address: string): string | null {
+  const g = ipv6Groups(address);
+  if (!g) return null;
+  const v4 = (hi: number, lo: number) => `${hi >> 8}.${hi & 0xff}.${lo >> 8}.${lo & 0xff}`;
+  const zeros = (from: number, to: number) => g.slice(from, to).every((x) => x === 0);
+  if (zeros(0, 5) && (g[5] === 0 || g[5] === 0xffff)) return v4(g[6]!, g[7]!); // ::a.b.c.d, ::ffff:a.b.c.d
+  if (zeros(0, 4) && g[4] === 0xffff && g[5] === 0) return v4(g[6]!, g[7]!); // ::ffff:0:a.b.c.d
+  if (g[0] === 0x64 && g[1] === 0xff9b && (zeros(2, 6) || g[2] === 1)) return v4(g[6]!, g[7]!); // NAT64
+  if (g[0] === 0x2002) return v4(g[1]!, g[2]!); // 6to4
+  return null;
 }
 
 /** True for loopback, private, link-local, multicast and other non-public addresses. */
@@ -72,8 +115,8 @@ export function isPrivateAddress(address: string): boolean {
   const family = isIP(address);
   if (family === 4) return blocked.check(address, 'ipv4');
   if (family === 6) {
-    const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-    if (mapped) return blocked.check(mapped[1]!, 'ipv4');
+    const inner = embeddedIpv4(address);
+    if (inner !== null) return blocked.check(inner, 'ipv4');
     return blocked.check(address, 'ipv6');
   }
   return true; // not an IP at all: refuse
@@ -201,7 +244,13 @@ function once(url: URL, opts: FetchOptions, deadline: number, init: RequestInit 
       clearTimeout(timer);
       reject(e instanceof LodestoneError ? e : new LodestoneError('fetch_failed', `${url.href}: ${e.message}`));
     });
-    req.on('close', () => clearTimeout(timer));
+    const onAbort = () => req.destroy(new LodestoneError('fetch_failed', `abandoned fetching ${url.href}: the client went away`));
+    if (opts.signal?.aborted) onAbort();
+    else opts.signal?.addEventListener('abort', onAbort, { once: true });
+    req.on('close', () => {
+      clearTimeout(timer);
+      opts.signal?.removeEventListener('abort', onAbort);
+    });
     req.end(init.body);
   });
 }

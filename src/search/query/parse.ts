@@ -17,6 +17,7 @@ import { chineseSegmenter } from '../../analysis/segmenters/chinese.js';
 import { queryTerms } from '../../analysis/terms.js';
 import { LodestoneError } from '../../core/errors.js';
 import type { FilterField, QueryNode, TextField, TextNode } from './ast.js';
+import { checkQueryCost } from './limits.js';
 
 type Tok =
   | { t: 'word'; v: string; pos: number }
@@ -233,5 +234,7 @@ export function parseQuery(q: string): QueryNode | null {
     throw new LodestoneError('query_syntax', `Query too long (${q.length} characters; at most ${MAX_QUERY_LENGTH})`);
   }
   const toks = lex(q);
-  return new Parser(toks, q.length).parse();
+  const node = new Parser(toks, q.length).parse();
+  checkQueryCost(node);
+  return node;
 }

@@ -59,6 +59,12 @@ const PARALLEL_MIN = 100_000;
 /** Positive lists at most in one `hotJoin` (each needs a scratch array of the driving list's length). */
 const MAX_JOIN = 8;
 
+/** Time budget of one query's matching (LODESTONE_QUERY_TIMEOUT_MS, default 2,000 ms). */
+export function queryBudgetMs(): number {
+  const v = Number(process.env.LODESTONE_QUERY_TIMEOUT_MS);
+  return Number.isFinite(v) && v > 0 ? v : 2_000;
+}
+
 /** Rowids ascending; scores parallel (null when the caller did not ask for scores). */
 interface DocSet {
   ids: Int32Array;
@@ -85,6 +91,8 @@ export class SqliteSearcher {
   /** Rowid-indexed scratch for `hotJoin` (all zero between queries; shared with the scan worker). */
   private slot: Int32Array<ArrayBufferLike> = new Int32Array(0);
   private chunkDfDeaths = -1;
+  /** When the running query must stop (performance.now() time). */
+  private deadline = Number.POSITIVE_INFINITY;
 
   constructor(
     private readonly db: Database.Database,
@@ -134,6 +142,12 @@ export class SqliteSearcher {
    * leaf when hot lists are disabled, go to FTS5 MATCH.
    */
   private leaf(node: TextNode, withScores: boolean, range?: Range): DocSet {
+    if (performance.now() > this.deadline) {
+      throw new LodestoneError(
+        'query_too_costly',
+        `the query was stopped after ${Math.round(queryBudgetMs())} ms (its time budget): use fewer terms, or words of two or more characters`,
+      );
+    }
     if (node.terms.length === 0) return EMPTY;
     if (node.prefix || this.hot.threshold <= 0) {
       this.hot.refresh();
@@ -293,6 +307,8 @@ export class SqliteSearcher {
   }
 
   search(req: SearchRequest): RawSearchResult {
+    // Checked before each text leaf: a query past its budget stops at the next leaf.
+    this.deadline = performance.now() + queryBudgetMs();
     const cols = this.columns;
     cols.refresh();
     const f = req.filters;
