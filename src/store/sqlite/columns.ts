@@ -20,6 +20,7 @@
  */
 import type Database from 'better-sqlite3';
 import { saneTime } from '../../core/time.js';
+import { type ColumnChanges, unpackChanges } from './column-log.js';
 
 class Dictionary {
   readonly values: string[] = [''];
@@ -72,7 +73,12 @@ export class DocColumns {
   cluster: Int32Array<ArrayBufferLike> = new Int32Array(0); // 0 = not clustered
   ntokens: Uint32Array<ArrayBufferLike> = new Uint32Array(0); // index tokens in title + body (BM25 document length)
   maxCluster = 0;
-  private stats: { live: number; avgTokens: number } | null = null;
+  /**
+   * Live documents and their token total (BM25's N and avgdl), computed once and then kept
+   * up to date as rows arrive and die: recomputing them over every rowid after each commit
+   * cost a search 3-5 ms at 1,000,000 documents while another process was ingesting.
+   */
+  private totals: { live: number; tokens: number } | null = null;
   /**
    * Documents that have died since opening. Only a death lowers the live count of postings
    * already written (new documents get higher rowids, so they land in new chunks), so a
@@ -125,12 +131,63 @@ export class DocColumns {
     this.dataVersion = dv;
   }
 
+  private changedRows: Database.Statement | null = null;
+  private changedTombstones: Database.Statement | null = null;
+
+  private logRows: Database.Statement | null = null;
+  private metaRev: Database.Statement | null = null;
+
+  /**
+   * Catches up from the column log (column-log.ts) when it holds every rev since ours: one
+   * blob a transaction instead of its rows. False when it does not (an older writer, or
+   * more than COLUMN_LOG_KEEP transactions behind): the rows are read instead.
+   */
+  private readLog(): boolean {
+    if (this.rev < 0) return false;
+    this.metaRev ??= this.db.prepare("SELECT value FROM meta WHERE key = 'rev'").pluck();
+    const current = Number(this.metaRev.get() ?? '0');
+    if (current <= this.rev) return true;
+    this.logRows ??= this.db.prepare('SELECT rev, data FROM column_log WHERE rev > ? ORDER BY rev').raw(true);
+    const entries = this.logRows.all(this.rev) as [number, Buffer][];
+    // Every rev from ours to the current one, or nothing from the log.
+    if (entries.length !== current - this.rev || entries[0]?.[0] !== this.rev + 1) return false;
+    const changes = entries.map(([, data]) => unpackChanges(data));
+    if (changes.some((c) => c === null)) return false;
+    for (const c of changes as ColumnChanges[]) {
+      const types = c.dict.types.map((v) => this.types.code(v));
+      const langs = c.dict.langs.map((v) => this.langs.code(v));
+      const sources = c.dict.sources.map((v) => this.addSource(v));
+      for (let i = 0; i < c.ids.length; i++) {
+        const pub = c.published[i]!;
+        const cl = c.cluster[i]!;
+        this.setCoded(c.ids[i]!, Number.isNaN(pub) ? null : pub, types[c.type[i]!]!, langs[c.lang[i]!]!, sources[c.source[i]!]!, cl === 0 ? null : cl, c.ntokens[i]!);
+        this.rowsSinceSnapshot++;
+      }
+      for (let i = 0; i < c.tombstones.length; i++) this.bury(c.tombstones[i]!);
+    }
+    this.rev = current;
+    return true;
+  }
+
+  /** A document died: not live any more. */
+  private bury(docId: number): void {
+    if (docId < this.capacity && this.alive[docId] === 1) {
+      this.alive[docId] = 0;
+      this.deaths++;
+      if (this.totals) {
+        this.totals.live--;
+        this.totals.tokens -= this.ntokens[docId]!;
+      }
+    }
+  }
+
   private readChanges(): void {
-    const rows = this.db
-      .prepare(
-        'SELECT id, published_at, type, lang, source, cluster_id, rev, ntokens FROM documents WHERE rev > ? ORDER BY rev',
-      )
+    if (this.readLog()) return;
+    this.changedRows ??= this.db
+      .prepare('SELECT id, published_at, type, lang, source, cluster_id, rev, ntokens FROM documents WHERE rev > ? ORDER BY rev')
       .raw(true);
+    this.changedTombstones ??= this.db.prepare('SELECT doc_id, rev FROM tombstones WHERE rev > ?').raw(true);
+    const rows = this.changedRows;
     let maxRev = this.rev;
     let changed = false;
     for (const r of rows.iterate(this.rev) as Iterable<
@@ -141,18 +198,11 @@ export class DocColumns {
       changed = true;
       this.rowsSinceSnapshot++;
     }
-    for (const [docId, rev] of this.db
-      .prepare('SELECT doc_id, rev FROM tombstones WHERE rev > ?')
-      .raw(true)
-      .iterate(this.rev) as Iterable<[number, number]>) {
-      if (docId < this.capacity && this.alive[docId] === 1) {
-        this.alive[docId] = 0;
-        this.deaths++;
-      }
+    for (const [docId, rev] of this.changedTombstones.iterate(this.rev) as Iterable<[number, number]>) {
+      this.bury(docId);
       if (rev > maxRev) maxRev = rev;
       changed = true;
     }
-    if (changed) this.stats = null;
     this.rev = Math.max(maxRev, 0);
   }
 
@@ -208,7 +258,7 @@ export class DocColumns {
     this.maxRowid = meta.maxRowid;
     this.maxCluster = meta.maxCluster;
     this.rev = row.rev;
-    this.stats = null;
+    this.totals = null;
   }
 
   /**
@@ -260,8 +310,18 @@ export class DocColumns {
     cluster: number | null,
     ntokens = 0,
   ): void {
+    this.setCoded(rowid, published, this.types.code(type), this.langs.code(lang), this.addSource(source), cluster, ntokens);
+  }
+
+  /** `set` with type, language and source already coded. */
+  private setCoded(rowid: number, published: number | null, type: number, lang: number, sc: number, cluster: number | null, ntokens: number): void {
     this.grow(rowid);
     if (rowid > this.maxRowid) this.maxRowid = rowid;
+    if (this.totals) {
+      if (this.alive[rowid] === 1) this.totals.tokens -= this.ntokens[rowid]!;
+      else this.totals.live++;
+      this.totals.tokens += ntokens;
+    }
     this.alive[rowid] = 1;
     // A stored date outside the sane range (an older version accepted 1e20) reads as undated.
     published = saneTime(published);
@@ -272,15 +332,13 @@ export class DocColumns {
       mo = d.getFullYear() * 100 + d.getMonth() + 1;
     }
     const mc = this.monthCodeOf(mo);
-    this.type[rowid] = this.types.code(type);
-    this.lang[rowid] = this.langs.code(lang);
-    const sc = this.addSource(source);
+    this.type[rowid] = type;
+    this.lang[rowid] = lang;
     this.source[rowid] = sc;
     this.facet[rowid] = this.combo(this.type[rowid]!, this.lang[rowid]!, sc, mc);
     this.cluster[rowid] = cluster ?? 0;
     if (cluster !== null && cluster > this.maxCluster) this.maxCluster = cluster;
     this.ntokens[rowid] = ntokens;
-    this.stats = null;
   }
 
   private monthCodeOf(mo: number): number {
@@ -327,7 +385,7 @@ export class DocColumns {
 
   /** Live documents and their mean token count (BM25's N and avgdl), cached until a change. */
   liveStats(): { live: number; avgTokens: number } {
-    if (this.stats === null) {
+    if (this.totals === null) {
       let live = 0;
       let tokens = 0;
       for (let id = 1; id <= this.maxRowid; id++) {
@@ -336,9 +394,10 @@ export class DocColumns {
           tokens += this.ntokens[id]!;
         }
       }
-      this.stats = { live, avgTokens: live === 0 ? 0 : tokens / live };
+      this.totals = { live, tokens };
     }
-    return this.stats;
+    const { live, tokens } = this.totals;
+    return { live, avgTokens: live === 0 ? 0 : tokens / live };
   }
 
   /**

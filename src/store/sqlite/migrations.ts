@@ -288,4 +288,9 @@ export const MIGRATIONS: string[] = [
   UPDATE OR IGNORE documents SET key = r.new_key FROM rekey AS r WHERE documents.id = r.id;
   DROP TABLE rekey;
   `,
+  // 18: the column log (column-log.ts): what each write transaction changed in the in-memory
+  // columns, packed, so another process's columns catch up with one read a transaction.
+  `
+  CREATE TABLE column_log (rev INTEGER PRIMARY KEY, data BLOB NOT NULL);
+  `,
 ];

@@ -70,6 +70,36 @@ describe('in-memory columns snapshot', () => {
   });
 });
 
+describe('column log', () => {
+  const story = (id: string, source: string, body: string, at: number) =>
+    analyzeDocument(doc(id, `稀土 ${id}`, body, { source, publishedAt: T0 + at * 3_600_000, type: at % 3 === 0 ? 'report' : 'news' }));
+  const X = '北方稀土公告，上调镨钕氧化物挂牌价至每吨56万元。公司表示，高性能钕铁硼磁体需求旺盛，订单排至年底。';
+  const req = (q: string): SearchRequest => ({ query: q === '' ? null : parseQuery(q), filters: {}, sort: 'newest', collapse: true, limit: 100, offset: 0, facets: true });
+  const answers = (s: SqliteStore) => Promise.all(['', '稀土', '北方稀土 source:B', 'type:report'].map((q) => s.search(req(q))));
+
+  it('a reader that follows another connection through the log answers as one that read every row; a gap falls back to the rows', async () => {
+    const dir = tempDir('lodestone-log-');
+    const w = SqliteStore.open(dir);
+    const r = SqliteStore.open(dir);
+    await w.upsert([story('a1', 'A', X, 1), story('a2', 'B', '碳酸锂价格下跌。', 2)]);
+    await answers(r); // r has its columns
+    // New documents, near copies joining and merging clusters, an update, a delete.
+    await w.upsert([story('a3', 'C', `${X}分析人士认为，后市仍有上行空间。`, 3), story('a4', 'D', '光伏组件排产回升。', 4)]);
+    await w.upsert([story('a2', 'B', '碳酸锂价格反弹。', 5)]);
+    await w.deleteByRowid((await w.findByPublicId('a4')).map((d) => d.rowid));
+    expect(w.db.prepare('SELECT count(*) FROM column_log').pluck().get()).toBe(4);
+    const fresh = SqliteStore.open(dir);
+    expect(await answers(r)).toEqual(await answers(fresh));
+    // Entries missing (an older writer, or too far behind): the rows are read, with the same result.
+    await w.upsert([story('a5', 'E', X, 6)]);
+    w.db.prepare('DELETE FROM column_log').run();
+    await w.upsert([story('a6', 'F', '稀土永磁出口增长。', 7)]);
+    const fresh2 = SqliteStore.open(dir);
+    expect(await answers(r)).toEqual(await answers(fresh2));
+    for (const s of [w, r, fresh, fresh2]) await s.close();
+  });
+});
+
 describe('LSH buckets in memory', () => {
   const story = (id: string, source: string, body: string, extra = '') =>
     analyzeDocument(doc(id, '北方稀土上调挂牌价', `${body}${extra}`, { source, publishedAt: T0 }));
@@ -137,21 +167,21 @@ describe('schema upgrades', () => {
     expect(u3.analysis.bandKeys).toEqual([]);
     await a.upsert([u1, u3]);
     await a.close();
-    // Back to schema 8: undo migrations 9 to 16.
+    // Back to schema 8: undo migrations 9 to 18.
     const raw = new Database(join(dir, 'lodestone.db'));
     raw.exec(
       "DROP INDEX documents_columns; CREATE INDEX documents_rev ON documents(rev); DROP TABLE column_snapshot; INSERT INTO fts(fts, rank) VALUES('automerge', 4); PRAGMA user_version = 8",
     );
     raw.exec(`CREATE TABLE lsh (band_key INTEGER NOT NULL, doc_id INTEGER NOT NULL); CREATE INDEX lsh_key ON lsh(band_key, doc_id);
-      DROP TABLE lsh_keys; CREATE INDEX documents_published ON documents(published_at);
+      DROP TABLE lsh_keys; DROP TABLE column_log; CREATE INDEX documents_published ON documents(published_at);
       CREATE INDEX documents_norm_hash ON documents(norm_hash) WHERE norm_hash <> ''`);
     raw.prepare("UPDATE documents SET dedup_keys = ? WHERE public_id = 'u1'").run(u1.analysis.bandKeys.join(' '));
     raw.close();
     const messages: string[] = [];
     const b = SqliteStore.open(dir, { onUpgrade: (m) => messages.push(m) });
     expect(messages).toHaveLength(1);
-    expect(messages[0]).toMatch(/from schema 8 to 17 \(2 documents/);
-    expect(b.db.pragma('user_version', { simple: true })).toBe(17);
+    expect(messages[0]).toMatch(/from schema 8 to 18 \(2 documents/);
+    expect(b.db.pragma('user_version', { simple: true })).toBe(18);
     const indexes = b.db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'documents'").pluck().all();
     expect(indexes).not.toContain('documents_published');
     expect(indexes.filter((n) => String(n).includes('norm'))).toEqual([]);

@@ -32,6 +32,7 @@ import type {
   UpsertResult,
 } from '../ports.js';
 import { Checkpointer } from './checkpointer.js';
+import { logColumnChanges } from './column-log.js';
 import { DocColumns } from './columns.js';
 import { type HotBatch, HotIndex } from './hot.js';
 import { MIGRATIONS } from './migrations.js';
@@ -357,6 +358,7 @@ export class SqliteStore implements DocumentStore {
       const results: UpsertResult[] = [];
       for (const ad of items) results.push(this.upsertOne(ad, rev, now, hot, lsh, recent));
       hot?.finish();
+      logColumnChanges(this.db, rev);
       return results;
     });
     let results: UpsertResult[];
@@ -578,6 +580,7 @@ export class SqliteStore implements DocumentStore {
         this.st.tombstone.run(id, rev);
         n++;
       }
+      logColumnChanges(this.db, rev);
       return n;
     });
     let n: number;
