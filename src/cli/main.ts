@@ -6,6 +6,7 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { forEachBounded } from '../core/concurrency.js';
+import { lowerPriority } from '../core/threads.js';
 import { describeError, LodestoneError } from '../core/errors.js';
 import { isDocType } from '../core/types.js';
 import { clusterView, documentView, resolveDocument } from '../services/documents.js';
@@ -113,6 +114,9 @@ async function cmdIngest(args: string[], out: Out): Promise<number> {
   if (values.type !== undefined && !isDocType(values.type)) {
     throw new LodestoneError('bad_request', `--type must be one of news, report, transcript, interview, announcement, note`);
   }
+  // A bulk job: it yields the CPU to a server answering searches on the same machine
+  // (its worker threads, started below, inherit the priority).
+  lowerPriority();
   const ctx = openContext({ ...(values.data ? { dataDir: values.data } : {}), allowPrivate: values['allow-private'] ?? false });
   const bar = new ProgressBar();
   try {

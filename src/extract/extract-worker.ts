@@ -1,8 +1,12 @@
 /** Worker thread: runs extraction jobs for the sandbox (see sandbox.ts), one at a time. */
 import { parentPort } from 'node:worker_threads';
 import { LodestoneError } from '../core/errors.js';
+import { lowerPriority } from '../core/threads.js';
 import { extractBytes } from './extract.js';
 import type { SandboxReply, SandboxRequest } from './sandbox.js';
+
+// Parsing is background work: the thread answering requests comes first.
+lowerPriority();
 
 parentPort?.on('message', (req: SandboxRequest) => {
   extractBytes(req.job).then(

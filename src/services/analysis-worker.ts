@@ -2,9 +2,14 @@
 import { parentPort } from 'node:worker_threads';
 import { analyzeDocument } from '../analysis/analyzer.js';
 import { TermMatcher } from '../analysis/term-hits.js';
+import { lowerPriority } from '../core/threads.js';
 import type { WorkerJob, WorkerReply } from './analysis-pool.js';
 
 let matcher: TermMatcher | null = null;
+
+// Analysis is background work (a bulk ingest, or a server's uploads): the thread answering
+// requests comes first. Threads inherit their creator's priority; this covers a server's.
+lowerPriority();
 
 parentPort?.on('message', (job: WorkerJob) => {
   if (job.terms) matcher = new TermMatcher(job.terms);
