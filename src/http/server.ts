@@ -96,7 +96,9 @@ export async function buildServer(ctx: AppContext, scheduler: Scheduler | null =
   // files and fetched bytes, one analysis worker, shared by every request.
   const extractor = new ExtractionSandbox();
   const analyzer = new SharedAnalyzer();
+  ctx.workers = { extractor, analyzer }; // the scheduler's feed polls use them too
   app.addHook('onClose', async () => {
+    if (ctx.workers?.extractor === extractor) ctx.workers = undefined;
     await extractor.close();
     await analyzer.close();
   });

@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chineseSegmenter, setUserDictionary } from '../analysis/segmenters/chinese.js';
 import type { DocumentStore } from '../store/ports.js';
+import type { BackgroundWorkers } from './sources.js';
 import { type LlmProvider, llmConfigFromEnv, OpenAiCompatibleProvider } from '../llm/provider.js';
 import { SqliteStore } from '../store/sqlite/store.js';
 
@@ -18,6 +19,8 @@ export interface AppContext {
   allowPrivate: boolean;
   /** The configured language model (LODESTONE_LLM_*), or null: summaries are then extractive. */
   llm: LlmProvider | null;
+  /** A server's parser sandbox and analysis worker, shared by its requests and feed polls (set by http/server.ts). */
+  workers?: BackgroundWorkers | undefined;
 }
 
 export function resolveDataDir(flag?: string): string {

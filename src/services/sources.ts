@@ -14,6 +14,12 @@ import type { DocumentStore, UpsertResult } from '../store/ports.js';
 import type { FeedPoll } from '../workflows/types.js';
 import { type IngestReport, ingestTargets } from './ingest.js';
 
+/** A long-lived process's shared parser sandbox and analysis worker (see http/server.ts). */
+export interface BackgroundWorkers {
+  extractor: Extractor;
+  analyzer: Analyzer;
+}
+
 /** Feeds without a schedule of their own are polled this often. */
 export const DEFAULT_POLL_MS = 15 * 60_000;
 const BACKOFF_BASE_MS = 5 * 60_000;
@@ -105,7 +111,15 @@ export function feedDue(f: FeedPoll, now: number, tz: string): boolean {
 /** Poll every due feed (or the listed ones, due or not); one failing feed never stops the others. */
 export async function pollFeeds(
   store: DocumentStore,
-  opts: { allowPrivate: boolean; tz: string; now?: () => number; only?: (f: FeedPoll) => boolean; force?: boolean },
+  opts: {
+    allowPrivate: boolean;
+    tz: string;
+    now?: () => number;
+    only?: (f: FeedPoll) => boolean;
+    force?: boolean;
+    /** A server's shared workers, so polling parses and analyses off its event loop. */
+    workers?: BackgroundWorkers | undefined;
+  },
 ): Promise<{ url: string; stored: number; unchanged: boolean; error: string | null }[]> {
   const now = opts.now ?? Date.now;
   const feeds = (await store.workflows.feeds()).filter((f) => (opts.only ? opts.only(f) : true) && (opts.force || feedDue(f, now(), opts.tz)));
@@ -117,6 +131,7 @@ export async function pollFeeds(
         allowPrivate: opts.allowPrivate,
         conditional: f,
         now,
+        ...(opts.workers ? { extractor: opts.workers.extractor, analyzer: opts.workers.analyzer } : {}),
       });
       const err = r.response === null || (r.report.failed > 0 && r.results.length === 0 && r.response.kind !== 'unchanged');
       out.push({

@@ -102,7 +102,7 @@ export class Scheduler {
     try {
       if (signatureOf(await this.ctx.store.workflows.list()) !== this.signature) await this.reload();
       await deliverDue(this.ctx, { allowPrivate: this.ctx.allowPrivate, backoffMs: backoffFromEnv() });
-      for (const f of await pollFeeds(this.ctx.store, { allowPrivate: this.ctx.allowPrivate, tz: defaultTimeZone() })) {
+      for (const f of await pollFeeds(this.ctx.store, { allowPrivate: this.ctx.allowPrivate, tz: defaultTimeZone(), workers: this.ctx.workers })) {
         if (f.error) this.log(`feed ${f.url}: ${f.error}`);
       }
     } catch (err) {

@@ -5,7 +5,7 @@
 import { Cron } from 'croner';
 import { LodestoneError } from '../core/errors.js';
 import { toIso } from '../core/time.js';
-import { pollFeeds } from '../services/sources.js';
+import { type BackgroundWorkers, pollFeeds } from '../services/sources.js';
 import { type SearchResponse, searchDocuments } from '../services/search.js';
 import { type Digest, loadDigest } from './digest.js';
 import { getWorkflow, type RunContext, type RunOptions, type RunOutcome, runWorkflow } from './run.js';
@@ -15,6 +15,8 @@ import { backoffFromEnv, deliverDue } from './webhook.js';
 
 export interface ServiceContext extends RunContext {
   allowPrivate: boolean;
+  /** Set in a server: feed polls parse and analyse in its background workers. */
+  workers?: BackgroundWorkers | undefined;
 }
 
 /** How far back the first run of a new workflow reaches (by ingest time). */
@@ -207,6 +209,7 @@ export async function runNow(
       allowPrivate: ctx.allowPrivate,
       tz: wf.tz,
       force: true,
+      workers: ctx.workers,
       ...(sources ? { only: (f) => sources.includes(f.source.toLowerCase()) } : {}),
     });
   }
