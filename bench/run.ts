@@ -1,11 +1,13 @@
 /**
- * npm run bench [-- flash crud generated]   (default: all three)
+ * npm run bench [-- flash crud generated concurrent]   (default: all four)
  *
  * For each corpus: a fresh database, ingest through the built CLI as users run it
  * (`lodestone ingest --json`, its own timing: docs/s, and the database size), then query
  * latency per class through the search service
  * (p50/p95/p99 of top-10 with exact totals), server RSS after the query mix over HTTP, and
- * for the flash corpus the recall/precision check and duplicate statistics.
+ * for the flash corpus the recall/precision check and duplicate statistics; `concurrent`:
+ * search latency over HTTP while another process ingests into the same store, beside the
+ * jieba + FTS5 baseline under the same load (bench/concurrent.ts).
  * Corpora are read from ../shared/corpora; a missing corpus is skipped with a message.
  * LODESTONE_BENCH_DOCS sets the generated corpus size (default 100000).
  *
@@ -24,6 +26,7 @@ import { SqliteStore } from '../src/store/sqlite/store.js';
 import { corpusFiles, cpuProbe, dirSize, machine, mb, OUT, outDir, percentile, ROOT, skip } from './common.js';
 import { generateCorpus, TOPIC } from './generate.js';
 import { CJK_TERMS, measureRecall } from './recall.js';
+import { concurrentWriter } from './concurrent.js';
 
 const lines: string[] = [];
 const say = (s = '') => {
@@ -251,4 +254,5 @@ say('');
 if (run('flash')) await flash();
 if (run('crud')) await crud();
 if (run('generated')) await generated();
+if (run('concurrent')) await concurrentWriter(say);
 writeFileSync(join(OUT, `results-${Date.now()}.md`), `${lines.join('\n')}\n`);
