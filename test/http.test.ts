@@ -1,31 +1,28 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../src/http/server.js';
 import { openContext, type AppContext } from '../src/services/context.js';
 import { makePdf, rssFeed, tempDir } from './helpers/fixtures.js';
+import { type FixtureServer, serveFixtures } from './helpers/fixture-server.js';
 
 let ctx: AppContext;
 let server: RunningServer;
-let fixtures: Server;
+let fixtures: FixtureServer;
 let fixturesUrl = '';
 
 beforeAll(async () => {
   ctx = openContext({ dataDir: tempDir(), allowPrivate: true });
   server = await startServer(ctx, { port: 0, host: '127.0.0.1' });
-  fixtures = createServer((req, res) => {
+  fixtures = await serveFixtures((req, res) => {
     if (req.url === '/feed.xml') res.writeHead(200, { 'content-type': 'application/rss+xml' }).end(rssFeed(3));
     else if (req.url === '/hang') setTimeout(() => res.end(), 60_000);
     else res.writeHead(404).end();
   });
-  await new Promise<void>((r) => fixtures.listen(0, '127.0.0.1', r));
-  fixturesUrl = `http://127.0.0.1:${(fixtures.address() as AddressInfo).port}`;
+  fixturesUrl = fixtures.url;
 });
 
 afterAll(async () => {
   await server.close();
   await ctx.store.close();
-  fixtures.closeAllConnections();
   fixtures.close();
 });
 

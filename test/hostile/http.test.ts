@@ -3,8 +3,7 @@
  * overwrite another source, or reach what it should not. A real server on a real socket;
  * inputs generated here.
  */
-import { createServer, request, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import Database from 'better-sqlite3';
@@ -14,12 +13,13 @@ import { DB_FILE } from '../../src/store/sqlite/store.js';
 import { embeddedIpv4, isPrivateAddress } from '../../src/sources/fetch.js';
 import { runCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/fixtures.js';
+import { type FixtureServer, serveFixtures } from '../helpers/fixture-server.js';
 import { bigFeed } from '../helpers/hostile.js';
 import { join } from 'node:path';
 
 let ctx: AppContext;
 let server: RunningServer;
-let fixtures: Server;
+let fixtures: FixtureServer;
 let fixturesUrl = '';
 const logLines: string[] = [];
 let feedBodies: Record<string, string> = {};
@@ -27,19 +27,17 @@ let feedBodies: Record<string, string> = {};
 beforeAll(async () => {
   ctx = openContext({ dataDir: tempDir(), allowPrivate: true });
   server = await startServer(ctx, { port: 0, host: '127.0.0.1', log: (l) => logLines.push(l) });
-  fixtures = createServer((req, res) => {
+  fixtures = await serveFixtures((req, res) => {
     const body = feedBodies[req.url ?? ''];
     if (body) res.writeHead(200, { 'content-type': 'application/rss+xml' }).end(body);
     else res.writeHead(404).end();
   });
-  await new Promise<void>((r) => fixtures.listen(0, '127.0.0.1', r));
-  fixturesUrl = `http://127.0.0.1:${(fixtures.address() as AddressInfo).port}`;
+  fixturesUrl = fixtures.url;
 });
 
 afterAll(async () => {
   await server.close();
   await ctx.store.close();
-  fixtures.closeAllConnections();
   fixtures.close();
 });
 

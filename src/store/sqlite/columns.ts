@@ -189,19 +189,16 @@ export class DocColumns {
     this.changedTombstones ??= this.db.prepare('SELECT doc_id, rev FROM tombstones WHERE rev > ?').raw(true);
     const rows = this.changedRows;
     let maxRev = this.rev;
-    let changed = false;
     for (const r of rows.iterate(this.rev) as Iterable<
       [number, number | null, string, string, string, number | null, number, number]
     >) {
       this.set(r[0], r[1], r[2], r[3], r[4], r[5], r[7]);
       if (r[6] > maxRev) maxRev = r[6];
-      changed = true;
       this.rowsSinceSnapshot++;
     }
     for (const [docId, rev] of this.changedTombstones.iterate(this.rev) as Iterable<[number, number]>) {
       this.bury(docId);
       if (rev > maxRev) maxRev = rev;
-      changed = true;
     }
     this.rev = Math.max(maxRev, 0);
   }
