@@ -121,6 +121,7 @@ describe.skipIf(browserMissing !== null)(`workflows in Chromium${browserMissing 
     // The signing secret is shown once, on the page the new workflow opens to.
     const secret = (await page.locator('.notice.secret code').textContent()) ?? '';
     expect(secret).toMatch(/^[0-9a-f]{48}$/);
+    await page.screenshot({ path: join(SHOTS, 'workflow-secret-en.png') });
 
     // The first scheduled run takes what was there (the last day); then new documents arrive.
     const name = encodeURIComponent('稀土独立');
