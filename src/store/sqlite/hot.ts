@@ -49,6 +49,8 @@ const PROMOTED_PIECE = 32_768;
  * overflow pages again (~1–2 ms a search).
  */
 const CHUNK_CACHE_BYTES = 64 * 1024 * 1024;
+/** Occurrences read from FTS5 kept in memory (see `HotIndex.chunks`). */
+const OCCURRENCE_CACHE_BYTES = 32 * 1024 * 1024;
 /** Hot phrases at most (each one is checked for in every ingested document that holds its first term). */
 const MAX_PHRASES = 2_000;
 
@@ -241,10 +243,62 @@ export class HotIndex {
     return decodePostings(this.chunks(term, withPositions, range), withPositions);
   }
 
+  /**
+   * Postings read from FTS5's occurrences (terms without a hot list), kept until the index
+   * changes (another connection's commit changes `data_version`; this connection's writes
+   * call `forgetOccurrences`), at most OCCURRENCE_CACHE_BYTES. Reading a term's occurrences
+   * costs 2-5 ms at ~1,000 documents and, while another process ingests, far more (FTS5
+   * has more segments to merge; a term past the promotion threshold whose promotion finds
+   * the database busy is read whole every time): with a writer committing every second
+   * and the same queries asked several times a second, each term is read once a commit.
+   */
+  private readonly occurrences = new Map<string, PostingChunk[]>();
+  private occurrenceBytes = 0;
+  private occurrenceStamp = -1;
+
+  /** This connection wrote: occurrences read before are out of date. */
+  forgetOccurrences(): void {
+    this.occurrences.clear();
+    this.occurrenceBytes = 0;
+  }
+
+  private cachedOccurrences(term: string): PostingChunk[] | undefined {
+    const dv = this.db.pragma('data_version', { simple: true }) as number;
+    if (dv !== this.occurrenceStamp) {
+      this.forgetOccurrences();
+      this.occurrenceStamp = dv;
+      return undefined;
+    }
+    const hit = this.occurrences.get(term);
+    if (hit) {
+      // Most recently used last.
+      this.occurrences.delete(term);
+      this.occurrences.set(term, hit);
+    }
+    return hit;
+  }
+
+  private keepOccurrences(term: string, chunks: PostingChunk[]): PostingChunk[] {
+    let bytes = term.length * 2 + 64;
+    for (const c of chunks) bytes += c.docs.byteLength + (c.pos?.byteLength ?? 0);
+    if (bytes > OCCURRENCE_CACHE_BYTES / 4) return chunks;
+    this.occurrences.set(term, chunks);
+    this.occurrenceBytes += bytes;
+    for (const [k, v] of this.occurrences) {
+      if (this.occurrenceBytes <= OCCURRENCE_CACHE_BYTES) break;
+      this.occurrences.delete(k);
+      for (const c of v) this.occurrenceBytes -= c.docs.byteLength + (c.pos?.byteLength ?? 0);
+      this.occurrenceBytes -= k.length * 2 + 64;
+    }
+    return chunks;
+  }
+
   /** The same as `postings`, still encoded (for callers that decode as they scan). */
   chunks(term: string, withPositions: boolean, range?: { lo: number; hi: number }): PostingChunk[] {
     this.refresh();
     if (this.terms.has(term)) return this.loadChunks(term, withPositions, range);
+    const cached = this.cachedOccurrences(term);
+    if (cached) return cached;
     // The number of documents first (FTS5 walks the term's document list, ~0.1 µs a
     // document): a common term is promoted straight away, its occurrences read once, inside
     // the promotion's write transaction (so a batch another connection commits meanwhile is
@@ -252,7 +306,7 @@ export class HotIndex {
     const df = this.st.documents.get(`"${term}"`) ?? 0;
     if (df >= this.threshold && this.promote([term])) return this.loadChunks(term, withPositions);
     const b = this.fromInstances(term, df < this.threshold);
-    return b.n === 0 ? [] : [{ n: b.n, docs: b.docs.bytes(), pos: b.pos.bytes() }];
+    return this.keepOccurrences(term, b.n === 0 ? [] : [{ n: b.n, docs: b.docs.bytes(), pos: b.pos.bytes() }]);
   }
 
   /**

@@ -370,6 +370,7 @@ export class SqliteStore implements DocumentStore {
     }
     this.ownRev = rev;
     this.columns.markDirty();
+    this.hot.forgetOccurrences();
     const frequent = this.hot.frequentTerms(batch.map((b) => b.analysis));
     if (frequent.length > 0) this.hot.promote(frequent);
     // After the promotions' own transaction too: what the thread has checkpointed when the
@@ -592,6 +593,7 @@ export class SqliteStore implements DocumentStore {
     }
     this.ownRev = rev;
     this.columns.markDirty();
+    this.hot.forgetOccurrences();
     return n;
   }
 
