@@ -9,6 +9,8 @@
  * starting with that character (`的` alone: 0.6 s over 171,000 documents, matching 98,000);
  * three of them cost ~1.2 s there. Words of two or more characters cost a posting list each
  * (64 OR'ed words: 88 ms), so 32 text terms leave room for any query a person writes.
+ * In the server, one-character terms are answered on a thread of their own
+ * (store/sqlite/fts-reader.ts), so they no longer hold the event loop.
  */
 import { LodestoneError } from '../../core/errors.js';
 import type { QueryNode } from './ast.js';

@@ -65,8 +65,32 @@ export function queryBudgetMs(): number {
   return Number.isFinite(v) && v > 0 ? v : 2_000;
 }
 
+/** A set's part within a rowid range (ids ascending), with or without its scores. */
+function within(set: DocSet, withScores: boolean, range?: Range): DocSet {
+  let { ids, scores } = set;
+  if (range) {
+    const lo = lowerBound(ids, range.lo);
+    const hi = lowerBound(ids, range.hi + 1);
+    ids = ids.subarray(lo, hi);
+    scores = scores?.subarray(lo, hi) ?? null;
+  }
+  return { ids, scores: withScores ? scores : null };
+}
+
+/** The first index of `a` (ascending) holding a value >= `v`. */
+function lowerBound(a: Int32Array, v: number): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid]! < v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 /** Rowids ascending; scores parallel (null when the caller did not ask for scores). */
-interface DocSet {
+export interface DocSet {
   ids: Int32Array;
   scores: Float64Array | null;
 }
@@ -93,6 +117,8 @@ export class SqliteSearcher {
   private chunkDfDeaths = -1;
   /** When the running query must stop (performance.now() time). */
   private deadline = Number.POSITIVE_INFINITY;
+  /** Leaves of the running query answered before it started (see `search`). */
+  private resolved: Map<TextNode, DocSet> | null = null;
 
   constructor(
     private readonly db: Database.Database,
@@ -142,6 +168,8 @@ export class SqliteSearcher {
    * leaf when hot lists are disabled, go to FTS5 MATCH.
    */
   private leaf(node: TextNode, withScores: boolean, range?: Range): DocSet {
+    const pre = this.resolved?.get(node);
+    if (pre) return within(pre, withScores, range);
     if (performance.now() > this.deadline) {
       throw new LodestoneError(
         'query_too_costly',
@@ -306,7 +334,20 @@ export class SqliteSearcher {
     }
   }
 
-  search(req: SearchRequest): RawSearchResult {
+  /**
+   * `resolved`: leaves answered already (by the FTS5 thread, fts-reader.ts), rowids
+   * ascending with bm25 scores, used in place of asking FTS5 here.
+   */
+  search(req: SearchRequest, resolved: Map<TextNode, DocSet> | null = null): RawSearchResult {
+    this.resolved = resolved;
+    try {
+      return this.searchNow(req);
+    } finally {
+      this.resolved = null;
+    }
+  }
+
+  private searchNow(req: SearchRequest): RawSearchResult {
     // Checked before each text leaf: a query past its budget stops at the next leaf.
     this.deadline = performance.now() + queryBudgetMs();
     const cols = this.columns;

@@ -100,6 +100,41 @@ describe('column log', () => {
   });
 });
 
+describe('one-character terms on the FTS5 thread', () => {
+  it('answers as the searching thread does, and stops a query past its time budget', async () => {
+    const dir = tempDir('lodestone-fts-');
+    const w = SqliteStore.open(dir);
+    await w.upsert(
+      ['稀土价格上涨', '锂矿扩产', '锂电池需求', '铜价回落，锂价企稳', '稀土出口'].map((t, i) =>
+        analyzeDocument(doc(`f${i}`, t, `${t}。第${i}条消息。`, { publishedAt: T0 + i * 86_400_000 })),
+      ),
+    );
+    const threaded = SqliteStore.open(dir, { parallel: true });
+    const req = (q: string, sort: 'relevance' | 'newest' = 'relevance'): SearchRequest => ({
+      query: parseQuery(q),
+      filters: {},
+      sort,
+      collapse: true,
+      limit: 10,
+      offset: 0,
+      facets: true,
+    });
+    for (const q of ['锂', 'title:锂', '锂 -稀土', '稀 OR 铜', '锂 稀', '价 NOT 锂']) {
+      for (const sort of ['relevance', 'newest'] as const) expect(await threaded.search(req(q, sort)), q).toEqual(await w.search(req(q, sort)));
+    }
+    // A budget shorter than the thread takes to start and answer: stopped, then a new thread.
+    const cold = SqliteStore.open(dir, { parallel: true });
+    process.env.LODESTONE_QUERY_TIMEOUT_MS = '1';
+    try {
+      await expect(cold.search(req('锂'))).rejects.toMatchObject({ code: 'query_too_costly' });
+    } finally {
+      delete process.env.LODESTONE_QUERY_TIMEOUT_MS;
+    }
+    expect((await cold.search(req('锂'))).total).toBe(3);
+    for (const s of [w, threaded, cold]) await s.close();
+  });
+});
+
 describe('LSH buckets in memory', () => {
   const story = (id: string, source: string, body: string, extra = '') =>
     analyzeDocument(doc(id, '北方稀土上调挂牌价', `${body}${extra}`, { source, publishedAt: T0 }));

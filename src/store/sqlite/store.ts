@@ -17,7 +17,7 @@ import { LshBuckets } from '../../dedup/buckets.js';
 import { BANDS, containment, exactKey, signatureFromBuffer, signatureToBuffer, similarity } from '../../dedup/minhash.js';
 import { isNearDuplicate, LONG_EXACT_SHINGLES, withinWindow } from '../../dedup/policy.js';
 import { type Fingerprint, RecentFingerprints } from '../../dedup/recent.js';
-import type { QueryNode } from '../../search/query/ast.js';
+import type { QueryNode, TextNode } from '../../search/query/ast.js';
 import type {
   DocumentStore,
   FacetCount,
@@ -37,7 +37,9 @@ import { DocColumns } from './columns.js';
 import { type HotBatch, HotIndex } from './hot.js';
 import { MIGRATIONS } from './migrations.js';
 import { ScanWorker } from './parallel.js';
-import { SqliteSearcher } from './search.js';
+import { FtsReader } from './fts-reader.js';
+import { ftsPhrase } from './fts.js';
+import { BODY_WEIGHT, queryBudgetMs, SqliteSearcher, TITLE_WEIGHT } from './search.js';
 
 import { SqliteWorkflowRepo } from './workflows.js';
 export { BODY_WEIGHT, TITLE_WEIGHT } from './search.js';
@@ -121,6 +123,8 @@ export class SqliteStore implements DocumentStore {
   readonly db: Database.Database;
   private readonly columns: DocColumns;
   private readonly scanWorker: ScanWorker | null;
+  /** FTS5 prefix queries on a thread of their own (long-lived processes). */
+  private readonly ftsReader: FtsReader | null;
   private readonly st: ReturnType<SqliteStore['prepare']>;
   /** Document reads by a list of rowids, one statement per list length, prepared on first use (~30 µs each). */
   private readonly reads = new Map<string, Database.Statement>();
@@ -156,6 +160,7 @@ export class SqliteStore implements DocumentStore {
     this.hot = new HotIndex(db, readonly ? 0 : (options.hotThreshold ?? HOT_THRESHOLD), !readonly);
     this.scanWorker = options.parallel ? new ScanWorker() : null;
     this.scanWorker?.warm();
+    this.ftsReader = options.parallel ? new FtsReader(db.name, { title: TITLE_WEIGHT, body: BODY_WEIGHT }) : null;
     this.searcher = new SqliteSearcher(db, this.columns, this.hot, this.scanWorker, options.parallelMin);
     this.workflows = new SqliteWorkflowRepo(db);
     this.snapshotMinRows = options.snapshotMinRows ?? SNAPSHOT_MIN_ROWS;
@@ -619,7 +624,13 @@ export class SqliteStore implements DocumentStore {
   }
 
   async search(req: SearchRequest): Promise<RawSearchResult> {
-    return this.searcher.search(req);
+    // One-character (prefix) leaves are FTS5 prefix queries over every word starting with
+    // the character; with a second thread, they are answered there while this one serves
+    // other requests, then the search runs with them in hand.
+    const prefixes = this.ftsReader ? positiveAndNegativeLeaves(req.query).filter((n) => n.prefix && n.terms.length > 0) : [];
+    if (prefixes.length === 0 || !this.ftsReader) return this.searcher.search(req);
+    const sets = await this.ftsReader.match(prefixes.map(ftsPhrase), queryBudgetMs());
+    return this.searcher.search(req, new Map(prefixes.map((n, i) => [n, sets[i]!])));
   }
 
   searchSync(req: SearchRequest): RawSearchResult {
@@ -813,6 +824,7 @@ export class SqliteStore implements DocumentStore {
       if ((err as { code?: string }).code !== 'SQLITE_BUSY') throw err;
     } finally {
       this.scanWorker?.close();
+      await this.ftsReader?.close();
       this.db.close();
     }
   }
@@ -883,4 +895,13 @@ function migrate(db: Database.Database, onUpgrade: (from: number, to: number) =>
       `The index was built with analyzer ${analyzer}; this version uses ${ANALYZER_NAME}. Re-ingest into a new --data directory.`,
     );
   }
+}
+
+/** Every text leaf of a query, under NOT or not. */
+function positiveAndNegativeLeaves(q: QueryNode | null, out: TextNode[] = []): TextNode[] {
+  if (q === null) return out;
+  if (q.kind === 'text') out.push(q);
+  else if (q.kind === 'not') positiveAndNegativeLeaves(q.child, out);
+  else if (q.kind === 'and' || q.kind === 'or') for (const c of q.children) positiveAndNegativeLeaves(c, out);
+  return out;
 }
