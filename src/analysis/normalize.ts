@@ -4,6 +4,7 @@
  * traditional -> simplified Chinese, applied per code point so that every folded
  * character still points at exactly one span of the original text.
  */
+import { unifyRadicals } from '../extract/radicals.js';
 import * as OpenCC from 'opencc-js';
 
 export const CharClass = { Sep: 0, Word: 1, Cjk: 2 } as const;
@@ -41,7 +42,8 @@ export function foldCodePoint(cp: number): Folded {
   let f = cp < 0x10000 ? bmp[cp] : cache.get(cp);
   if (f === undefined) {
     const ch = String.fromCodePoint(cp);
-    let s = ch.normalize('NFKC').toLowerCase();
+    // Radical look-alikes NFKC does not map (the CJK Radicals Supplement: ⻓ for 长) first.
+    let s = unifyRadicals(ch).normalize('NFKC').toLowerCase();
     if (CJK_RE.test(s)) s = t2s(s);
     // NFKC can expand one character into several (㍿ -> 株式会社); classify by the first.
     f = { s, c: classify(s) };

@@ -99,3 +99,15 @@ describe('feeds', () => {
     expect(() => parseFeed('<html><body>hi</body></html>')).toThrow(/not an RSS/);
   });
 });
+
+describe('radical look-alikes', () => {
+  it('become the ideographs they stand for (Kangxi radicals, the supplement, compatibility ideographs)', async () => {
+    const { unifyRadicals } = await import('./radicals.js');
+    // What a Chromium-printed PDF yields for 稀土 出口 同比增长 风险提示 门槛 长江.
+    expect(unifyRadicals('稀⼟ 出⼝ 同⽐增⻓ ⻛险提⽰ ⻔槛 ⻓江')).toBe('稀土 出口 同比增长 风险提示 门槛 长江');
+    expect(unifyRadicals('車輪 豈')).toBe('車輪 豈');
+    expect(unifyRadicals('ascii 稀土 only')).toBe('ascii 稀土 only');
+    // Every Kangxi radical maps to a unified ideograph.
+    for (let cp = 0x2f00; cp <= 0x2fd5; cp++) expect(unifyRadicals(String.fromCodePoint(cp)), cp.toString(16)).toMatch(/^\p{Script=Han}$/u);
+  });
+});

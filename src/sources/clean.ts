@@ -6,6 +6,7 @@
  * reader later on.
  */
 import { saneTime } from '../core/time.js';
+import { unifyRadicals } from '../extract/radicals.js';
 import type { DocumentInput, Paragraph } from '../core/types.js';
 
 /** Limits on one document (a 500-page broker report is ~1,000,000 characters; analysing and indexing 2,000,000 takes ~1 s). */
@@ -34,16 +35,19 @@ const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/g;
 // Anything either replacement would change: one test, so clean text (nearly all of it)
 // costs one scan and no copy.
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it finds
-const SUSPECT = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\uD800-\uDFFF]/;
+const SUSPECT = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\uD800-\uDFFF\u2E80-\u2EF3\u2F00-\u2FD5\uF900-\uFAFF]/;
 
-/** Well-formed text without control characters (tab and line breaks kept). */
+/**
+ * Well-formed text without control characters (tab and line breaks kept), with CJK radical
+ * look-alikes (a PDF's 同⽐增⻓) replaced by the ideographs they stand for (同比增长).
+ */
 export function cleanText(s: string): string {
   if (!SUSPECT.test(s)) return s;
-  return s.replace(LONE_SURROGATE, '\uFFFD').replace(CONTROL, '');
+  return unifyRadicals(s.replace(LONE_SURROGATE, '\uFFFD').replace(CONTROL, ''));
 }
 
-// In JSON text: an escaped control character or surrogate, or a raw C1 control.
-const SUSPECT_JSON = /\\u00[01][0-9a-f]|\\u007f|\\ud[89a-f][0-9a-f]{2}|[\u007F-\u009F]/i;
+// In JSON text: an escaped control character or surrogate, or a raw C1 control or radical.
+const SUSPECT_JSON = /\\u00[01][0-9a-f]|\\u007f|\\ud[89a-f][0-9a-f]{2}|[\u007F-\u009F\u2E80-\u2EF3\u2F00-\u2FD5\uF900-\uFAFF]/i;
 
 // Our own colour codes (SGR: ESC [ digits m) survive; every other control character and
 // escape sequence introducer goes. Line feed and tab stay.
