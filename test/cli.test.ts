@@ -132,3 +132,45 @@ describe('lodestone CLI contract', () => {
     expect(gone.stderr).toMatch(/no workflow named/);
   }, 60_000);
 });
+
+describe('the CLI at the terminal and in pipes (issue 18, item 12)', () => {
+  it('`show ID | head` stops quietly when the reader goes away', async () => {
+    const { spawnCli } = await import('./helpers/cli.js');
+    const { writeFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    // More text than a pipe holds (64 KB), so the writes are still going when the pipe closes.
+    const big = tempDir();
+    const file = join(big, 'long.ndjson');
+    writeFileSync(file, `${JSON.stringify({ id: 'long', title: '长文', paragraphs: Array.from({ length: 3000 }, (_, i) => `第${i}段：稀土价格与出口管制的最新动态。`) })}\n`);
+    await runCli(['ingest', file, '--data', big]);
+    const child = spawnCli(['show', 'long', '--data', big]);
+    let err = '';
+    child.stderr!.on('data', (d) => (err += d));
+    // Read one chunk, then close the pipe, as `head -1` does.
+    await new Promise<void>((resolve) => child.stdout!.once('data', () => resolve()));
+    child.stdout!.destroy();
+    const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+    expect(err).not.toMatch(/EPIPE|Error/);
+    expect(code).toBe(0);
+  });
+
+  it('thousands of warnings print the first few of each kind and a count', async () => {
+    const { writeFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const dir = tempDir();
+    const file = join(dir, 'dates.ndjson');
+    writeFileSync(file, Array.from({ length: 300 }, (_, i) => JSON.stringify({ id: `w${i}`, title: `标题${i}`, body: '正文', published_at: `bad ${i}` })).join('\n'));
+    const r = await runCli(['ingest', file, '--data', tempDir()]);
+    expect(r.code).toBe(0);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines.filter((l) => l.startsWith('warning:'))).toHaveLength(5);
+    expect(r.stderr).toMatch(/^300 warnings: invalid published_at "…"; stored without a date$/m);
+    expect(r.stdout).toMatch(/300 new, 0 updated, 0 unchanged, 0 failed, 300 warnings/);
+  });
+
+  it('clusters takes --limit', async () => {
+    const r = await runCli(['clusters', '--limit', '1', '--data', data, '--json']);
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim().split('\n')).toHaveLength(1);
+  });
+});

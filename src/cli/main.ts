@@ -31,7 +31,7 @@ Usage:
   lodestone summarize ID|--query Q|--all [--lang en|zh] [--data DIR] [--force] [--json]
                                               summaries with verified citations (extractive without a model)
   lodestone verify ID --text TEXT [--data DIR] [--json]   check a text's [n] citations against document ID
-  lodestone clusters [--data DIR] [--min-size N] [--json]
+  lodestone clusters [--data DIR] [--min-size N] [--limit N] [--json]
   lodestone serve [--data DIR] [--port N] [--host H] [--allow-private]
   lodestone dict add WORD... [--data DIR]     add words to the user dictionary (no reindex needed)
   lodestone stats [--data DIR] [--json]
@@ -47,6 +47,14 @@ const COMMON = {
 } as const;
 
 type Out = { log: (s: string) => void; err: (s: string) => void };
+// A reader that stopped reading (`lodestone show ID | head`) is not an error: stop quietly.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
+}
+
 // Everything printed passes terminalSafe: document text never reaches the terminal as commands.
 const stdio: Out = {
   log: (s) => process.stdout.write(`${terminalSafe(s)}\n`),
@@ -119,25 +127,38 @@ async function cmdIngest(args: string[], out: Out): Promise<number> {
   lowerPriority();
   const ctx = openContext({ ...(values.data ? { dataDir: values.data } : {}), allowPrivate: values['allow-private'] ?? false });
   const bar = new ProgressBar();
+  const shown = new Map<string, number>();
   try {
     const report = await ingestTargets(ctx.store, positionals, {
       ...(values.source ? { source: values.source } : {}),
       ...(values.type && isDocType(values.type) ? { type: values.type } : {}),
       allowPrivate: ctx.allowPrivate,
       onProgress: (p) => {
-        const frac = p.total > 0 ? Math.min(1, p.done / p.total) : null;
+        // Over all targets: those done, plus the current one's share.
+        const frac = p.total > 0 ? (p.targetIndex + Math.min(1, p.done / p.total)) / p.targets : null;
         bar.update(frac, `${p.targetIndex + 1}/${p.targets} ${p.stored.toLocaleString('en')} docs, ${p.failed} failed  ${p.target}`);
       },
       onProblem: (kind, p) => {
-        if (!values.json) {
-          bar.done();
-          out.err(`${kind === 'error' ? 'failed' : 'warning'}: ${p.location}: ${p.reason}`);
-        }
+        if (values.json) return;
+        // The first few of each kind of problem are printed; the rest are counted and
+        // summarized at the end (a bulk file with thousands of bad dates says so in a line).
+        const key = `${kind}:${problemKind(p.reason)}`;
+        const seen = (shown.get(key) ?? 0) + 1;
+        shown.set(key, seen);
+        if (seen > SHOWN_PER_KIND) return;
+        bar.done();
+        out.err(`${kind === 'error' ? 'failed' : 'warning'}: ${p.location}: ${p.reason}`);
+        if (seen === SHOWN_PER_KIND) out.err(`  (further ${kind === 'error' ? 'failures' : 'warnings'} like this one are counted, not printed)`);
       },
     });
     bar.done();
     if (values.json) out.log(JSON.stringify(report));
     else {
+      for (const [key, n] of shown) {
+        if (n <= SHOWN_PER_KIND) continue;
+        const [kind, reason] = [key.slice(0, key.indexOf(':')), key.slice(key.indexOf(':') + 1)];
+        out.err(`${n.toLocaleString('en')} ${kind === 'error' ? 'failures' : 'warnings'}: ${reason}`);
+      }
       out.log(
         `${report.inserted} new, ${report.updated} updated, ${report.unchanged} unchanged, ${report.failed} failed, ${report.warnings} warnings in ${(report.took_ms / 1000).toFixed(1)} s (${report.docs_per_s} docs/s)`,
       );
@@ -146,6 +167,17 @@ async function cmdIngest(args: string[], out: Out): Promise<number> {
   } finally {
     await ctx.store.close();
   }
+}
+
+/** Problems of one kind printed before the rest are only counted. */
+const SHOWN_PER_KIND = 5;
+
+/** A problem's kind: its reason without the specifics (quoted values, numbers). */
+function problemKind(reason: string): string {
+  return reason
+    .replace(/"[^"]*"/g, '"…"')
+    .replace(/\d[\d,.]*/g, 'N')
+    .slice(0, 120);
 }
 
 function list(v: string | string[] | undefined): string[] | undefined {
@@ -390,10 +422,18 @@ async function cmdShow(args: string[], out: Out): Promise<number> {
 }
 
 async function cmdClusters(args: string[], out: Out): Promise<number> {
-  const { values } = parseArgs({ args, allowPositionals: false, options: { ...COMMON, 'min-size': { type: 'string' } } });
+  const { values } = parseArgs({
+    args,
+    allowPositionals: false,
+    options: { ...COMMON, 'min-size': { type: 'string' }, limit: { type: 'string' } },
+  });
   const ctx = openContext(values.data ? { dataDir: values.data } : {});
   try {
-    const clusters = await ctx.store.clusters(intArg(values['min-size'], 'min-size', 2));
+    const all = await ctx.store.clusters(intArg(values['min-size'], 'min-size', 2));
+    // Largest first; --limit N shows the first N (default 50; 0: all).
+    const limit = intArg(values.limit, 'limit', 50);
+    const clusters = limit === 0 ? all : all.slice(0, limit);
+    if (!values.json && clusters.length < all.length) out.err(`showing ${clusters.length} of ${all.length} clusters (--limit N, 0 for all)`);
     for (const c of clusters) {
       if (values.json) out.log(JSON.stringify({ cluster: c.id, canonical: c.canonical, members: c.members.map((m) => m.id) }));
       else {

@@ -20,7 +20,8 @@ export class ProgressBar {
       bar = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(fraction * 100).toFixed(0).padStart(3)}% `;
     }
     const cols = this.out.columns ?? 100;
-    this.out.write(`\r${(bar + label).slice(0, cols - 1).padEnd(Math.min(cols - 1, 100))}`);
+    // Carriage return, the line, then erase to its end: a shorter line leaves nothing behind.
+    this.out.write(`\r${(bar + label).slice(0, cols - 1)}\x1b[K`);
     this.shown = true;
   }
 

@@ -245,12 +245,26 @@ export const folderConnector: Connector = {
     }
   },
   async *read(target, ctx) {
-    for await (const path of walk(resolve(target))) {
+    // Listed first, so progress runs once over the whole folder (files done, plus the
+    // current bulk file's share) instead of starting again with every file.
+    const paths: string[] = [];
+    for await (const path of walk(resolve(target))) paths.push(path);
+    const SCALE = 1000;
+    const total = paths.length * SCALE;
+    for (let i = 0; i < paths.length; i++) {
+      const path = paths[i]!;
+      yield { kind: 'progress', done: i * SCALE, total };
       if (!formatOf(path)) {
         yield { kind: 'warning', location: path, reason: 'skipped: not a supported file type' };
         continue;
       }
-      yield* readFileTarget(path, ctx);
+      for await (const ev of readFileTarget(path, ctx)) {
+        if (ev.kind === 'progress') {
+          const share = ev.total > 0 ? Math.min(1, ev.done / ev.total) : 0;
+          yield { kind: 'progress', done: Math.round((i + share) * SCALE), total };
+        } else yield ev;
+      }
     }
+    yield { kind: 'progress', done: total, total };
   },
 };
