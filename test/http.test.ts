@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../src/http/server.js';
 import { openContext, type AppContext } from '../src/services/context.js';
-import { makePdf, rssFeed, tempDir } from './helpers/fixtures.js';
+import { LONG_ARTICLE_ZH, makePdf, rssFeed, tempDir } from './helpers/fixtures.js';
 import { type FixtureServer, serveFixtures } from './helpers/fixture-server.js';
 
 let ctx: AppContext;
@@ -64,18 +64,25 @@ describe('HTTP API', () => {
     expect(marked.body.highlights).toEqual({ title: [], paragraphs: [[], [[5, 8]]] });
   });
 
-  it('summarizes a document in the contract shape, cached, with verified citations', async () => {
-    const s = await get('/api/documents/h1/summary');
+  it('summarizes a document in the contract shape, cached, with verified citations; a short one is read whole', async () => {
+    await post('/api/documents', { id: 'h3', title: '中重稀土出口管制落地', body: LONG_ARTICLE_ZH, source: '示例', published_at: '2025-07-03T10:00:00+08:00' });
+    const s = await get('/api/documents/h3/summary');
     expect(s.status).toBe(200);
     expect(Object.keys(s.body).sort()).toEqual(['document_id', 'dropped', 'lang', 'method', 'model', 'sections', 'template', 'text']);
-    expect(s.body).toMatchObject({ document_id: 'h1', lang: 'zh', method: 'extractive', model: null, dropped: [] });
+    expect(s.body).toMatchObject({ document_id: 'h3', lang: 'zh', method: 'extractive', model: null, dropped: [] });
     const sections = s.body.sections as { heading: string; points: { citations: number[]; verified: boolean }[] }[];
     expect(sections[0]!.heading).toBe('Core Viewpoint');
-    expect(sections.flatMap((x) => x.points).every((p) => p.verified && p.citations.every((c) => c >= 1 && c <= 2))).toBe(true);
+    expect(sections.flatMap((x) => x.points).every((p) => p.verified && p.citations.every((c) => c >= 1 && c <= 8))).toBe(true);
     // Search results now carry it.
-    const hit = (await get(`/api/search?q=${encodeURIComponent('钕铁硼')}`)).body.hits as { summary: unknown }[];
+    const hit = (await get(`/api/search?q=${encodeURIComponent('挂牌价上调')}`)).body.hits as { summary: unknown }[];
     expect(hit[0]!.summary).toEqual(s.body);
-    const remake = await fetch(`${server.url}/api/documents/h1/summary`, { method: 'POST', headers: { 'content-type': 'application/json' } });
+    // Two short paragraphs need no summary: the text is the answer (issue 18, item 2).
+    expect((await get('/api/documents/h1/summary')).body).toMatchObject({
+      method: 'none',
+      sections: [],
+      text: '商务部宣布对部分稀土物项实施出口管制。\n涉及高性能钕铁硼磁体。',
+    });
+    const remake = await fetch(`${server.url}/api/documents/h3/summary`, { method: 'POST', headers: { 'content-type': 'application/json' } });
     expect(remake.status).toBe(200);
     expect((await get('/api/documents/missing/summary')).status).toBe(404);
   });

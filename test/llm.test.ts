@@ -135,10 +135,11 @@ describe('LLM summaries through the API', () => {
     const { openContext } = await import('../src/services/context.js');
     const { startServer } = await import('../src/http/server.js');
     const { ingestRecords } = await import('../src/services/ingest.js');
-    const { tempDir } = await import('./helpers/fixtures.js');
+    const { LONG_ARTICLE_ZH, tempDir } = await import('./helpers/fixtures.js');
     const ctx = openContext({ dataDir: tempDir('lodestone-llm-'), llm: provider({ maxRetries: 0 }) });
     await ingestRecords(ctx.store, [
-      { id: 'r1', title: doc.title, paragraphs: doc.paragraphs.map((p) => p.text), source: '中信证券', lang: 'zh' },
+      // Three more paragraphs: long enough to be summarized (summaries/short.ts); [1]-[3] keep their numbers.
+      { id: 'r1', title: doc.title, paragraphs: [...doc.paragraphs.map((p) => p.text), ...LONG_ARTICLE_ZH.split('\n\n').slice(1)], source: '中信证券', lang: 'zh' },
     ]);
     const server = await startServer(ctx, { port: 0, host: '127.0.0.1' });
     try {

@@ -15,13 +15,23 @@ import { createWorkflow, runDigest, runNow, updateWorkflow } from '../src/workfl
 import { verifySignature } from '../src/workflows/webhook.js';
 import { runCli, spawnCli } from './helpers/cli.js';
 import { type FakeLlm, startFakeLlm } from './helpers/fake-llm.js';
-import { rssFeed, tempDir } from './helpers/fixtures.js';
+import { LONG_ARTICLE_ZH, rssFeed, tempDir } from './helpers/fixtures.js';
 
 // Our own fixture stories: a rare-earth story syndicated by two outlets, another rare-earth
 // story, and an unrelated one.
 const STORY = {
   title: '欧美加快建设稀土分离产能',
-  body: '欧美国家计划在2027年前建成独立的稀土分离产能。\n美国能源部宣布拨款5亿美元支持本土稀土分离项目。\n分析人士认为，稀土分离环节仍高度集中。',
+  // Long enough to be summarized (summaries/short.ts: over 300 characters).
+  body: [
+    '欧美国家计划在2027年前建成独立的稀土分离产能。',
+    '美国能源部宣布拨款5亿美元支持本土稀土分离项目。',
+    '分析人士认为，稀土分离环节仍高度集中。',
+    '欧洲多国也在评估建设本土磁材工厂的可行性，但环保审批和技术工人短缺是主要障碍，项目落地仍需时日。',
+    '国内企业表示，冶炼分离技术和成本优势短期内难以被替代，但海外客户分散采购的趋势已经出现，需要提前应对。',
+    '市场人士提醒，海外产能建设进度、下游电动车和风电需求以及出口政策的变化，都将影响未来两年的稀土价格走势。',
+    '从供给侧看，新增矿山项目的投产周期普遍在五年以上，短期供给弹性有限，而回收利用的规模仍然较小。',
+    '从需求侧看，新能源汽车驱动电机、风力发电机组和工业机器人对高性能磁材的需求保持增长，节能家电的用量也在上升。',
+  ].join('\n'),
 };
 const rec = (id: string, source: string, published: string, over: Partial<typeof STORY> = {}) => ({
   id,
@@ -242,7 +252,8 @@ describe('a run killed halfway', () => {
           },
         ],
       });
-      fake.script([{ content: answer }, { content: answer }, { content: brief }]);
+      // One summary from the model (b1); b2's two short lines are read whole (summaries/short.ts).
+      fake.script([{ content: answer }, { content: brief }]);
       const r = await runNow(withLlm, 'llm-brief');
       expect(r.outcome).toBe('done');
       expect(r.brief).toMatchObject({ method: 'llm', model: 'fake', lang: 'zh', fallback: null });
@@ -256,7 +267,7 @@ describe('a run killed halfway', () => {
       const f = await runNow(withLlm, 'llm-brief-fails');
       expect(f.outcome).toBe('done');
       expect(f.brief).toMatchObject({ method: 'extractive', fallback: expect.stringMatching(/the model failed/) });
-      expect(f.items.every((i) => i.summary?.method === 'llm')).toBe(true);
+      expect(f.items.map((i) => i.summary?.method)).toEqual(['none', 'llm']);
     } finally {
       await withLlm.store.close();
     }
@@ -295,7 +306,8 @@ describe('a run killed halfway', () => {
     const ctx = openContext({ dataDir: dir, allowPrivate: true, llm: null });
     await ingestRecords(ctx.store, [
       rec('k1', '示例财经', '2025-11-20T08:00:00+08:00'),
-      rec('k2', '示例财经', '2025-11-21T08:00:00+08:00', { title: '稀土永磁订单增长', body: '稀土永磁企业订单继续增长。\n多家企业扩产。' }),
+      // Another story, long enough to need a summary too.
+      rec('k2', '示例财经', '2025-11-21T08:00:00+08:00', { title: '中重稀土出口管制落地', body: LONG_ARTICLE_ZH }),
     ]);
     await createWorkflow(ctx, { name: 'kill', query: '稀土', summarize: true });
     await ctx.store.close();

@@ -206,7 +206,8 @@ export const SummaryResponse = z.object({
   document_id: z.string(),
   lang: z.string(),
   template: z.string(),
-  method: z.enum(['llm', 'extractive']),
+  /** `none`: the document is short enough to read whole; `sections` is empty and `text` is the document's text. */
+  method: z.enum(['llm', 'extractive', 'none']),
   model: z.string().nullable(),
   sections: z.array(z.object({ heading: z.string(), points: z.array(SummaryPoint) })),
   dropped: z.array(z.object({ text: z.string(), citations: z.array(z.number()), reason: z.string() })),

@@ -10,6 +10,7 @@ import type { LlmProvider } from '../llm/provider.js';
 import type { DocumentStore, SummaryKey } from '../store/ports.js';
 import { EXTRACTIVE_TEMPLATE_VERSION, extractiveSummary, type Summary, templateFor } from '../summaries/extractive.js';
 import { LLM_TEMPLATE_VERSION, llmSummary } from '../summaries/llm.js';
+import { needsSummary } from '../summaries/short.js';
 
 export type { Summary } from '../summaries/extractive.js';
 
@@ -32,8 +33,23 @@ function key(d: StoredDocument, opts: SummarizeOptions): SummaryKey {
   return { contentHash: d.contentHash, template: `${templateFor(d.type)}/${EXTRACTIVE_TEMPLATE_VERSION}`, model: 'extractive', lang: d.lang };
 }
 
+/** The "summary" of a document too short to need one: its text, no sections (summaries/short.ts). */
+function readWhole(d: StoredDocument, opts: SummarizeOptions): Summary {
+  return {
+    document_id: d.id,
+    lang: d.lang,
+    template: templateFor(d.type),
+    method: 'none',
+    model: opts.llm ? opts.llm.model : null,
+    sections: [],
+    dropped: [],
+    text: d.paragraphs.map((p) => p.text).join('\n'),
+  };
+}
+
 /** The cached summary of a document, or null when none was made yet. */
 export async function cachedSummary(store: DocumentStore, d: StoredDocument, opts: SummarizeOptions = {}): Promise<Summary | null> {
+  if (!needsSummary(d.paragraphs)) return readWhole(d, opts);
   const body = await store.getSummary(key(d, opts));
   if (body === null) return null;
   // The cache is keyed by content: the same text under another id reuses it. The token
@@ -44,6 +60,7 @@ export async function cachedSummary(store: DocumentStore, d: StoredDocument, opt
 
 /** The document's summary: from the cache, or made now (and cached). `force` remakes it. */
 export async function summarize(store: DocumentStore, d: StoredDocument, opts: SummarizeOptions = {}): Promise<Summary> {
+  if (!needsSummary(d.paragraphs)) return readWhole(d, opts);
   if (!opts.force) {
     const hit = await cachedSummary(store, d, opts);
     if (hit) return hit;

@@ -35,7 +35,8 @@ export interface Summary {
   document_id: string;
   lang: string;
   template: string;
-  method: 'llm' | 'extractive';
+  /** `none`: the document is short enough to read whole (summaries/short.ts); no sections. */
+  method: 'llm' | 'extractive' | 'none';
   model: string | null;
   sections: SummarySection[];
   dropped: { text: string; citations: number[]; reason: string }[];

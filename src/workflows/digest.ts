@@ -9,6 +9,7 @@ import { localDateTime, toIso } from '../core/time.js';
 import type { StoredDocument } from '../core/types.js';
 import { type ClusterOther, displayTitle, type SearchHit } from '../services/search.js';
 import type { Summary } from '../services/summaries.js';
+import { needsSummary } from '../summaries/short.js';
 import { type Brief, citationMark } from './brief.js';
 import { type RunContext, summaryFor } from './run.js';
 import type { RunItemRow, Workflow, WorkflowRun } from './types.js';
@@ -56,12 +57,14 @@ export interface Digest {
 
 const EXCERPT_CHARS = 220;
 
+/** The opening of the document; all of it when it is short enough to need no summary. */
 function excerpt(d: StoredDocument): string {
   const text = d.paragraphs
     .map((p) => p.text)
     .join(' ')
     .replace(/\s+/g, ' ')
     .trim();
+  if (!needsSummary(d.paragraphs)) return text;
   return text.length > EXCERPT_CHARS ? `${text.slice(0, EXCERPT_CHARS)}…` : text;
 }
 
@@ -168,7 +171,7 @@ export function digestMarkdown(dg: Digest, tz: string, base = ''): string {
   for (const it of dg.items) {
     out.push('', `## ${it.n}. [${mdEscape(it.display_title)}](${base}${documentPath(it.id)})`, '');
     out.push(`${mdEscape(it.source)} · ${localDateTime(it.published_at, tz)}`, '');
-    if (it.summary) {
+    if (it.summary && it.summary.sections.length > 0) {
       for (const s of it.summary.sections) {
         out.push(`**${mdEscape(s.heading)}**`, '');
         for (const p of s.points) {
@@ -205,7 +208,7 @@ function pointsHtml<P extends { text: string }>(sections: { heading: string; poi
 }
 
 function summaryHtml(it: DigestItem, base: string): string {
-  if (!it.summary) return `<p class="excerpt">${escapeHtml(it.excerpt)}</p>`;
+  if (!it.summary || it.summary.sections.length === 0) return `<p class="excerpt">${escapeHtml(it.excerpt)}</p>`;
   return pointsHtml(it.summary.sections, (p) => p.citations.map((c) => ({ href: `${base}${documentPath(it.id)}#p${c}`, label: `[${c}]` })));
 }
 

@@ -33,7 +33,18 @@ const CORPUS = [
   {
     id: 'r2',
     title: '稀土行业深度报告：供给格局重塑',
-    body: '我们维持行业“增持”评级。\n出口管制强化了中国在稀土产业链中的地位。\n预计2026年全球钕铁硼需求增长12%。',
+    // Long enough to be summarized (summaries/short.ts).
+    body: [
+      '我们维持行业“增持”评级。',
+      '出口管制强化了中国在稀土产业链中的地位。',
+      '预计2026年全球钕铁硼需求增长12%。',
+      '供给方面，国内开采和冶炼分离指标增速放缓，海外新建项目的投产进度普遍慢于规划，行业供给格局整体偏紧。',
+      '需求方面，新能源汽车、风电和工业机器人带动高性能磁材需求持续增长，节能电机和消费电子也贡献了增量。',
+      '价格方面，我们判断氧化镨钕价格中枢有望上移，龙头企业凭借资源和成本优势将获得更高的盈利弹性。',
+      '公司层面，我们看好资源禀赋突出、冶炼分离产能规模领先、磁材一体化布局完善的龙头企业，维持对板块的积极判断。',
+      '估值方面，板块当前估值处于历史中枢下方，随着价格企稳回升和业绩改善，估值修复空间值得关注。',
+      '风险提示：下游需求不及预期，海外供给加速释放，出口政策调整带来的不确定性。',
+    ].join('\n'),
     source: '中信证券',
     type: 'report',
     published_at: '2025-07-02T18:00:00+08:00',
@@ -134,7 +145,7 @@ describe.skipIf(missing !== null)(`web app in Chromium${missing ? ` (skipped: ${
     await page.locator('.result-title').first().click();
     await page.waitForURL(/\/documents\/r2\?q=/);
     await page.locator('.paragraphs li').first().waitFor();
-    expect(await page.locator('.paragraphs li').count()).toBe(3);
+    expect(await page.locator('.paragraphs li').count()).toBe(9);
     expect(await page.locator('.paragraphs mark').first().textContent()).toBe('稀土');
     await page.screenshot({ path: join(SHOTS, 'document-en.png'), fullPage: true });
 
@@ -150,10 +161,16 @@ describe.skipIf(missing !== null)(`web app in Chromium${missing ? ` (skipped: ${
     await page.goBack();
     await page.goBack();
     await page.waitForURL(/type=report/);
-    // The document now has a summary, and the result shows it in place of the snippet.
+    // The document now has a summary: the result keeps its highlighted snippet, and the
+    // summary is one click away (issue 18, item 3).
     await page.reload();
-    await page.locator('.result .summary').waitFor();
-    expect(await page.locator('.result .summary a.cite').first().getAttribute('href')).toMatch(/^\/documents\/r2#p\d+$/);
+    const result = page.locator('.result').first();
+    await result.getByRole('button', { name: 'Summary' }).waitFor();
+    expect(await result.locator('.snippet mark').count()).toBeGreaterThan(0);
+    expect(await result.locator('.summary').count()).toBe(0);
+    await result.getByRole('button', { name: 'Summary' }).click();
+    expect(await result.locator('.summary a.cite').first().getAttribute('href')).toMatch(/^\/documents\/r2#p\d+$/);
+    expect(await result.locator('.snippet mark').count()).toBeGreaterThan(0);
   });
 
   it('adds a feed from a local server on the sources page; hostile markup stays inert', async () => {

@@ -16,6 +16,18 @@ import { verifySignature } from '../../src/workflows/webhook.js';
 import { browserMissing, openBrowser, SHOTS } from '../helpers/browser.js';
 import { tempDir } from '../helpers/fixtures.js';
 
+/** A story long enough to be summarized (summaries/short.ts), carried by two outlets. */
+const SEPARATION = [
+  '欧美国家计划在2027年前建成独立的稀土分离产能。',
+  '美国能源部宣布拨款5亿美元支持本土稀土分离项目。',
+  '欧洲多国也在评估建设本土磁材工厂的可行性，但环保审批和技术工人短缺是主要障碍，项目落地仍需时日。',
+  '国内企业表示，冶炼分离技术和成本优势短期内难以被替代，但海外客户分散采购的趋势已经出现，需要提前应对。',
+  '市场人士提醒，海外产能建设进度、下游电动车和风电需求以及出口政策的变化，都将影响未来两年的稀土价格走势。',
+  '从供给侧看，新增矿山项目的投产周期普遍在五年以上，短期供给弹性有限，而回收利用的规模仍然较小。',
+  '从需求侧看，新能源汽车驱动电机、风力发电机组和工业机器人对高性能磁材的需求保持增长，节能家电的用量也在上升。',
+  '业内预计，未来三年全球稀土分离产能的格局将逐步多元化，但中国企业在技术、成本和产业链配套方面的优势仍将持续。',
+].join('\n');
+
 const OLD = [
   {
     id: 'w-old',
@@ -30,14 +42,14 @@ const NEW = [
   {
     id: 'w1',
     title: '欧美加快建设稀土分离产能',
-    body: '欧美国家计划在2027年前建成独立的稀土分离产能。\n美国能源部宣布拨款5亿美元支持本土稀土分离项目。',
+    body: SEPARATION,
     source: '示例财经',
     published_at: '2025-11-22T08:00:00+08:00',
   },
   {
     id: 'w2',
     title: '欧美加快建设稀土分离产能',
-    body: '欧美国家计划在2027年前建成独立的稀土分离产能。\n美国能源部宣布拨款5亿美元支持本土稀土分离项目。',
+    body: SEPARATION,
     source: '另一家媒体',
     published_at: '2025-11-22T08:10:00+08:00',
   },

@@ -384,7 +384,11 @@ export function SearchPage() {
 function ResultItem({ hit, href, selected }: { hit: Hit; href: string; selected: boolean }) {
   const { t } = useI18n();
   const [open, setOpen] = useState(false);
+  const [showSummary, setShowSummary] = useState(false);
   const others = hit.cluster?.others ?? [];
+  // "Also in N sources" counts outlets, not copies (one outlet may carry a story twice).
+  const outlets = new Set(others.map((o) => o.source)).size;
+  const hasSummary = hit.summary !== null && hit.summary.sections.length > 0;
   return (
     <li className={`result${selected ? ' selected' : ''}`}>
       <div className="result-head">
@@ -396,17 +400,22 @@ function ResultItem({ hit, href, selected }: { hit: Hit; href: string; selected:
       <div className="meta">
         <SourceTime source={hit.source} iso={hit.published_at} />
       </div>
-      {hit.summary && hit.summary.sections.length > 0 ? (
-        <SummaryBlock summary={hit.summary} docHref={`/documents/${encodeURIComponent(hit.id)}`} compact />
-      ) : (
-        <p className="snippet">
-          <Marked text={hit.snippet} ranges={hit.highlights} />
-        </p>
+      {/* The snippet keeps the search's context (its highlights); a summary made earlier is one click away. */}
+      <p className="snippet">
+        <Marked text={hit.snippet} ranges={hit.highlights} />
+      </p>
+      {hasSummary && hit.summary && (
+        <div className="result-summary">
+          <button type="button" className="link-button" aria-expanded={showSummary} onClick={() => setShowSummary((v) => !v)}>
+            {showSummary ? t.hideSummary : t.showSummary}
+          </button>
+          {showSummary && <SummaryBlock summary={hit.summary} docHref={`/documents/${encodeURIComponent(hit.id)}`} compact />}
+        </div>
       )}
       {others.length > 0 && (
         <div className="cluster">
           <button type="button" className="link-button" aria-expanded={open} onClick={() => setOpen((o) => !o)}>
-            {open ? t.hideOthers : t.alsoIn(others.length)}
+            {open ? t.hideOthers : t.alsoIn(outlets)}
           </button>
           {open && (
             <ul className="others">

@@ -557,7 +557,11 @@ function DigestRow({ it }: { it: DigestEntry }) {
       <div className="meta">
         <SourceTime source={it.source} iso={it.published_at} />
       </div>
-      {it.summary ? <SummaryBlock summary={it.summary} docHref={href} compact /> : <p className="snippet">{it.excerpt}</p>}
+      {it.summary && it.summary.sections.length > 0 ? (
+        <SummaryBlock summary={it.summary} docHref={href} compact />
+      ) : (
+        <p className="snippet">{it.excerpt}</p>
+      )}
       {it.cluster && it.cluster.also_in.length > 0 && (
         <p className="also">
           {t.wfAlsoIn}: {it.cluster.also_in.map((a) => a.source).join(', ')}
