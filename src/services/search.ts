@@ -253,11 +253,21 @@ export function displayTitle(d: StoredDocument, others: { title: string }[]): st
   if (d.title.trim() !== '') return d.title;
   const fromCluster = others.find((o) => o.title.trim() !== '');
   if (fromCluster) return fromCluster.title;
-  const first = d.paragraphs[0]?.text ?? '';
+  const first = (d.paragraphs[0]?.text ?? '').trim();
   const bracket = /^【([^】]{2,80})】/.exec(first);
   if (bracket) return bracket[1]!;
-  // Skip an outlet dateline ("财联社8月18日电，") and cut at the first sentence end.
-  const body = first.replace(/^[^，,。]{0,16}?\d{1,2}月\d{1,2}日(?:电|讯|消息)[，,：:]?/, '');
+  // A reprint that names its original headline: （原标题：…）
+  const original = /^[（(]原标题[:：]\s*([^）)]{2,80})[）)]/.exec(first);
+  if (original) return original[1]!.trim();
+  // Skip an outlet dateline ("财联社8月18日电，", "人民网柏林7月28日电 ") and a byline in
+  // brackets ("（记者黄浩然）", "(王利文)"), then cut at the first sentence end: a title never
+  // starts with half a byline.
+  const body = first
+    .replace(/^[^，,。]{0,16}?\d{1,2}月\d{1,2}日(?:电|讯|消息)[，,：:]?\s*/, '')
+    .replace(/^本报讯\s*/, '')
+    .replace(/^[（(][^）)]{1,30}[）)]\s*/, '')
+    .replace(/^记者(?:\s+[\u4e00-\u9fff]{2,3})+(?=\S)/, '')
+    .replace(/^[▎|｜]\s*\S{0,12}(?:编辑|记者|撰文|作者)\s*/, '');
   const sentence = /^(.{4,60}?)[。！？!?；;]/.exec(body)?.[1] ?? body;
   return sentence.length > 60 ? `${sentence.slice(0, 60)}…` : sentence;
 }
