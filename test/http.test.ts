@@ -125,6 +125,21 @@ describe('HTTP API', () => {
     expect(bad).toMatchObject({ status: 415, body: { error: { code: 'unsupported_format' } } });
   });
 
+  it('an uploaded note is titled by its first line and dated when first added (issue 18, item 6)', async () => {
+    const before = Date.now();
+    const up = await post('/api/files?name=note.txt', Buffer.from('周会纪要：稀土板块\n\n本周讨论了稀土价格走势。\n\n下周继续跟踪出口数据。'), 'application/octet-stream');
+    expect(up.body).toMatchObject({ inserted: 1 });
+    const id = (up.body.documents as { id: string }[])[0]!.id;
+    const doc = (await get(`/api/documents/${id}`)).body as { title: string; published_at: string; paragraphs: unknown[] };
+    expect(doc.title).toBe('周会纪要：稀土板块');
+    expect(doc.paragraphs).toHaveLength(2);
+    expect(Date.parse(doc.published_at)).toBeGreaterThanOrEqual(before - 1000);
+    // The same file again: unchanged, with its first date.
+    const again = await post('/api/files?name=note.txt', Buffer.from('周会纪要：稀土板块\n\n本周讨论了稀土价格走势。\n\n下周继续跟踪出口数据。'), 'application/octet-stream');
+    expect(again.body).toMatchObject({ unchanged: 1 });
+    expect((await get(`/api/documents/${id}`)).body.published_at).toBe(doc.published_at);
+  });
+
   it('serves the page with a strict Content-Security-Policy and an OpenAPI document', async () => {
     const page = await fetch(`${server.url}/search?q=稀土`);
     expect(page.status).toBe(200);

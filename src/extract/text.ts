@@ -1,9 +1,22 @@
 /** Plain text and Markdown -> title and paragraphs. */
 import type { Paragraph } from '../core/types.js';
-import { splitParagraphs } from './paragraphs.js';
+import { renumber, splitParagraphs } from './paragraphs.js';
 
+/**
+ * Plain text: a short first line followed by more text is the title (a note's or a
+ * report's heading), not a paragraph; otherwise there is no title and the caller names
+ * the document (files: by their name).
+ */
 export function extractText(text: string): { title: string; paragraphs: Paragraph[] } {
-  return { title: '', paragraphs: splitParagraphs(text) };
+  const paragraphs = splitParagraphs(text);
+  const first = paragraphs[0]?.text ?? '';
+  if (paragraphs.length >= 2 && looksLikeTitle(first)) return { title: first, paragraphs: renumber(paragraphs.slice(1)) };
+  return { title: '', paragraphs };
+}
+
+/** A line that reads as a heading: short, and not a sentence (no closing punctuation). */
+function looksLikeTitle(line: string): boolean {
+  return line.length > 0 && line.length <= 80 && !/[。！？；.!?;:：，,]$/.test(line);
 }
 
 /**
@@ -24,7 +37,10 @@ export function extractMarkdown(md: string): { title: string; paragraphs: Paragr
     if (/^\s*(```|~~~)/.test(line)) continue;
     cleaned.push(inline(line.replace(/^\s*([-*+]|\d+\.)\s+/, '').replace(/^\s*>\s?/, '')));
   }
-  return { title, paragraphs: splitParagraphs(cleaned.join('\n')) };
+  const paragraphs = splitParagraphs(cleaned.join('\n'));
+  // No heading: the first line may still be the title, as in plain text.
+  if (title === '') return extractText(cleaned.join('\n'));
+  return { title, paragraphs };
 }
 
 function inline(s: string): string {

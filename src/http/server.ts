@@ -235,6 +235,11 @@ export async function buildServer(ctx: AppContext, scheduler: Scheduler | null =
       const hasModified = req.query.modified !== undefined && Number.isFinite(modified) && modified > 0;
       if (hasModified) await utimes(path, new Date(modified), new Date(modified));
       const uploadSha = sha256Hex(bytes); // once per upload, not once per entry of a feed
+      // Without a date of its own or the browser's file date, an upload is dated when it was
+      // first added (not left undated to sink below every dated item); uploading it again
+      // keeps that date.
+      const uploadKey = `upload:${source}:${name}`;
+      const addedAt = (await ctx.store.findByKey(uploadKey))?.publishedAt ?? Date.now();
       const results: UpsertResult[] = [];
       const report = await ingestTargets(ctx.store, [path], {
         source,
@@ -248,7 +253,7 @@ export async function buildServer(ctx: AppContext, scheduler: Scheduler | null =
         rewrite: (doc) => ({
           ...doc,
           key: doc.key.startsWith(`file:${path}`) ? `upload:${source}:${name}${doc.key.slice(`file:${path}`.length)}` : doc.key,
-          publishedAt: doc.metadata.date_from === 'mtime' && !hasModified ? null : doc.publishedAt,
+          publishedAt: doc.metadata.date_from === 'mtime' && !hasModified ? addedAt : doc.publishedAt,
           metadata: { ...doc.metadata, file: name, upload_sha256: uploadSha },
         }),
       });

@@ -142,6 +142,8 @@ export interface DocumentStore {
   termsToLocate?(): TermSet | null;
   /** Documents whose public id is `id` (several only when two sources share an external id). */
   findByPublicId(id: string): Promise<StoredDocument[]>;
+  /** The document stored under a key (DocumentInput.key), or null. */
+  findByKey(key: string): Promise<StoredDocument | null>;
   getByRowid(rowid: number): Promise<StoredDocument | null>;
   getManyByRowid(rowids: number[]): Promise<Map<number, StoredDocument>>;
   /** Delete documents (with index entries); clusters shrink or dissolve. */

@@ -120,7 +120,8 @@ export const api = {
     call<IngestOutcome>('/api/documents', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ title, body, source, type: 'note' }),
+      // A pasted note is dated when it is added.
+      body: JSON.stringify({ title, body, source, type: 'note', published_at: new Date().toISOString() }),
     }),
   summary: (id: string, signal?: AbortSignal) =>
     call<SummaryView>(`/api/documents/${encodeURIComponent(id)}/summary`, undefined, signal),

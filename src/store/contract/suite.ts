@@ -64,6 +64,8 @@ export function runStoreContract(name: string, factory: StoreFactory, skip?: str
       expect(await ids(s, '碳酸锂')).toEqual(['a']);
       const [stored] = await s.findByPublicId('a');
       expect(stored!.paragraphs).toEqual([{ n: 1, text: '碳酸锂价格下跌' }]);
+      expect((await s.findByKey(stored!.key))?.id).toBe('a');
+      expect(await s.findByKey('no such key')).toBeNull();
       expect((await s.stats()).documents).toBe(1);
     });
 

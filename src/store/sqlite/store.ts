@@ -602,6 +602,11 @@ export class SqliteStore implements DocumentStore {
     return n;
   }
 
+  async findByKey(key: string): Promise<StoredDocument | null> {
+    const row = this.st.byKey.get(key);
+    return row ? this.getByRowid(row.id) : null;
+  }
+
   async findByPublicId(id: string): Promise<StoredDocument[]> {
     return this.st.byPublicId.all(id).map(toStored);
   }
