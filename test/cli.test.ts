@@ -175,3 +175,16 @@ describe('the CLI at the terminal and in pipes (issue 18, item 12)', () => {
     expect(r.stdout.trim().split('\n')).toHaveLength(1);
   });
 });
+
+describe('times in one zone, named (issue 18, item 7)', () => {
+  it('search and show print LODESTONE_TZ times and say which zone', async () => {
+    const s = await runCli(['search', '稀土', '--sort', 'newest', '--data', data], { LODESTONE_TZ: 'Asia/Shanghai' });
+    expect(s.stdout).toMatch(/times in Asia\/Shanghai/);
+    expect(s.stdout).not.toMatch(/UTC/);
+    // n1 was published 2025-07-02T09:30:00+08:00: 09:30 in Shanghai, 01:30 in UTC.
+    const shown = await runCli(['show', 'n1', '--data', data], { LODESTONE_TZ: 'Asia/Shanghai' });
+    expect(shown.stdout).toContain('2025-07-02 09:30 (Asia/Shanghai)');
+    const utc = await runCli(['show', 'n1', '--data', data], { LODESTONE_TZ: 'UTC' });
+    expect(utc.stdout).toContain('2025-07-02 01:30 (UTC)');
+  });
+});

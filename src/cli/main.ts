@@ -7,6 +7,7 @@ import { appendFileSync, mkdirSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { forEachBounded } from '../core/concurrency.js';
 import { lowerPriority } from '../core/threads.js';
+import { defaultTimeZone, localDateTime } from '../core/time.js';
 import { describeError, LodestoneError } from '../core/errors.js';
 import { isDocType } from '../core/types.js';
 import { clusterView, documentView, resolveDocument } from '../services/documents.js';
@@ -180,6 +181,11 @@ function problemKind(reason: string): string {
     .slice(0, 120);
 }
 
+/** A stored time as the CLI prints it: local to LODESTONE_TZ, with the zone named. */
+function when(iso: string | null): string {
+  return iso ? `${localDateTime(iso, defaultTimeZone())} (${defaultTimeZone()})` : 'undated';
+}
+
 function list(v: string | string[] | undefined): string[] | undefined {
   if (v === undefined) return undefined;
   const arr = (Array.isArray(v) ? v : [v]).flatMap((x) => x.split(',')).map((x) => x.trim()).filter(Boolean);
@@ -237,11 +243,13 @@ async function cmdSearch(args: string[], out: Out): Promise<number> {
       return 0;
     }
     const bold = process.stdout.isTTY ? (s: string) => `\x1b[1;33m${s}\x1b[0m` : (s: string) => `[${s}]`;
-    out.log(`${res.total.toLocaleString('en')} results (${res.took_ms} ms) for ${res.query}`);
+    const tz = defaultTimeZone();
+    // Times are local to LODESTONE_TZ, and the line says which zone that is.
+    out.log(`${res.total.toLocaleString('en')} results (${res.took_ms} ms) for ${res.query} · times in ${tz}`);
     res.hits.forEach((h, i) => {
       out.log('');
       out.log(`${res.offset + i + 1}. ${mark(h.display_title || '(untitled)', h.title_highlights, bold)}`);
-      const when = h.published_at ? `${h.published_at.replace('T', ' ').slice(0, 16)} UTC` : 'undated';
+      const when = h.published_at ? localDateTime(h.published_at, tz) : 'undated';
       const also = h.cluster ? `  · also in ${h.cluster.others.length} more: ${[...new Set(h.cluster.others.map((o) => o.source))].join(', ')}` : '';
       out.log(`   ${h.source} · ${when} · ${h.type} · id ${h.id}${also}`);
       if (h.snippet) out.log(`   ${mark(h.snippet, h.highlights, bold)}`);
@@ -405,7 +413,7 @@ async function cmdShow(args: string[], out: Out): Promise<number> {
       return 0;
     }
     out.log(view.title || '(untitled)');
-    out.log(`${view.source} · ${view.published_at ?? 'undated'} · ${view.type} · ${view.lang} · id ${view.id} (${view.internal_id})`);
+    out.log(`${view.source} · ${when(view.published_at)} · ${view.type} · ${view.lang} · id ${view.id} (${view.internal_id})`);
     if (view.url) out.log(view.url);
     if (view.tickers.length) out.log(`tickers: ${view.tickers.join(' ')}`);
     out.log('');
@@ -413,7 +421,7 @@ async function cmdShow(args: string[], out: Out): Promise<number> {
     if (view.cluster) {
       out.log('');
       out.log(`Also published by (cluster ${view.cluster.id}, ${view.cluster.size} documents, canonical ${view.cluster.canonical}):`);
-      for (const m of view.cluster.members) if (m.id !== view.id) out.log(`  - ${m.source} · ${m.published_at ?? 'undated'} · ${m.id} · ${m.title}`);
+      for (const m of view.cluster.members) if (m.id !== view.id) out.log(`  - ${m.source} · ${when(m.published_at)} · ${m.id} · ${m.title}`);
     }
     return 0;
   } finally {
@@ -439,7 +447,7 @@ async function cmdClusters(args: string[], out: Out): Promise<number> {
       else {
         const v = clusterView(c);
         out.log(`cluster ${v.id} · ${v.size} documents · canonical ${v.canonical}`);
-        for (const m of v.members) out.log(`  ${m.published_at ?? 'undated'}  ${m.source}  ${m.id}  ${m.title}`);
+        for (const m of v.members) out.log(`  ${when(m.published_at)}  ${m.source}  ${m.id}  ${m.title}`);
       }
     }
     if (!values.json) out.log(`${clusters.length} clusters`);

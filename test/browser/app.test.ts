@@ -19,6 +19,7 @@ import { rssFeed, tempDir } from '../helpers/fixtures.js';
 declare const document: {
   activeElement: { textContent: string | null } | null;
   querySelectorAll(selector: string): { length: number };
+  querySelector(selector: string): { textContent: string | null } | null;
 };
 
 const CORPUS = [
@@ -171,6 +172,20 @@ describe.skipIf(missing !== null)(`web app in Chromium${missing ? ` (skipped: ${
     await result.getByRole('button', { name: 'Summary' }).click();
     expect(await result.locator('.summary a.cite').first().getAttribute('href')).toMatch(/^\/documents\/r2#p\d+$/);
     expect(await result.locator('.snippet mark').count()).toBeGreaterThan(0);
+  });
+
+  it('shows every time in one named zone, Asia/Shanghai unless the user picks another (issue 18, item 7)', async () => {
+    await page.goto(`${server.url}/search?q=${encodeURIComponent('北方稀土')}&sort=newest`);
+    const time = page.locator('.result .meta time').first();
+    await time.waitFor();
+    const zone = page.locator('.tz-switch select');
+    expect(await zone.inputValue()).toBe('Asia/Shanghai');
+    expect(await time.textContent()).toMatch(/9:00/); // r1: 2025-07-03T09:00:00+08:00
+    await zone.selectOption('UTC');
+    await page.waitForFunction(() => /1:00/.test(document.querySelector('.result .meta time')?.textContent ?? ''));
+    await page.reload();
+    expect(await page.locator('.tz-switch select').inputValue()).toBe('UTC'); // remembered
+    await page.locator('.tz-switch select').selectOption('Asia/Shanghai');
   });
 
   it('adds a feed from a local server on the sources page; hostile markup stays inert', async () => {

@@ -1,14 +1,17 @@
 import { useEffect, useState } from 'react';
 import { Link, Route, Switch, useLocation } from 'wouter';
 import { api } from './api.js';
-import { useI18n } from './i18n.js';
+import { TIME_ZONES, useI18n } from './i18n.js';
 import { DocumentPage } from './pages/DocumentPage.js';
 import { SearchPage } from './pages/SearchPage.js';
 import { SourcesPage } from './pages/SourcesPage.js';
 import { WorkflowPage, WorkflowsPage } from './pages/WorkflowsPage.js';
 
 export function App() {
-  const { t, lang, setLang } = useI18n();
+  const { t, lang, setLang, tz, setTz } = useI18n();
+  // Every date on every page is shown in this zone, and the header says which.
+  const browserTz = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  const zones = [...new Set([tz, ...TIME_ZONES, browserTz])];
   const [location] = useLocation();
   // A server listening beyond this machine with no sign-in says so on every page.
   const [exposed, setExposed] = useState(false);
@@ -40,6 +43,16 @@ export function App() {
             {t.navSources}
           </Link>
         </nav>
+        <label className="tz-switch">
+          <span className="sr-only">{t.timeZoneLabel}</span>
+          <select value={tz} onChange={(e) => setTz(e.target.value)} aria-label={t.timeZoneLabel} title={t.timeZoneLabel}>
+            {zones.map((z) => (
+              <option key={z} value={z}>
+                {z}
+              </option>
+            ))}
+          </select>
+        </label>
         <button
           type="button"
           className="lang-switch"

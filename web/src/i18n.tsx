@@ -8,6 +8,7 @@ export type Lang = 'en' | 'zh';
 
 const en = {
   appName: 'Lodestone',
+  timeZoneLabel: 'Times shown in',
   navSearch: 'Search',
   navSources: 'Sources',
   navWorkflows: 'Workflows',
@@ -179,6 +180,7 @@ type Dict = typeof en;
 
 const zh: Dict = {
   appName: 'Lodestone',
+  timeZoneLabel: '时间显示时区',
   navSearch: '搜索',
   navSources: '来源',
   navWorkflows: '工作流',
@@ -350,6 +352,9 @@ interface I18n {
   lang: Lang;
   t: Dict;
   setLang(l: Lang): void;
+  /** The time zone every date is shown in (the user's choice; default Asia/Shanghai, the zone of most sources). */
+  tz: string;
+  setTz(tz: string): void;
   num(n: number): string;
   dateTime(iso: string): string;
   relative(iso: string, now?: number): string;
@@ -367,10 +372,37 @@ function initialLang(): Lang {
   return navigator.language.toLowerCase().startsWith('zh') ? 'zh' : 'en';
 }
 
+const TZ_KEY = 'lodestone.tz';
+
+/** Zones offered in the header; the browser's own is added when it is another. */
+export const TIME_ZONES = ['Asia/Shanghai', 'Asia/Hong_Kong', 'Asia/Tokyo', 'Europe/London', 'America/New_York', 'UTC'];
+
+function initialTz(): string {
+  try {
+    const saved = localStorage.getItem(TZ_KEY);
+    if (saved) {
+      new Intl.DateTimeFormat('en', { timeZone: saved });
+      return saved;
+    }
+  } catch {
+    // unknown zone or no storage: the default
+  }
+  return 'Asia/Shanghai';
+}
+
 const I18nContext = createContext<I18n | null>(null);
 
 export function I18nProvider({ children }: { children: ReactNode }) {
   const [lang, setLangState] = useState<Lang>(initialLang);
+  const [tz, setTzState] = useState<string>(initialTz);
+  const setTz = useCallback((z: string) => {
+    setTzState(z);
+    try {
+      localStorage.setItem(TZ_KEY, z);
+    } catch {
+      // not remembered, still switched
+    }
+  }, []);
   const setLang = useCallback((l: Lang) => {
     setLangState(l);
     try {
@@ -382,13 +414,15 @@ export function I18nProvider({ children }: { children: ReactNode }) {
   const value = useMemo<I18n>(() => {
     const locale = lang === 'zh' ? 'zh-CN' : 'en-US';
     const numFmt = new Intl.NumberFormat(locale);
-    const dtFmt = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short' });
+    const dtFmt = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short', timeZone: tz });
     const rel = new Intl.RelativeTimeFormat(locale, { numeric: 'auto' });
     document.documentElement.lang = lang === 'zh' ? 'zh-CN' : 'en';
     return {
       lang,
       t: lang === 'zh' ? zh : en,
       setLang,
+      tz,
+      setTz,
       num: (n) => numFmt.format(n),
       dateTime: (iso) => dtFmt.format(new Date(iso)),
       relative: (iso, now = Date.now()) => {
@@ -402,7 +436,7 @@ export function I18nProvider({ children }: { children: ReactNode }) {
         return rel.format(Math.round(s / (86400 * 365)), 'year');
       },
     };
-  }, [lang, setLang]);
+  }, [lang, setLang, tz, setTz]);
   return <I18nContext.Provider value={value}>{children}</I18nContext.Provider>;
 }
 
