@@ -20,7 +20,10 @@ declare const document: {
   activeElement: { textContent: string | null } | null;
   querySelectorAll(selector: string): { length: number };
   querySelector(selector: string): { textContent: string | null } | null;
+  documentElement: { scrollWidth: number };
 };
+declare const window: { innerWidth: number };
+declare const localStorage: { setItem(k: string, v: string): void };
 
 const CORPUS = [
   {
@@ -277,5 +280,36 @@ describe.skipIf(missing !== null)(`web app in Chromium${missing ? ` (skipped: ${
     await page.keyboard.press('Escape');
     await page.waitForURL((u) => new URL(u).searchParams.get('q') === '');
     expect(await page.locator('.query').inputValue()).toBe('');
+  });
+
+  it('fits a 390 px phone on every page, in both languages (issue 18, item 9)', async () => {
+    const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'en-US', timezoneId: 'Asia/Shanghai' });
+    const p = await phone.newPage();
+    try {
+      for (const lang of ['en', 'zh']) {
+        await p.goto(`${server.url}/search`);
+        await p.evaluate((l) => localStorage.setItem('lodestone.lang', l), lang);
+        for (const path of [`/search?q=${encodeURIComponent('稀土')}`, '/documents/r2', '/sources', '/workflows']) {
+          await p.goto(`${server.url}${path}`);
+          await p.locator('main').waitFor();
+          await p.waitForTimeout(300);
+          const widths = await p.evaluate(() => ({ doc: document.documentElement.scrollWidth, view: window.innerWidth }));
+          expect(widths.doc, `${lang} ${path}`).toBeLessThanOrEqual(widths.view);
+          // Every link of the header is on screen.
+          for (const a of await p.locator('.topbar nav a, .lang-switch').all()) {
+            const box = (await a.boundingBox())!;
+            expect(box.x + box.width, `${lang} ${path} header`).toBeLessThanOrEqual(390);
+          }
+        }
+        await p.goto(`${server.url}/search?q=${encodeURIComponent('稀土')}`);
+        await p.locator('.result').first().waitFor();
+        await p.screenshot({ path: join(SHOTS, `search-phone-${lang}.png`), fullPage: true });
+        await p.goto(`${server.url}/sources`);
+        await p.locator('table.sources').waitFor();
+        await p.screenshot({ path: join(SHOTS, `sources-phone-${lang}.png`), fullPage: true });
+      }
+    } finally {
+      await phone.close();
+    }
   });
 });

@@ -223,42 +223,44 @@ export function SourcesPage() {
         {rows === null ? (
           <p>{t.loading}</p>
         ) : (
-          <table className="sources">
-            <thead>
-              <tr>
-                <th scope="col">{t.colName}</th>
-                <th scope="col">{t.colDocs}</th>
-                <th scope="col">{t.colLast}</th>
-                <th scope="col">{t.colFetch}</th>
-                <th scope="col">{t.colError}</th>
-                <th scope="col">
-                  <span className="sr-only">{t.delete}</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map((r) => (
-                <tr key={r.name}>
-                  <td>
-                    {r.name}
-                    {r.url && r.url !== r.name && <div className="url">{r.url}</div>}
-                  </td>
-                  <td className="num">{num(r.documents)}</td>
-                  <td>{r.last_ingested_at ? dateTime(r.last_ingested_at) : t.none}</td>
-                  <td>{r.last_fetch_at ? dateTime(r.last_fetch_at) : t.none}</td>
-                  <td className={r.last_error ? 'error' : ''}>
-                    {r.last_error ?? t.none}
-                    {r.last_error && r.next_poll_at && <span className="reason">{t.retryAt(dateTime(r.next_poll_at), r.failures)}</span>}
-                  </td>
-                  <td>
-                    <button type="button" className="danger" onClick={() => void remove(r)}>
-                      {t.delete}
-                    </button>
-                  </td>
+          <div className="table-scroll">
+            <table className="sources">
+              <thead>
+                <tr>
+                  <th scope="col">{t.colName}</th>
+                  <th scope="col">{t.colDocs}</th>
+                  <th scope="col">{t.colLast}</th>
+                  <th scope="col">{t.colFetch}</th>
+                  <th scope="col">{t.colError}</th>
+                  <th scope="col">
+                    <span className="sr-only">{t.delete}</span>
+                  </th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {rows.map((r) => (
+                  <tr key={r.name}>
+                    <td>
+                      {r.name}
+                      {r.url && r.url !== r.name && <div className="url">{r.url}</div>}
+                    </td>
+                    <td className="num">{num(r.documents)}</td>
+                    <td>{r.last_ingested_at ? dateTime(r.last_ingested_at) : t.none}</td>
+                    <td>{r.last_fetch_at ? dateTime(r.last_fetch_at) : t.none}</td>
+                    <td className={r.last_error ? 'error' : ''}>
+                      {r.last_error ?? t.none}
+                      {r.last_error && r.next_poll_at && <span className="reason">{t.retryAt(dateTime(r.next_poll_at), r.failures)}</span>}
+                    </td>
+                    <td>
+                      <button type="button" className="danger" onClick={() => void remove(r)}>
+                        {t.delete}
+                      </button>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
         )}
       </section>
     </div>
