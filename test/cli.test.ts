@@ -188,3 +188,21 @@ describe('times in one zone, named (issue 18, item 7)', () => {
     expect(utc.stdout).toContain('2025-07-02 01:30 (UTC)');
   });
 });
+
+describe('LODESTONE_ALLOW_PRIVATE (issue 18, item 14)', () => {
+  it('is honoured by the CLI, which no longer passes false over it', async () => {
+    const { createServer } = await import('node:http');
+    const { rssFeed } = await import('./helpers/fixtures.js');
+    const server = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/rss+xml' }).end(rssFeed(1)));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/feed.xml`;
+    try {
+      const refused = await runCli(['ingest', url, '--data', tempDir(), '--json']);
+      expect(JSON.parse(refused.stdout).errors[0].reason).toMatch(/private or loopback/);
+      const allowed = await runCli(['ingest', url, '--data', tempDir(), '--json'], { LODESTONE_ALLOW_PRIVATE: '1' });
+      expect(JSON.parse(allowed.stdout)).toMatchObject({ inserted: 1, failed: 0 });
+    } finally {
+      server.close();
+    }
+  });
+});

@@ -126,7 +126,7 @@ async function cmdIngest(args: string[], out: Out): Promise<number> {
   // A bulk job: it yields the CPU to a server answering searches on the same machine
   // (its worker threads, started below, inherit the priority).
   lowerPriority();
-  const ctx = openContext({ ...(values.data ? { dataDir: values.data } : {}), allowPrivate: values['allow-private'] ?? false });
+  const ctx = openContext({ ...(values.data ? { dataDir: values.data } : {}), ...(values['allow-private'] ? { allowPrivate: true } : {}) });
   const bar = new ProgressBar();
   const shown = new Map<string, number>();
   try {
@@ -466,7 +466,7 @@ async function cmdServe(args: string[], out: Out): Promise<number> {
   const { startServer } = await import('../http/server.js');
   const ctx = openContext({
     ...(values.data ? { dataDir: values.data } : {}),
-    allowPrivate: values['allow-private'] ?? false,
+    ...(values['allow-private'] ? { allowPrivate: true } : {}),
     longLived: true,
   });
   const port = intArg(values.port ?? process.env.PORT, 'port', 8787);

@@ -96,7 +96,7 @@ export async function cmdWorkflow(args: string[], out: Out): Promise<number> {
     if (!name) throw new LodestoneError('bad_request', `usage: lodestone workflow ${sub} NAME`);
     return name;
   };
-  const ctx = openContext({ ...(values.data ? { dataDir: values.data } : {}), allowPrivate: values['allow-private'] ?? false });
+  const ctx = openContext({ ...(values.data ? { dataDir: values.data } : {}), ...(values['allow-private'] ? { allowPrivate: true } : {}) });
   const json = (x: unknown) => out.log(JSON.stringify(x));
   try {
     switch (sub) {
