@@ -7,6 +7,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import type { FtsReply, FtsRequest } from './fts-reader.js';
+import { rowsToScored } from './fts.js';
 
 const { file, titleWeight, bodyWeight } = workerData as { file: string; titleWeight: number; bodyWeight: number };
 const db = new Database(file, { readonly: true });
@@ -19,16 +20,7 @@ parentPort?.on('message', (req: FtsRequest) => {
   try {
     // One read transaction: every expression sees the same commit.
     const out = db.transaction(() =>
-      req.exprs.map((expr) => {
-        const rows = match.all(expr) as [number, number][];
-        const ids = new Int32Array(rows.length);
-        const scores = new Float64Array(rows.length);
-        for (let i = 0; i < rows.length; i++) {
-          ids[i] = rows[i]![0];
-          scores[i] = -rows[i]![1];
-        }
-        return { ids, scores };
-      }),
+      req.exprs.map((expr) => rowsToScored(match.all(expr) as [number, number][])),
     )();
     parentPort?.postMessage({ id: req.id, ok: true, sets: out } satisfies FtsReply, out.flatMap((s) => [s.ids.buffer, s.scores.buffer]));
   } catch (err) {

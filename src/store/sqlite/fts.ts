@@ -6,3 +6,14 @@ export function ftsPhrase(node: TextNode): string {
   const phrase = `"${node.terms.join(' ')}"${node.prefix ? ' *' : ''}`;
   return node.field === 'title' ? `title : ${phrase}` : phrase;
 }
+
+/** FTS5 rows of (rowid, bm25) -> rowids and scores (bm25 is lower-is-better: negated). */
+export function rowsToScored(rows: [number, number][]): { ids: Int32Array; scores: Float64Array } {
+  const ids = new Int32Array(rows.length);
+  const scores = new Float64Array(rows.length);
+  for (let i = 0; i < rows.length; i++) {
+    ids[i] = rows[i]![0];
+    scores[i] = -rows[i]![1];
+  }
+  return { ids, scores };
+}

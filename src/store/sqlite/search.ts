@@ -25,7 +25,7 @@ import { LodestoneError } from '../../core/errors.js';
 import type { FilterNode, QueryNode, TextNode } from '../../search/query/ast.js';
 import type { FacetCount, Facets, RawHit, RawSearchResult, SearchRequest } from '../ports.js';
 import type { DocColumns } from './columns.js';
-import { ftsPhrase } from './fts.js';
+import { ftsPhrase, rowsToScored } from './fts.js';
 import { type HotIndex, spanKey } from './hot.js';
 import type { CollectSpec, ScanWorker } from './parallel.js';
 import type { PostingChunk, Postings } from './postings.js';
@@ -142,13 +142,7 @@ export class SqliteSearcher {
           .prepare(`SELECT rowid, bm25(fts, ${TITLE_WEIGHT}, ${BODY_WEIGHT}) FROM fts WHERE ${where} ORDER BY rowid`)
           .raw(true)
           .all(...args) as [number, number][];
-        const ids = new Int32Array(rows.length);
-        const scores = new Float64Array(rows.length);
-        for (let i = 0; i < rows.length; i++) {
-          ids[i] = rows[i]![0];
-          scores[i] = -rows[i]![1];
-        }
-        return { ids, scores };
+        return rowsToScored(rows);
       }
       const ids = this.db
         .prepare(`SELECT rowid FROM fts WHERE ${where} ORDER BY rowid`)
