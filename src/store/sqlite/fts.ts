@@ -8,7 +8,7 @@ export function ftsPhrase(node: TextNode): string {
 }
 
 /** FTS5 rows of (rowid, bm25) -> rowids and scores (bm25 is lower-is-better: negated). */
-export function rowsToScored(rows: [number, number][]): { ids: Int32Array; scores: Float64Array } {
+export function rowsToScored(rows: [number, number][]): { ids: Int32Array<ArrayBuffer>; scores: Float64Array<ArrayBuffer> } {
   const ids = new Int32Array(rows.length);
   const scores = new Float64Array(rows.length);
   for (let i = 0; i < rows.length; i++) {
