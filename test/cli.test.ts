@@ -1,6 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from './helpers/cli.js';
-import { tempDir, writeFixtureFolder } from './helpers/fixtures.js';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { LONG_ARTICLE_ZH, tempDir, writeFixtureFolder } from './helpers/fixtures.js';
 
 let data = '';
 
@@ -30,6 +32,20 @@ describe('lodestone CLI contract', () => {
       { scope: 'all', model: 'extractive', documents: 14, failed: 0 },
     ]);
     await store.close();
+  });
+
+  it("summarize: a summary's labels follow --lang, else the document's language; --json keeps the canonical labels", async () => {
+    const dir = tempDir();
+    const store = tempDir();
+    writeFileSync(join(dir, 'long.ndjson'), `${JSON.stringify({ id: 'long1', title: '中重稀土出口管制落地', body: LONG_ARTICLE_ZH, source: '示例' })}\n`);
+    expect((await runCli(['ingest', dir, '--data', store])).code).toBe(0);
+    const zh = await runCli(['summarize', 'long1', '--data', store]);
+    expect(zh.stdout).toMatch(/^核心观点 - /);
+    expect(zh.stdout).not.toMatch(/Core Viewpoint|Group \d/);
+    const en = await runCli(['summarize', 'long1', '--lang', 'en', '--data', store]);
+    expect(en.stdout).toMatch(/^Core Viewpoint - /);
+    const json = JSON.parse((await runCli(['summarize', 'long1', '--lang', 'zh', '--data', store, '--json'])).stdout);
+    expect(json.sections[0].heading).toBe('Core Viewpoint');
   });
 
   it('verify --json checks a text\'s citations and exits 1 when a point fails', async () => {

@@ -18,6 +18,7 @@ import { ingestTargets } from '../services/ingest.js';
 import { searchDocuments } from '../services/search.js';
 import { ProgressBar } from './progress.js';
 import { cmdWorkflow, WORKFLOW_USAGE } from './workflow.js';
+import { renderLocalized } from '../summaries/labels.js';
 import { parseQuery } from '../search/query/parse.js';
 import { terminalSafe } from '../sources/clean.js';
 
@@ -301,7 +302,9 @@ async function cmdSummarize(args: string[], out: Out): Promise<number> {
   try {
     if (positionals.length === 1) {
       const s = await summarize(ctx.store, await resolveDocument(ctx.store, positionals[0]!), { ...opts });
-      out.log(values.json ? JSON.stringify(s) : s.text);
+      // Labels follow --lang, else the summary's own language (JSON keeps the canonical labels).
+      const labelLang = (values.lang as 'en' | 'zh' | undefined) ?? (s.lang === 'zh' ? 'zh' : 'en');
+      out.log(values.json ? JSON.stringify(s) : s.method === 'none' ? s.text : renderLocalized(s.sections, labelLang));
       return 0;
     }
     // Many documents: every match (duplicates included), newest first, one JSON line each with --json.

@@ -12,12 +12,13 @@
  *      the other points sharing a keyword (jieba TF-IDF for Chinese, term weight for English),
  *      labelled with it; reports add Investment Rating, calls Company Overview and Future Outlook.
  */
-import { chineseSegmenter } from '../analysis/segmenters/chinese.js';
 import { tokenize } from '../analysis/terms.js';
 import type { DocType, StoredDocument } from '../core/types.js';
+import { headingCandidates } from './headings.js';
 import { verifyPoint } from './verify.js';
 
-export const EXTRACTIVE_TEMPLATE_VERSION = 'extractive-v1';
+// v2: theme headings from summaries/headings.ts (v1's keyword labels could be junk: `Group 2: SH`).
+export const EXTRACTIVE_TEMPLATE_VERSION = 'extractive-v2';
 
 export interface SummaryPoint {
   text: string;
@@ -214,52 +215,31 @@ function isChinese(lang: string, text: string): boolean {
   return /\p{Script=Han}/u.test(text);
 }
 
-const EN_STOP = new Set(
-  'the a an and or of to in on for with by at from as is are was were be been has have had it its this that these those will would could should may might can said says say per cent percent year years company companies also than more less about after before into over under up down out new'.split(
-    ' ',
-  ),
-);
-
-/** Keywords of a sentence, best first. */
-function sentenceKeywords(text: string, zh: boolean, docFreq: Map<string, number>): string[] {
-  if (zh) return chineseSegmenter().keywords(text, 4);
-  const words = text.toLowerCase().match(/[a-z][a-z-]{2,}/g) ?? [];
-  return [...new Set(words.filter((w) => !EN_STOP.has(w)))].sort((a, b) => (docFreq.get(b) ?? 0) - (docFreq.get(a) ?? 0));
-}
-
 /** Group points (sentence indexes, in document order) into themes labelled by a shared keyword. */
 export function themes(points: number[], sentences: Sentence[], zh: boolean, maxGroups: number): { label: string; members: number[] }[] {
   if (points.length === 0) return [];
-  const docFreq = new Map<string, number>();
-  if (!zh) {
-    for (const s of sentences) for (const w of new Set(s.text.toLowerCase().match(/[a-z][a-z-]{2,}/g) ?? [])) docFreq.set(w, (docFreq.get(w) ?? 0) + 1);
-  }
-  const kws = new Map(points.map((i) => [i, sentenceKeywords(sentences[i]!.text, zh, docFreq)]));
+  const candidates = headingCandidates(sentences, zh, points);
+  const kws = new Map(points.map((i) => [i, candidates[i]!.slice(0, 6)]));
   const left = new Set(points);
+  const used = new Set<string>();
   const groups: { label: string; members: number[] }[] = [];
   while (left.size > 0 && groups.length < maxGroups) {
-    // A label is a keyword many remaining points share, ranked high within each of them,
-    // and (English) frequent in the whole document.
+    // A label is a heading word many remaining points share, ranked high within each of them.
     const score = new Map<string, number>();
     for (const i of left) {
       kws.get(i)!.forEach((k, rank) => {
-        score.set(k, (score.get(k) ?? 0) + 10 + (docFreq.get(k) ?? 0) - Math.min(rank, 9));
+        if (!used.has(k)) score.set(k, (score.get(k) ?? 0) + 10 - rank);
       });
     }
     const ranked = [...score.entries()].sort((a, b) => b[1] - a[1] || b[0].length - a[0].length || a[0].localeCompare(b[0]));
     const top = ranked[0];
-    if (!top) break;
-    const members = [...left].filter((i) => kws.get(i)!.includes(top[0]));
+    // No acceptable word left: the rest is one plainly numbered group.
+    const members = top ? [...left].filter((i) => kws.get(i)!.includes(top[0])) : [...left];
     // The last allowed group takes everything left.
     const take = groups.length === maxGroups - 1 ? [...left] : members;
     for (const i of take) left.delete(i);
-    groups.push({ label: top[0], members: take.sort((a, b) => a - b) });
-  }
-  if (left.size > 0) {
-    // Points without any keyword (numbers only, very short sentences) share one group.
-    const rest = [...left].sort((a, b) => a - b);
-    if (groups.length === 0) groups.push({ label: zh ? '要点' : 'Key points', members: rest });
-    else groups[groups.length - 1]!.members.push(...rest);
+    if (top) used.add(top[0]);
+    groups.push({ label: top?.[0] ?? '', members: take.sort((a, b) => a - b) });
   }
   return groups;
 }
@@ -319,7 +299,7 @@ export function extractiveSummary(d: StoredDocument): Summary {
         : themes(rest, sentences, zh, template === 'interview' ? 4 : 3);
     const prefix = template === 'report' ? 'Section' : template === 'transcript' ? 'Key Points' : 'Group';
     groups.forEach((g, i) => {
-      sections.push({ heading: `${prefix} ${i + 1}: ${g.label}`, points: g.members.map((m) => point(sentences[m]!, paragraphs)) });
+      sections.push({ heading: g.label ? `${prefix} ${i + 1}: ${g.label}` : `${prefix} ${i + 1}`, points: g.members.map((m) => point(sentences[m]!, paragraphs)) });
     });
     if (outlook.length > 0) {
       sections.push({ heading: 'Future Outlook', points: outlook.sort((a, b) => a - b).map((m) => point(sentences[m]!, paragraphs)) });

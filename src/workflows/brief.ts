@@ -121,7 +121,8 @@ export function extractiveBrief(docs: { doc: StoredDocument; summary: Summary | 
     const v = verifyPoint({ text: c.text, citations: [c.paragraph] }, d.paragraphs.map((p) => p.text));
     return { text: c.text, citations: [{ doc: c.doc, paragraph: c.paragraph, id: d.id }], verified: v.verified, problems: v.problems };
   };
-  const out = groups.map((g) => ({ heading: g.label, points: g.members.map(toPoint) }));
+  // A theme without an acceptable heading word gets a plain number (summaries/headings.ts).
+  const out = groups.map((g, n) => ({ heading: g.label || (zh ? `要点 ${n + 1}` : `Point ${n + 1}`), points: g.members.map(toPoint) }));
   return {
     method: 'extractive',
     model: null,

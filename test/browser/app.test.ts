@@ -252,6 +252,12 @@ describe.skipIf(missing !== null)(`web app in Chromium${missing ? ` (skipped: ${
     await page.locator('.result-title').first().click();
     await page.locator('.paragraphs li').first().waitFor();
     await page.screenshot({ path: join(SHOTS, 'document-zh.png'), fullPage: true });
+    // A summary's labels are in the reader's language (issue 18, item 4); its theme words are the document's.
+    await page.goto(`${server.url}/documents/r2`);
+    await page.locator('.summary-card .summary-heading').first().waitFor();
+    const heads = await page.locator('.summary-card .summary-heading').allTextContents();
+    expect(heads.some((h) => /核心观点|投资评级/.test(h)), heads.join(' | ')).toBe(true);
+    expect(heads.join(' | ')).not.toMatch(/Core Viewpoint|Investment Rating|Group \d|Section \d/);
     await page.goto(`${server.url}/sources`);
     await page.locator('table.sources').waitFor();
     await page.screenshot({ path: join(SHOTS, 'sources-zh.png'), fullPage: true });

@@ -314,6 +314,9 @@ const zh: Dict = {
       .replace(/^Company Overview$/, '公司概况')
       .replace(/^Future Outlook$/, '未来展望')
       .replace(/^Group (\d+): /, '第$1组：')
+      .replace(/^Group (\d+)$/, '第$1组')
+      .replace(/^Section (\d+)$/, '第$1部分')
+      .replace(/^Key Points (\d+)$/, '要点$1')
       .replace(/^Section (\d+): /, '第$1部分：')
       .replace(/^Key Points (\d+): /, '要点$1：'),
   type: { news: '新闻', report: '研报', transcript: '会议纪要', interview: '访谈', announcement: '公告', note: '笔记' },
