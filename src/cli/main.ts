@@ -251,7 +251,9 @@ async function cmdSearch(args: string[], out: Out): Promise<number> {
       out.log('');
       out.log(`${res.offset + i + 1}. ${mark(h.display_title || '(untitled)', h.title_highlights, bold)}`);
       const when = h.published_at ? localDateTime(h.published_at, tz) : 'undated';
-      const also = h.cluster ? `  · also in ${h.cluster.others.length} more: ${[...new Set(h.cluster.others.map((o) => o.source))].join(', ')}` : '';
+      // "also in" counts outlets, not copies (one outlet may carry a story twice).
+      const outlets = h.cluster ? [...new Set(h.cluster.others.map((o) => o.source))] : [];
+      const also = outlets.length > 0 ? `  · also in ${outlets.length} ${outlets.length === 1 ? 'source' : 'sources'}: ${outlets.join(', ')}` : '';
       out.log(`   ${h.source} · ${when} · ${h.type} · id ${h.id}${also}`);
       if (h.snippet) out.log(`   ${mark(h.snippet, h.highlights, bold)}`);
       if (h.explain) out.log(`   explain: ${JSON.stringify(h.explain)}`);

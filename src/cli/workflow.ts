@@ -179,7 +179,7 @@ export async function cmdWorkflow(args: string[], out: Out): Promise<number> {
         else {
           out.log(`run ${result.run_id ?? '-'}: ${result.outcome}${result.reason ? ` (${result.reason})` : ''}, ${result.items.length} new items`);
           const wf = await getWorkflow(ctx.store, needName());
-          for (const it of result.items) out.log(`  ${it.n}. ${it.display_title}\n     ${it.source} · ${localDateTime(it.published_at, wf.tz)}${it.cluster ? ` · also in ${it.cluster.also_in.length}` : ''}`);
+          for (const it of result.items) out.log(`  ${it.n}. ${it.display_title}\n     ${it.source} · ${localDateTime(it.published_at, wf.tz)}${it.cluster && it.cluster.also_in.length > 0 ? ` · also in ${[...new Set(it.cluster.also_in.map((a) => a.source))].join(', ')}` : ''}`);
           for (const d of result.deliveries ?? []) out.log(`  webhook ${d.target}: ${d.status}${d.last_error ? ` (${d.last_error})` : ''}`);
         }
         return result.outcome === 'failed' ? 1 : 0;

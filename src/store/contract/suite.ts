@@ -185,6 +185,49 @@ export function runStoreContract(name: string, factory: StoreFactory, skip?: str
       expect(r[4]!.clusterId).not.toBeNull();
     });
 
+    it('a live-updates day: distinct flashes stay apart, copies join, nothing chains (issue 18, item 8)', async () => {
+      const s = await open();
+      const M = 60_000;
+      // Written for this test, shaped like a state visit reported flash by flash by three outlets.
+      const talks = (scale: string, will: boolean) => `5月20日上午，甲国总统${will ? '将' : ''}在首都同来访的乙国总统举行${scale}会谈。`;
+      const ipo = (name: string) => `证券机构显示，${name}更新聆讯后资料集，意味着该公司港交所IPO通过聆讯。`;
+      await s.upsert(
+        [
+          doc('l1', '甲国总统将同乙国总统小范围会谈', talks('小范围', true), { source: '快讯一', publishedAt: T0 }),
+          doc('l2', '甲国总统将同乙国总统小范围会谈', `【甲国总统将同乙国总统小范围会谈】${talks('小范围', true)}`, { source: '快讯二', publishedAt: T0 + M }),
+          doc('l3', '甲国总统将同乙国总统大范围会谈', talks('大范围', true), { source: '快讯二', publishedAt: T0 + 5 * M }),
+          doc('l4', '甲国总统将同乙国总统大范围会谈', talks('大范围', true), { source: '快讯一', publishedAt: T0 + 6 * M }),
+          doc('l5', '甲国总统同乙国总统小范围会谈结束', '5月20日，甲国总统在首都同来访的乙国总统小范围会谈结束。', { source: '快讯三', publishedAt: T0 + 90 * M }),
+          // A roundup that quotes the day's flashes must not glue them together.
+          doc('l6', '甲国总统同乙国总统会谈', `${talks('小范围', false)}${talks('大范围', false)}两国元首一致同意友好条约继续延期。`, { source: '快讯三', publishedAt: T0 + 120 * M }),
+          doc('l7', '两国元首同意友好条约延期', '5月20日上午，甲国总统在首都同来访的乙国总统举行会谈。两国元首一致同意友好条约继续延期。', { source: '快讯一', publishedAt: T0 + 121 * M }),
+          // One template, two companies: two events; the same company from another outlet: a copy.
+          doc('i1', '甲乙智能科技股份有限公司通过港交所上市聆讯', ipo('甲乙智能科技股份有限公司'), { source: '快讯一', publishedAt: T0 }),
+          doc('i2', '丙丁国际控股有限公司通过港交所上市聆讯', ipo('丙丁国际控股有限公司'), { source: '快讯二', publishedAt: T0 + M }),
+          doc('i3', '甲乙智能科技股份有限公司通过港交所上市聆讯', `【甲乙智能科技股份有限公司通过港交所上市聆讯】${ipo('甲乙智能科技股份有限公司')}`, { source: '快讯二', publishedAt: T0 + 2 * M }),
+        ].map((d) => analyzeDocument(d)),
+      );
+      const cluster = async (id: string) => (await s.findByPublicId(id))[0]!.clusterId;
+      const apart = async (...ids: string[]) => {
+        const cs = (await Promise.all(ids.map(cluster))).filter((c) => c !== null);
+        expect(new Set(cs).size, ids.join(' ')).toBe(cs.length);
+      };
+      expect(await cluster('l1')).not.toBeNull();
+      expect(await cluster('l2')).toBe(await cluster('l1'));
+      expect(await cluster('l3')).not.toBeNull();
+      expect(await cluster('l4')).toBe(await cluster('l3'));
+      await apart('l1', 'l3', 'l5', 'l7');
+      expect(await cluster('i1')).not.toBeNull();
+      expect(await cluster('i3')).toBe(await cluster('i1'));
+      await apart('i1', 'i2');
+      // No cluster holds two headlines from one outlet.
+      for (const c of await s.clusters(2)) {
+        const bySource = new Map<string, Set<string>>();
+        for (const m of c.members) bySource.set(m.source, (bySource.get(m.source) ?? new Set()).add(m.title));
+        for (const [src, titles] of bySource) expect(titles.size, `${src}: ${[...titles].join(' | ')}`).toBe(1);
+      }
+    });
+
     it('property: search agrees with a brute-force substring scan', async () => {
       const s = await open();
       const alphabet = '稀土永磁钕铁硼锂铜矿价，。 '.split('');

@@ -15,7 +15,7 @@ import { type ClusterInfo, type DocType, isDocType, type Paragraph, type StoredD
 import { saneTime } from '../../core/time.js';
 import { LshBuckets } from '../../dedup/buckets.js';
 import { BANDS, containment, exactKey, signatureFromBuffer, signatureToBuffer, similarity } from '../../dedup/minhash.js';
-import { isNearDuplicate, LONG_EXACT_SHINGLES, withinWindow } from '../../dedup/policy.js';
+import { fingerprintsNear, isNearDuplicate, LONG_EXACT_SHINGLES, clusterConflict, sameHeadline, withinWindow } from '../../dedup/policy.js';
 import { type Fingerprint, RecentFingerprints } from '../../dedup/recent.js';
 import type { QueryNode, TextNode } from '../../search/query/ast.js';
 import type {
@@ -222,19 +222,17 @@ export class SqliteStore implements DocumentStore {
       exactRow: db.prepare<[number], { norm_hash: string; cluster_id: number | null; published_at: number | null }>(
         'SELECT norm_hash, cluster_id, published_at FROM documents WHERE id = ?',
       ),
-      canonicalPublished: db
-        .prepare<[number], number | null>(
-          'SELECT d.published_at FROM clusters c JOIN documents d ON d.id = c.canonical_id WHERE c.id = ?',
-        )
-        .pluck(),
       candidate: db.prepare<
         [number],
         { published_at: number | null; minhash: Buffer; shingles: number; figures: string; cluster_id: number | null }
       >('SELECT published_at, minhash, shingles, figures, cluster_id FROM documents WHERE id = ?'),
       setCluster: db.prepare('UPDATE documents SET cluster_id = ?, rev = ? WHERE id = ?'),
-      moveCluster: db.prepare('UPDATE documents SET cluster_id = ?, rev = ? WHERE cluster_id = ?'),
       newCluster: db.prepare('INSERT INTO clusters (canonical_id, size) VALUES (?, 0)'),
       dropCluster: db.prepare('DELETE FROM clusters WHERE id = ?'),
+      clusterRows: db.prepare<[number], { id: number; source: string; title: string; published_at: number | null }>(
+        'SELECT id, source, title, published_at FROM documents WHERE cluster_id = ? ORDER BY published_at IS NULL, published_at, id',
+      ),
+      docSourceTitle: db.prepare<[number], { source: string; title: string }>('SELECT source, title FROM documents WHERE id = ?'),
       clusterMembers: db.prepare<[number], { id: number }>(
         'SELECT id FROM documents WHERE cluster_id = ? ORDER BY published_at IS NULL, published_at, id',
       ),
@@ -468,7 +466,11 @@ export class SqliteStore implements DocumentStore {
     this.st.tickerDelete.run(rowid);
   }
 
-  /** Find duplicates of a freshly written document and join, create or merge clusters. */
+  /**
+   * Find duplicates of a freshly written document and join or create a cluster (the rules
+   * are dedup/policy.ts's: one cluster, matched at its canonical member, no two headlines
+   * of one publisher, never a merge of two clusters).
+   */
   private assignCluster(
     rowid: number,
     ad: AnalyzedDocument,
@@ -480,15 +482,23 @@ export class SqliteStore implements DocumentStore {
     const a = ad.analysis;
     const pub = ad.doc.publishedAt;
     const longExact = a.shingles >= LONG_EXACT_SHINGLES;
-    const matches = new Map<number, number | null>(); // doc id -> cluster id
+    const matches = new Map<number, { cluster: number | null; sim: number }>(); // doc id -> its cluster, similarity
     if (exact !== null) {
       // Newest first, as many as an index lookup would have verified; deleted documents'
       // entries (kept in memory until the next load) find no row.
       for (const id of lsh.lookup(exact, MAX_EXACT)) {
         const r = this.st.exactRow.get(id);
-        if (r && r.norm_hash === a.normHash && (longExact || withinWindow(pub, r.published_at))) matches.set(id, r.cluster_id);
+        if (r && r.norm_hash === a.normHash && (longExact || withinWindow(pub, r.published_at))) matches.set(id, { cluster: r.cluster_id, sim: 2 });
       }
     }
+    const mine = { publishedAt: pub, figures: new Set(a.figures) };
+    /** Is the stored document `id` a near-duplicate of this one (its fingerprint from memory or its row)? */
+    const near = (id: number, c: Fingerprint | null = recent.get(id) ?? this.candidateRow(id)): number | null => {
+      if (c === null) return null;
+      const sim = similarity(a.minhash, c.minhash);
+      const other = { publishedAt: c.publishedAt, similarity: sim, containment: containment(sim, a.shingles, c.shingles), figures: new Set(c.figures) };
+      return isNearDuplicate(mine, other) ? sim : null;
+    };
     if (a.bandKeys.length > 0) {
       const shared = new Map<number, number>(); // candidate -> number of keys shared
       for (const k of a.bandKeys) {
@@ -501,40 +511,51 @@ export class SqliteStore implements DocumentStore {
         .sort((x, y) => y[1] - x[1] || y[0] - x[0])
         .slice(0, MAX_CANDIDATES)
         .map(([id]) => id);
-      const mine = { publishedAt: ad.doc.publishedAt, figures: new Set(a.figures) };
       for (const id of candidates) {
         const c = recent.get(id) ?? this.candidateRow(id);
-        if (c === null) continue;
-        const sim = similarity(a.minhash, c.minhash);
-        const other = {
-          publishedAt: c.publishedAt,
-          similarity: sim,
-          containment: containment(sim, a.shingles, c.shingles),
-          figures: new Set(c.figures),
-        };
-        if (isNearDuplicate(mine, other)) matches.set(id, c.clusterId);
+        const sim = near(id, c);
+        if (c !== null && sim !== null) matches.set(id, { cluster: c.clusterId, sim });
       }
-    }
-    // A cluster only takes members within the window of its canonical (earliest) member.
-    const allowed = new Map<number, boolean>();
-    for (const [id, c] of matches) {
-      if (c === null) continue;
-      let ok = allowed.get(c);
-      if (ok === undefined) {
-        ok = longExact || withinWindow(pub, this.st.canonicalPublished.get(c) ?? null);
-        allowed.set(c, ok);
-      }
-      if (!ok) matches.delete(id);
     }
     if (matches.size === 0) return null;
-    const clusterIds = [...new Set([...matches.values()].filter((c): c is number => c !== null))].sort((x, y) => x - y);
-    const target = clusterIds[0] ?? Number(this.st.newCluster.run(rowid).lastInsertRowid);
-    for (const c of clusterIds.slice(1)) {
-      this.st.moveCluster.run(target, rev, c);
-      recent.moveCluster(c, target);
-      this.st.dropCluster.run(c);
+    const me = { source: ad.doc.source, title: ad.doc.title };
+    // Clusters in order of the best match each holds; the first that takes this document wins.
+    const best = new Map<number, number>();
+    for (const m of matches.values()) if (m.cluster !== null) best.set(m.cluster, Math.max(best.get(m.cluster) ?? 0, m.sim));
+    let target: number | null = null;
+    let members: { id: number; source: string; title: string }[] = [];
+    for (const [c] of [...best.entries()].sort((x, y) => y[1] - x[1] || x[0] - y[0])) {
+      const rows = this.st.clusterRows.all(c);
+      if (rows.length === 0) continue;
+      // A cluster only takes members within the window of its canonical (earliest) member.
+      if (!longExact && !withinWindow(pub, rows[0]!.published_at)) continue;
+      if (clusterConflict(me, rows)) continue;
+      const canonical = rows[0]!.id;
+      // The canonical member must match too, unless a member carries this very headline.
+      if (!matches.has(canonical) && !sameHeadline(me, rows) && near(canonical) === null) continue;
+      target = c;
+      members = rows;
+      break;
     }
-    for (const [id, c] of matches) if (c === null) this.setCluster(id, target, rev);
+    // Documents in no cluster yet that match this one join it (each under the same rules).
+    const joining: number[] = [];
+    const group = [...members, { id: rowid, ...me }];
+    for (const [id, m] of matches) {
+      if (m.cluster !== null) continue;
+      const row = this.st.docSourceTitle.get(id);
+      if (!row || clusterConflict(row, group)) continue;
+      if (target !== null && !matches.has(members[0]!.id)) {
+        // It must also match the cluster's canonical member, as this document did.
+        const cf = recent.get(members[0]!.id) ?? this.candidateRow(members[0]!.id);
+        const of = recent.get(id) ?? this.candidateRow(id);
+        if (cf === null || of === null || !fingerprintsNear(of, cf)) continue;
+      }
+      joining.push(id);
+      group.push({ id, ...row });
+    }
+    if (target === null && joining.length === 0) return null;
+    target ??= Number(this.st.newCluster.run(rowid).lastInsertRowid);
+    for (const id of joining) this.setCluster(id, target, rev);
     this.setCluster(rowid, target, rev);
     this.refreshCluster(target);
     return target;
