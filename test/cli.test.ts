@@ -117,7 +117,7 @@ describe('lodestone CLI contract', () => {
   });
 
   it('workflow add / run --json / list --json / show / rm follow the contract', async () => {
-    const add = await runCli(['workflow', 'add', '稀土独立', '--query', '稀土', '--schedule', '30 8 * * 1-5', '--tz', 'Asia/Shanghai', '--summarize', '--data', data]);
+    const add = await runCli(['workflow', 'add', '稀土独立', '--query', '稀土', '--schedule', '30 8 * * 1-5', '--tz', 'Asia/Shanghai', '--summarize', '--first-run-days', '3650', '--data', data]);
     expect(add.code).toBe(0);
     expect(add.stdout).toMatch(/next run 20\d\d-\d\d-\d\dT00:30:00/);
     const bad = await runCli(['workflow', 'add', 'bad', '--query', '稀土', '--schedule', 'weekdays', '--data', data]);

@@ -33,6 +33,9 @@ const STORY = {
     '从需求侧看，新能源汽车驱动电机、风力发电机组和工业机器人对高性能磁材的需求保持增长，节能家电的用量也在上升。',
   ].join('\n'),
 };
+/** The fixtures are dated 2025: workflows here reach back far enough to see them (the default first run covers 7 days). */
+const OLD_FIXTURES = { first_run_days: 3650 };
+
 const rec = (id: string, source: string, published: string, over: Partial<typeof STORY> = {}) => ({
   id,
   ...STORY,
@@ -55,7 +58,7 @@ describe('workflow runs', () => {
         rec('s2', '另一家媒体', '2025-11-20T08:20:00+08:00'),
         rec('x1', '示例财经', '2025-11-20T09:00:00+08:00', { title: '碳酸锂价格下跌', body: '碳酸锂价格继续下跌，跌幅扩大到3%。' }),
       ]);
-      const wf = await createWorkflow(ctx, { name: '稀土独立', query: '稀土', summarize: true, brief: true });
+      const wf = await createWorkflow(ctx, { ...OLD_FIXTURES, name: '稀土独立', query: '稀土', summarize: true, brief: true });
       const first = await runNow(ctx, wf.name);
       expect(first.outcome).toBe('done');
       // Two copies of one story: one item, the other outlet as "also in".
@@ -88,6 +91,42 @@ describe('workflow runs', () => {
     }
   });
 
+  it('a first run reaches back 7 days by publication date unless the user picks another window; runs are numbered per workflow (issue 18, item 10)', async () => {
+    const ctx = newCtx();
+    const DAY = 86_400_000;
+    const ago = (days: number) => new Date(Date.now() - days * DAY).toISOString();
+    try {
+      await ingestRecords(ctx.store, [
+        rec('d3', '示例财经', ago(3)),
+        rec('d30', '另一家媒体', ago(30), { title: '稀土收储政策回顾', body: '稀土收储政策于2014年开始试点，收储规模逐年调整，本月再次调整。' }),
+      ]);
+      const week = await createWorkflow(ctx, { name: 'week', query: '稀土' });
+      expect(week.firstRunDays).toBe(7);
+      const month = await createWorkflow(ctx, { name: 'month', query: '稀土', first_run_days: 60 });
+      const fresh = await createWorkflow(ctx, { name: 'fresh', query: '稀土', first_run_days: 0 });
+      expect((await runNow(ctx, 'week')).items.map((i) => i.id)).toEqual(['d3']);
+      expect((await runNow(ctx, 'month')).items.map((i) => i.id).sort()).toEqual(['d3', 'd30']);
+      expect((await runNow(ctx, 'fresh')).items).toEqual([]);
+      // After the first run, whatever arrives is new, whatever its date.
+      await ingestRecords(ctx.store, [rec('old', '第三家媒体', ago(90), { title: '稀土旧闻', body: '一篇九十天前发布、今天才收录的稀土旧闻，内容与其他报道不同。' })]);
+      expect((await runNow(ctx, 'week')).items.map((i) => i.id)).toEqual(['old']);
+      expect((await runNow(ctx, 'fresh')).items.map((i) => i.id)).toEqual(['old']);
+      // Runs count per workflow, whatever the others did in between.
+      const views = await Promise.all([week, month, fresh].map((w) => ctx.store.workflows.runs(w.id, 10)));
+      expect(views.map((runs) => runs.map((r) => r.number))).toEqual([[2, 1], [1], [2, 1]]);
+      await expect(createWorkflow(ctx, { name: 'bad', query: '稀土', first_run_days: -1 })).rejects.toThrow(/first_run_days/);
+    } finally {
+      await ctx.store.close();
+    }
+  });
+
+  it('describes a schedule in words, in both languages', async () => {
+    const { scheduleWords } = await import('../src/workflows/cron-words.js');
+    expect(scheduleWords('30 8 * * 1-5', 'Asia/Shanghai')).toBe('At 08:30, Monday through Friday · Asia/Shanghai');
+    expect(scheduleWords('30 8 * * 1-5', 'Asia/Shanghai', 'zh')).toMatch(/08:30.*星期一至星期五 · Asia\/Shanghai$/);
+    expect(scheduleWords('not cron', 'UTC')).toBe('not cron · UTC');
+  });
+
   it('caps a run that matches more than max_items and says so', async () => {
     const ctx = newCtx();
     try {
@@ -98,7 +137,7 @@ describe('workflow runs', () => {
         }),
       );
       await ingestRecords(ctx.store, many);
-      await createWorkflow(ctx, { name: 'cap', query: '稀土', max_items: 5 });
+      await createWorkflow(ctx, { ...OLD_FIXTURES, name: 'cap', query: '稀土', max_items: 5 });
       const r = await runNow(ctx, 'cap');
       expect(r.outcome).toBe('done');
       expect(r.items).toHaveLength(5);
@@ -113,7 +152,7 @@ describe('workflow runs', () => {
     const ctx = newCtx();
     try {
       await ingestRecords(ctx.store, [rec('s1', '示例财经', '2025-11-20T08:00:00+08:00')]);
-      const wf = await createWorkflow(ctx, { name: 'twice', query: '稀土', summarize: true });
+      const wf = await createWorkflow(ctx, { ...OLD_FIXTURES, name: 'twice', query: '稀土', summarize: true });
       const [a, b] = await Promise.all([runWorkflow(ctx, wf), runWorkflow(ctx, wf)]);
       expect([a.outcome, b.outcome].sort()).toEqual(['done', 'skipped']);
       expect((a.outcome === 'skipped' ? a : b).reason).toMatch(/already running/);
@@ -133,7 +172,7 @@ describe('workflow runs', () => {
     const ctx = newCtx();
     try {
       await ingestRecords(ctx.store, [rec('s1', '示例财经', '2025-11-20T08:00:00+08:00')]);
-      const wf = await createWorkflow(ctx, { name: 'flaky', query: '稀土' });
+      const wf = await createWorkflow(ctx, { ...OLD_FIXTURES, name: 'flaky', query: '稀土' });
       const failed = await runWorkflow(ctx, wf, {
         hooks: {
           afterSelection: () => {
@@ -154,7 +193,7 @@ describe('workflow runs', () => {
     const ctx = openContext({ dataDir: tempDir(), allowPrivate: false, llm: null });
     try {
       await ingestRecords(ctx.store, [rec('s1', '示例财经', '2025-11-20T08:00:00+08:00')]);
-      await createWorkflow(ctx, { name: 'ssrf', query: '稀土', webhook: 'http://127.0.0.1:9/hook' });
+      await createWorkflow(ctx, { ...OLD_FIXTURES, name: 'ssrf', query: '稀土', webhook: 'http://127.0.0.1:9/hook' });
       const r = await runNow(ctx, 'ssrf');
       expect(r.outcome).toBe('done');
       expect(r.deliveries?.[0]).toMatchObject({ status: 'failed', attempts: 1, last_error: expect.stringMatching(/refused/) });
@@ -166,12 +205,12 @@ describe('workflow runs', () => {
   it('rejects an invalid query, cron expression or time zone at save time', async () => {
     const ctx = newCtx();
     try {
-      await expect(createWorkflow(ctx, { name: 'q', query: '稀土 AND (' })).rejects.toThrow(/invalid query/);
-      await expect(createWorkflow(ctx, { name: 'c', query: '稀土', schedule: '61 * * * *' })).rejects.toThrow(/invalid cron/);
-      await expect(createWorkflow(ctx, { name: 't', query: '稀土', tz: 'Mars/Base' })).rejects.toThrow(/unknown time zone/);
-      await expect(createWorkflow(ctx, { name: 'w', query: '稀土', webhook: 'ftp://x' })).rejects.toThrow(/http/);
-      await createWorkflow(ctx, { name: 'ok', query: '稀土' });
-      await expect(createWorkflow(ctx, { name: 'ok', query: '稀土' })).rejects.toThrow(/already exists/);
+      await expect(createWorkflow(ctx, { ...OLD_FIXTURES, name: 'q', query: '稀土 AND (' })).rejects.toThrow(/invalid query/);
+      await expect(createWorkflow(ctx, { ...OLD_FIXTURES, name: 'c', query: '稀土', schedule: '61 * * * *' })).rejects.toThrow(/invalid cron/);
+      await expect(createWorkflow(ctx, { ...OLD_FIXTURES, name: 't', query: '稀土', tz: 'Mars/Base' })).rejects.toThrow(/unknown time zone/);
+      await expect(createWorkflow(ctx, { ...OLD_FIXTURES, name: 'w', query: '稀土', webhook: 'ftp://x' })).rejects.toThrow(/http/);
+      await createWorkflow(ctx, { ...OLD_FIXTURES, name: 'ok', query: '稀土' });
+      await expect(createWorkflow(ctx, { ...OLD_FIXTURES, name: 'ok', query: '稀土' })).rejects.toThrow(/already exists/);
       await expect(updateWorkflow(ctx, 'ok', { schedule: 'every day' })).rejects.toThrow(/invalid cron/);
       expect((await getWorkflow(ctx.store, 'ok')).schedule).toBeNull();
     } finally {
@@ -185,7 +224,7 @@ describe('workflow runs', () => {
     try {
       await scheduler.start();
       expect(scheduler.nextRuns()).toEqual([]);
-      await createWorkflow(ctx, { name: 'later', query: '稀土', schedule: '30 8 * * 1-5', tz: 'Asia/Shanghai' });
+      await createWorkflow(ctx, { ...OLD_FIXTURES, name: 'later', query: '稀土', schedule: '30 8 * * 1-5', tz: 'Asia/Shanghai' });
       await scheduler.tick();
       expect(scheduler.nextRuns().map((j) => j.name)).toEqual(['later']);
       await updateWorkflow(ctx, 'later', { paused: true });
@@ -202,7 +241,7 @@ describe('workflow runs', () => {
     try {
       await ingestRecords(ctx.store, [rec('s1', '示例财经', '2025-11-20T08:00:00+08:00')]);
       const created = Date.now() - 3 * 3600_000;
-      await createWorkflow(ctx, { name: 'hourly', query: '稀土', schedule: '0 * * * *', tz: 'UTC' }, created);
+      await createWorkflow(ctx, { ...OLD_FIXTURES, name: 'hourly', query: '稀土', schedule: '0 * * * *', tz: 'UTC' }, created);
       const scheduler = new Scheduler(ctx);
       expect(await scheduler.catchUp()).toEqual(['hourly']);
       expect(await scheduler.catchUp()).toEqual([]);
@@ -233,8 +272,8 @@ describe('a run killed halfway', () => {
       rec('b1', '示例财经', '2025-11-20T08:00:00+08:00'),
       rec('b2', '示例财经', '2025-11-21T08:00:00+08:00', { title: '稀土永磁订单增长', body: '稀土永磁企业订单继续增长。\n多家企业扩产。' }),
     ]);
-    await createWorkflow(ctx, { name: 'llm-brief', query: '稀土', summarize: true, brief: true, lang: 'zh' });
-    await createWorkflow(ctx, { name: 'llm-brief-fails', query: '稀土', summarize: true, brief: true, lang: 'zh' });
+    await createWorkflow(ctx, { ...OLD_FIXTURES, name: 'llm-brief', query: '稀土', summarize: true, brief: true, lang: 'zh' });
+    await createWorkflow(ctx, { ...OLD_FIXTURES, name: 'llm-brief-fails', query: '稀土', summarize: true, brief: true, lang: 'zh' });
     await ctx.store.close();
     const llm = new OpenAiCompatibleProvider({ baseURL: fake.baseURL, apiKey: 'x', model: 'fake', timeoutMs: 10_000, maxRetries: 0, maxConcurrency: 1, rpm: null });
     const withLlm = openContext({ dataDir: ctx.dataDir, allowPrivate: true, llm });
@@ -277,7 +316,7 @@ describe('a run killed halfway', () => {
     const dir = tempDir();
     const ctx = openContext({ dataDir: dir, allowPrivate: true, llm: null });
     await ingestRecords(ctx.store, [rec('p1', '示例财经', '2025-11-20T08:00:00+08:00')]);
-    await createWorkflow(ctx, { name: 'race', query: '稀土', summarize: true });
+    await createWorkflow(ctx, { ...OLD_FIXTURES, name: 'race', query: '稀土', summarize: true });
     await ctx.store.close();
     // The model answers slowly, so the first process is still running when the second starts.
     fake.script([{ content: answer, delayMs: 3000 }]);
@@ -309,7 +348,7 @@ describe('a run killed halfway', () => {
       // Another story, long enough to need a summary too.
       rec('k2', '示例财经', '2025-11-21T08:00:00+08:00', { title: '中重稀土出口管制落地', body: LONG_ARTICLE_ZH }),
     ]);
-    await createWorkflow(ctx, { name: 'kill', query: '稀土', summarize: true });
+    await createWorkflow(ctx, { ...OLD_FIXTURES, name: 'kill', query: '稀土', summarize: true });
     await ctx.store.close();
 
     // The first summary comes back; the second hangs, and the process is killed meanwhile.
@@ -398,7 +437,7 @@ describe('delivery: API, Atom feed and webhooks', () => {
 
   it('creates, previews, runs and lists runs over the API; bad input is a 422 with the reason', async () => {
     await ingestRecords(ctx.store, [rec('s1', '示例财经', '2025-11-20T08:00:00+08:00'), rec('s2', '另一家媒体', '2025-11-20T08:20:00+08:00')]);
-    const bad = await api('POST', '/api/workflows', { name: 'x', query: '稀土', schedule: '99 * * * *' });
+    const bad = await api('POST', '/api/workflows', { ...OLD_FIXTURES, name: 'x', query: '稀土', schedule: '99 * * * *' });
     expect(bad.status).toBe(422);
     expect(String((bad.body.error as { message: string }).message)).toMatch(/invalid cron/);
 
@@ -406,6 +445,7 @@ describe('delivery: API, Atom feed and webhooks', () => {
     expect(preview.body.total).toBe(1);
 
     const created = await api('POST', '/api/workflows', {
+      ...OLD_FIXTURES,
       name: '稀土独立',
       query: '稀土',
       schedule: '30 8 * * 1-5',
@@ -443,7 +483,7 @@ describe('delivery: API, Atom feed and webhooks', () => {
   });
 
   it('run ?wait=false answers 202 once the run exists; the run finishes in the background', async () => {
-    await api('POST', '/api/workflows', { name: 'async', query: '稀土', summarize: true });
+    await api('POST', '/api/workflows', { ...OLD_FIXTURES, name: 'async', query: '稀土', summarize: true });
     const r = await api('POST', '/api/workflows/async/run?wait=false');
     expect(r.status).toBe(202);
     expect(r.body).toMatchObject({ run_id: expect.any(Number), outcome: 'running' });
@@ -493,7 +533,7 @@ describe('delivery: API, Atom feed and webhooks', () => {
   });
 
   it('retries a failing webhook with back-off, logs every attempt, and fails it in the end', async () => {
-    await api('POST', '/api/workflows', { name: 'broken-hook', query: '稀土', webhook: `${receiverUrl}/fail` });
+    await api('POST', '/api/workflows', { ...OLD_FIXTURES, name: 'broken-hook', query: '稀土', webhook: `${receiverUrl}/fail` });
     const r = await runNow(ctx, 'broken-hook', { deliver: 'wait' });
     expect(r.deliveries?.[0]).toMatchObject({ status: 'pending', attempts: 1, last_status: 500 });
     const scheduler = new Scheduler(ctx);
@@ -508,7 +548,7 @@ describe('delivery: API, Atom feed and webhooks', () => {
   });
 
   it('a failed delivery can be sent again once the receiver works', async () => {
-    await api('POST', '/api/workflows', { name: 'flaky-hook', query: '稀土', webhook: `${receiverUrl}/flaky` });
+    await api('POST', '/api/workflows', { ...OLD_FIXTURES, name: 'flaky-hook', query: '稀土', webhook: `${receiverUrl}/flaky` });
     failuresLeft = 100;
     const r = await runNow(ctx, 'flaky-hook', { deliver: 'wait' });
     const id = r.deliveries![0]!.id;
@@ -528,8 +568,8 @@ describe('delivery: API, Atom feed and webhooks', () => {
   });
 
   it('a hanging webhook does not hold up another workflow', async () => {
-    await api('POST', '/api/workflows', { name: 'hangs', query: '稀土', webhook: `${receiverUrl}/hang` });
-    await api('POST', '/api/workflows', { name: 'fine', query: '价格', webhook: `${receiverUrl}/ok` });
+    await api('POST', '/api/workflows', { ...OLD_FIXTURES, name: 'hangs', query: '稀土', webhook: `${receiverUrl}/hang` });
+    await api('POST', '/api/workflows', { ...OLD_FIXTURES, name: 'fine', query: '价格', webhook: `${receiverUrl}/ok` });
     const before = received.length;
     const started = Date.now();
     const hanging = runNow(ctx, 'hangs', { deliver: 'background' });
@@ -547,7 +587,7 @@ describe('delivery: API, Atom feed and webhooks', () => {
         body: '稀土 <b>bold</b> & "quotes"。\n第二段。',
       }),
     ]);
-    await api('POST', '/api/workflows', { name: 'esc', query: '稀土', summarize: true });
+    await api('POST', '/api/workflows', { ...OLD_FIXTURES, name: 'esc', query: '稀土', summarize: true });
     const r = await runNow(ctx, 'esc');
     const html = await (await fetch(`${server.url}/api/workflows/esc/runs/${r.run_id}/digest.html`)).text();
     expect(html).not.toMatch(/<script>|<img|<b>/);
@@ -603,7 +643,7 @@ describe('feeds on schedules', () => {
       // Back up with a new entry: a workflow that refreshes its feeds first delivers it.
       broken = false;
       items = 3;
-      await createWorkflow(ctx, { name: 'feeds', query: '稀土', refresh_feeds: true, filters: { source: ['示例稀土源'] } });
+      await createWorkflow(ctx, { ...OLD_FIXTURES, name: 'feeds', query: '稀土', refresh_feeds: true, filters: { source: ['示例稀土源'] } });
       const run = await runNow(ctx, 'feeds');
       expect(run.feeds).toEqual([{ url, stored: 3, unchanged: false, error: null }]);
       expect(run.items).toHaveLength(3);

@@ -3,6 +3,7 @@
  *
  *   workflow add NAME --query Q [--schedule CRON] [--tz TZ] [--lang en|zh] [--summarize]
  *                [--brief] [--webhook URL] [--max-items N] [--source S] [--type T] [--filter-lang L]
+ *                [--first-run-days N]   (the first run reaches back N days by publication date; default 7)
  *   workflow edit NAME [same options; --no-summarize --no-brief --no-webhook]
  *   workflow run NAME [--json]        one run now (exit 1 when it failed)
  *   workflow list | show NAME | rm NAME | pause NAME | resume NAME | runs NAME | digest NAME [RUN] [--format md|html|json]
@@ -12,6 +13,7 @@ import { LodestoneError } from '../core/errors.js';
 import { openContext } from '../services/context.js';
 import { localDateTime } from '../core/time.js';
 import { digestHtml, digestMarkdown } from '../workflows/digest.js';
+import { scheduleWords } from '../workflows/cron-words.js';
 import { getWorkflow } from '../workflows/run.js';
 import {
   changedSecret,
@@ -30,7 +32,8 @@ type Out = { log: (s: string) => void; err: (s: string) => void };
 
 export const WORKFLOW_USAGE = `lodestone workflow add NAME --query Q [--schedule CRON] [--tz TZ] [--lang en|zh]
                           [--summarize] [--brief] [--webhook URL] [--max-items N]
-                          [--source S] [--type T] [--filter-lang L] [--refresh-feeds] [--data DIR]
+                          [--source S] [--type T] [--filter-lang L] [--refresh-feeds]
+                          [--first-run-days N (default 7)] [--data DIR]
 lodestone workflow edit NAME [the same options] [--no-summarize] [--no-brief] [--no-webhook]
 lodestone workflow run NAME [--json] [--data DIR]
 lodestone workflow list|show NAME|rm NAME|pause NAME|resume NAME|runs NAME [--json]
@@ -57,6 +60,7 @@ const OPTIONS = {
   type: { type: 'string', multiple: true },
   'filter-lang': { type: 'string', multiple: true },
   'refresh-feeds': { type: 'boolean' },
+  'first-run-days': { type: 'string' },
   'allow-private': { type: 'boolean' },
   format: { type: 'string' },
 } as const;
@@ -79,6 +83,7 @@ function inputFrom(v: Values, forAdd: boolean): WorkflowInput {
   if (v['webhook-secret'] !== undefined) input.webhook_secret = v['webhook-secret'];
   if (v['max-items'] !== undefined) input.max_items = Number(v['max-items']);
   if (v['refresh-feeds'] !== undefined) input.refresh_feeds = v['refresh-feeds'];
+  if (v['first-run-days'] !== undefined) input.first_run_days = Number(v['first-run-days']);
   if (v.source || v.type || v['filter-lang']) {
     input.filters = { ...(v.source ? { source: v.source } : {}), ...(v.type ? { type: v.type } : {}), ...(v['filter-lang'] ? { lang: v['filter-lang'] } : {}) };
   }
@@ -106,7 +111,7 @@ export async function cmdWorkflow(args: string[], out: Out): Promise<number> {
         if (values.json) json(view);
         else {
           out.log(`added workflow "${wf.name}": ${wf.query}`);
-          out.log(view.next_run_at ? `next run ${view.next_run_at} (${wf.schedule}, ${wf.tz})` : 'no schedule: run it with `lodestone workflow run`');
+          out.log(view.next_run_at ? `next run ${view.next_run_at} (${scheduleWords(wf.schedule!, wf.tz)}; cron ${wf.schedule})` : 'no schedule: run it with `lodestone workflow run`');
           if (wf.webhook) out.log(`webhook ${wf.webhook.url}, signing secret ${wf.webhook.secret} (shown once: keep it)`);
         }
         return 0;
@@ -147,7 +152,7 @@ export async function cmdWorkflow(args: string[], out: Out): Promise<number> {
         }
         if (views.length === 0) out.log('no workflows yet: lodestone workflow add NAME --query Q');
         for (const v of views) {
-          const last = v.last_run ? `last run ${v.last_run.run_id} ${v.last_run.status} ${v.last_run.items} items` : 'never run';
+          const last = v.last_run ? `last run #${v.last_run.number} ${v.last_run.status} ${v.last_run.items} items` : 'never run';
           out.log(`${v.name}${v.paused ? ' (paused)' : ''}  ${v.query}  ${v.schedule ?? 'manual'}  ${last}${v.next_run_at ? `  next ${v.next_run_at}` : ''}`);
         }
         return 0;
@@ -159,10 +164,10 @@ export async function cmdWorkflow(args: string[], out: Out): Promise<number> {
         else {
           out.log(`${view.name}${view.paused ? ' (paused)' : ''}`);
           out.log(`query: ${view.query}${Object.keys(view.filters).length ? `  filters: ${JSON.stringify(view.filters)}` : ''}`);
-          out.log(`schedule: ${view.schedule ?? 'manual'} (${view.tz})${view.next_run_at ? `, next ${view.next_run_at}` : ''}`);
+          out.log(`schedule: ${view.schedule ? `${scheduleWords(view.schedule, view.tz)} (cron ${view.schedule})` : 'manual'}${view.next_run_at ? `, next ${view.next_run_at}` : ''}`);
           out.log(`summaries: ${view.summarize ? `yes (${view.lang ?? "each document's language"})` : 'no'}; brief: ${view.brief ? 'yes' : 'no'}; max items ${view.max_items}`);
           if (view.webhook) out.log(`webhook: ${view.webhook.url} (signing secret shown only when made; \`lodestone workflow rotate-secret ${view.name}\` makes a new one)`);
-          if (view.last_run) out.log(`last run: ${view.last_run.run_id} ${view.last_run.status} at ${view.last_run.started_at}, ${view.last_run.items} items`);
+          if (view.last_run) out.log(`last run: #${view.last_run.number} (id ${view.last_run.run_id}) ${view.last_run.status} at ${view.last_run.started_at}, ${view.last_run.items} items`);
         }
         return 0;
       }
@@ -170,7 +175,7 @@ export async function cmdWorkflow(args: string[], out: Out): Promise<number> {
         const wf = await getWorkflow(ctx.store, needName());
         const runs = await Promise.all((await ctx.store.workflows.runs(wf.id, 50)).map((r) => runView(ctx, r)));
         if (values.json) for (const r of runs) json(r);
-        else for (const r of runs) out.log(`${r.run_id}  ${r.status}  ${r.trigger}  ${r.started_at}  ${r.items} items${r.reason ? `  (${r.reason})` : ''}`);
+        else for (const r of runs) out.log(`#${r.number} (id ${r.run_id})  ${r.status}  ${r.trigger}  ${r.started_at}  ${r.items} items${r.reason ? `  (${r.reason})` : ''}`);
         return 0;
       }
       case 'run': {

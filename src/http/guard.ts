@@ -81,7 +81,8 @@ function checkContentType(req: FastifyRequest): void {
   const upload = req.url.startsWith('/api/files');
   const want = upload ? 'application/octet-stream' : 'application/json';
   if (type !== want) {
-    throw new LodestoneError('content_type', `send Content-Type: ${want}${type ? ` (got ${type})` : ''}`);
+    const got = type ? ` (got ${type})` : '';
+    throw new LodestoneError('content_type', `send Content-Type: ${want}${got}`);
   }
 }
 

@@ -220,6 +220,7 @@ const Filters = z.object({ type: z.array(z.string()).optional(), source: z.array
 
 export const RunView = z.object({
   run_id: z.number(),
+  number: z.number().int().describe("The run's number within its workflow (Run 3); run_id addresses it"),
   status: z.enum(['running', 'done', 'failed', 'skipped']),
   reason: z.string().nullable(),
   trigger: z.enum(['manual', 'schedule', 'catch-up', 'api']),
@@ -244,6 +245,7 @@ export const WorkflowView = z.object({
   webhook: z.object({ url: z.string(), secret: z.string().optional() }).nullable(),
   max_items: z.number(),
   refresh_feeds: z.boolean(),
+  first_run_days: z.number().int().describe('How many days before its creation the first run reaches back (by publication date); 0: from now'),
   paused: z.boolean(),
   created_at: z.string(),
   updated_at: z.string(),
@@ -295,6 +297,7 @@ export const DigestView = z.object({
   workflow: z.string(),
   query: z.string(),
   run_id: z.number(),
+  run_number: z.number().int(),
   status: z.enum(['running', 'done', 'failed', 'skipped']),
   outcome: z.enum(['running', 'done', 'failed', 'skipped']),
   reason: z.string().nullable(),

@@ -40,6 +40,7 @@ export const WorkflowBody = z
     webhook_secret: z.string().optional(),
     max_items: z.number().int().optional(),
     refresh_feeds: z.boolean().optional(),
+    first_run_days: z.number().int().optional(),
     paused: z.boolean().optional(),
   })
   .strict();

@@ -21,9 +21,10 @@ export async function resolveDocument(store: DocumentStore, id: string): Promise
   const found = await store.findByPublicId(id);
   if (found.length === 0) throw new LodestoneError('not_found', `No document with id ${JSON.stringify(id)}`);
   if (found.length > 1) {
+    const choices = found.map((d) => `#${d.rowid} (${d.source})`).join(', ');
     throw new LodestoneError(
       'ambiguous_id',
-      `Id ${JSON.stringify(id)} is used by ${found.length} sources; pick one: ${found.map((d) => `#${d.rowid} (${d.source})`).join(', ')}`,
+      `Id ${JSON.stringify(id)} is used by ${found.length} sources; pick one: ${choices}`,
       { candidates: found.map((d) => ({ id: `#${d.rowid}`, source: d.source })) },
     );
   }

@@ -132,7 +132,7 @@ function guardedLookup(allowPrivate: boolean): LookupFunction {
         if (bad) {
           const e = new LodestoneError(
             'fetch_blocked',
-            `refused: ${hostname} resolves to ${bad.address}, a private or loopback address (use --allow-private to permit)`,
+            `refused: ${hostname} resolves to ${bad.address}, a private or loopback address (an administrator can allow private addresses with LODESTONE_ALLOW_PRIVATE=1)`,
           );
           return callback(e as unknown as NodeJS.ErrnoException, '', 0);
         }
@@ -159,11 +159,11 @@ function checkUrl(raw: string, allowPrivate: boolean): URL {
   if (!allowPrivate && isIP(host) !== 0 && isPrivateAddress(host)) {
     throw new LodestoneError(
       'fetch_blocked',
-      `refused: ${host} is a private or loopback address (use --allow-private to permit)`,
+      `refused: ${host} is a private or loopback address (an administrator can allow private addresses with LODESTONE_ALLOW_PRIVATE=1)`,
     );
   }
   if (!allowPrivate && /^localhost\.?$/i.test(host)) {
-    throw new LodestoneError('fetch_blocked', 'refused: localhost (use --allow-private to permit)');
+    throw new LodestoneError('fetch_blocked', 'refused: localhost (an administrator can allow private addresses with LODESTONE_ALLOW_PRIVATE=1)');
   }
   return url;
 }

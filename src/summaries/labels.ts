@@ -1,8 +1,8 @@
 /**
  * Summary section labels in the reader's language. Summaries store canonical English
  * labels (`Core Viewpoint`, `Group 2: 稀土`; the JSON API and the cache keep them); what a
- * reader sees is translated here for the CLI and, with the same table, in the web app
- * (`web/src/i18n.tsx`, `heading`). A theme's own words (`稀土`) are the document's and are
+ * reader sees is translated here, for the CLI and the web app alike (web/src/dictionaries.ts
+ * imports this module). A theme's own words (`稀土`) are the document's and are
  * never translated.
  */
 import type { SummarySection } from './extractive.js';

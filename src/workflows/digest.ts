@@ -42,6 +42,8 @@ export interface Digest {
   workflow: string;
   query: string;
   run_id: number;
+  /** The run's number within its workflow ("Run 3"). */
+  run_number: number;
   status: WorkflowRun['status'];
   outcome: WorkflowRun['status'];
   reason: string | null;
@@ -119,6 +121,7 @@ export async function loadDigest(ctx: RunContext, wf: Workflow, run: WorkflowRun
     workflow: wf.name,
     query: wf.query,
     run_id: run.id,
+    run_number: run.number,
     status: run.status,
     outcome: run.status,
     reason: run.reason,
@@ -155,7 +158,7 @@ export function digestMarkdown(dg: Digest, tz: string, base = ''): string {
   const out: string[] = [];
   out.push(`# ${mdEscape(dg.workflow)}`);
   out.push('');
-  out.push(`Query: ${mdEscape(dg.query)} · run ${dg.run_id} · ${localDateTime(dg.finished_at ?? dg.started_at, tz)} · ${dg.items.length} new`);
+  out.push(`Query: ${mdEscape(dg.query)} · run ${dg.run_number} · ${localDateTime(dg.finished_at ?? dg.started_at, tz)} · ${dg.items.length} new`);
   if (dg.capped > 0) out.push(`\n> ${dg.capped} more matching stories were left out (max items).`);
   if (dg.brief) {
     out.push('', '## Brief', '');
@@ -234,7 +237,7 @@ ${summaryHtml(it, base)}${also}</article>`;
   const empty = dg.items.length === 0 ? '<p class="note">No new documents in this run.</p>' : '';
   return `<!doctype html>
 <html lang="${dg.brief?.lang ?? 'zh'}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(dg.workflow)} · run ${dg.run_id}</title>
+<title>${escapeHtml(dg.workflow)} · run ${dg.run_number}</title>
 <style>
 body{font:15px/1.6 system-ui,"Noto Sans CJK SC","PingFang SC",sans-serif;max-width:760px;margin:24px auto;padding:0 16px;color:#1f2328}
 h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:0 0 2px}h4{font-size:13px;margin:10px 0 2px;color:#57606a}
@@ -242,7 +245,7 @@ a{color:#0b57d0;text-decoration:none}.meta,.also,.note,.query{color:#57606a;font
 article,.brief{border-top:1px solid #d0d7de;padding:14px 0}ul{margin:4px 0;padding-left:20px}.cite{font-size:12px;margin-left:2px}
 </style></head><body>
 <h1>${escapeHtml(dg.workflow)}</h1>
-<p class="query">${escapeHtml(dg.query)} · run ${dg.run_id} · ${escapeHtml(localDateTime(dg.finished_at ?? dg.started_at, tz))} · ${dg.items.length} new</p>
+<p class="query">${escapeHtml(dg.query)} · run ${dg.run_number} · ${escapeHtml(localDateTime(dg.finished_at ?? dg.started_at, tz))} · ${dg.items.length} new</p>
 ${capped}${brief}${items}${empty}
 </body></html>
 `;

@@ -117,7 +117,7 @@ async function runLocked(ctx: RunContext, wf: Workflow, opts: RunOptions, now: (
     abandoned: (r) => abandoned(r, now()),
   });
   if ('busy' in begun) {
-    const reason = `run ${begun.busy.id} of "${wf.name}" is already in progress (started ${new Date(begun.busy.startedAt).toISOString()})`;
+    const reason = `run ${begun.busy.number} of "${wf.name}" is already in progress (started ${new Date(begun.busy.startedAt).toISOString()})`;
     const id = await repo.recordSkipped(wf.id, opts.trigger ?? 'manual', opts.scheduledFor ?? null, reason, now());
     opts.hooks?.onBegin?.(id, 'skipped');
     return { run_id: id, outcome: 'skipped', reason, items: [] };
@@ -208,6 +208,10 @@ async function select(ctx: RunContext, wf: Workflow, run: WorkflowRun): Promise<
   const filters = { ...buildFilters({ q: wf.query, type: wf.filters.type, source: wf.filters.source, lang: wf.filters.lang }) };
   filters.afterRowid = run.fromDoc;
   filters.throughRowid = run.toDoc;
+  // Until a run is done, the window starts where the workflow started: narrow it to what was
+  // published in the chosen number of days before the workflow was created (its first run).
+  const first = run.fromDoc === wf.startAfter && (await repo.lastDone(wf.id)) === null;
+  if (first && wf.firstRunDays > 0) filters.from = Math.max(filters.from ?? 0, wf.createdAt - wf.firstRunDays * 86_400_000);
   const items: NewRunItem[] = [];
   const seenKeys = new Set<string>();
   let matched = 0;

@@ -19,9 +19,6 @@ export interface ServiceContext extends RunContext {
   workers?: BackgroundWorkers | undefined;
 }
 
-/** How far back the first run of a new workflow reaches (by ingest time). */
-export const FIRST_RUN_LOOKBACK_MS = 24 * 60 * 60_000;
-
 export interface WorkflowView {
   name: string;
   query: string;
@@ -34,6 +31,8 @@ export interface WorkflowView {
   webhook: { url: string; secret?: string } | null;
   max_items: number;
   refresh_feeds: boolean;
+  /** How many days before its creation the first run reaches back (by publication date). */
+  first_run_days: number;
   paused: boolean;
   created_at: string;
   updated_at: string;
@@ -61,6 +60,8 @@ export function deliveryView(d: Delivery) {
 
 export interface RunView {
   run_id: number;
+  /** The run's number within its workflow ("Run 3"); `run_id` addresses it. */
+  number: number;
   status: WorkflowRun['status'];
   reason: string | null;
   trigger: WorkflowRun['trigger'];
@@ -86,6 +87,7 @@ export async function runView(ctx: RunContext, r: WorkflowRun): Promise<RunView>
   const items = await ctx.store.workflows.items(r.id);
   return {
     run_id: r.id,
+    number: r.number,
     status: r.status,
     reason: r.reason,
     trigger: r.trigger,
@@ -118,6 +120,7 @@ export async function workflowView(ctx: RunContext, wf: Workflow, newSecret: str
     webhook: wf.webhook ? { url: wf.webhook.url, ...(newSecret ? { secret: newSecret } : {}) } : null,
     max_items: wf.maxItems,
     refresh_feeds: wf.refreshFeeds,
+    first_run_days: wf.firstRunDays,
     paused: wf.paused,
     created_at: toIso(wf.createdAt)!,
     updated_at: toIso(wf.updatedAt)!,
@@ -128,7 +131,9 @@ export async function workflowView(ctx: RunContext, wf: Workflow, newSecret: str
 
 export async function createWorkflow(ctx: ServiceContext, input: WorkflowInput, now = Date.now()): Promise<Workflow> {
   const spec = normalizeSpec(input);
-  const startAfter = await ctx.store.workflows.lastDocIdBefore(now - FIRST_RUN_LOOKBACK_MS);
+  // The first run's window: every stored document, narrowed by publication date to the
+  // chosen number of days (see select() in run.ts); with 0 days, only what arrives from now.
+  const startAfter = spec.firstRunDays > 0 ? 0 : await ctx.store.workflows.lastDocIdBefore(now + 1);
   return ctx.store.workflows.create(spec, startAfter, now);
 }
 

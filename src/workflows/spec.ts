@@ -11,6 +11,9 @@ import { parseQuery } from '../search/query/parse.js';
 import type { WorkflowSpec } from './types.js';
 
 export const DEFAULT_MAX_ITEMS = 200;
+/** A first run covers the last week unless the user picks another window. */
+export const DEFAULT_FIRST_RUN_DAYS = 7;
+export const MAX_FIRST_RUN_DAYS = 3650;
 export const MAX_MAX_ITEMS = 5000;
 
 export interface WorkflowInput {
@@ -26,6 +29,7 @@ export interface WorkflowInput {
   webhook_secret?: unknown;
   max_items?: unknown;
   refresh_feeds?: unknown;
+  first_run_days?: unknown;
 }
 
 function bad(message: string, field: string): never {
@@ -139,6 +143,12 @@ export function normalizeSpec(input: WorkflowInput, base?: WorkflowSpec): Workfl
   const maxItems = input.max_items !== undefined && input.max_items !== null ? Number(input.max_items) : (base?.maxItems ?? DEFAULT_MAX_ITEMS);
   if (!Number.isInteger(maxItems) || maxItems < 1 || maxItems > MAX_MAX_ITEMS) bad(`max_items must be an integer from 1 to ${MAX_MAX_ITEMS}`, 'max_items');
 
+  const firstRunDays =
+    input.first_run_days !== undefined && input.first_run_days !== null ? Number(input.first_run_days) : (base?.firstRunDays ?? DEFAULT_FIRST_RUN_DAYS);
+  if (!Number.isInteger(firstRunDays) || firstRunDays < 0 || firstRunDays > MAX_FIRST_RUN_DAYS) {
+    bad(`first_run_days must be an integer from 0 to ${MAX_FIRST_RUN_DAYS}`, 'first_run_days');
+  }
+
   return {
     name: trimmed,
     query: query.trim(),
@@ -151,5 +161,6 @@ export function normalizeSpec(input: WorkflowInput, base?: WorkflowSpec): Workfl
     webhook,
     maxItems,
     refreshFeeds: bool(input.refresh_feeds, base?.refreshFeeds ?? false, 'refresh_feeds'),
+    firstRunDays,
   };
 }

@@ -27,6 +27,11 @@ export interface WorkflowSpec {
   maxItems: number;
   /** Poll the feeds the workflow depends on (its source filter, or every feed) before selecting. */
   refreshFeeds: boolean;
+  /**
+   * How far the first run reaches back: documents published in the last N days before the
+   * workflow was created (undated documents are left out of it); 0 starts from now.
+   */
+  firstRunDays: number;
 }
 
 export interface Workflow extends WorkflowSpec {
@@ -44,6 +49,8 @@ export type RunTrigger = 'manual' | 'schedule' | 'catch-up' | 'api';
 
 export interface WorkflowRun {
   id: number;
+  /** 1 for a workflow's first run, 2 for its second, …: what users call it (`id` is store-wide). */
+  number: number;
   workflowId: number;
   trigger: RunTrigger;
   scheduledFor: number | null;

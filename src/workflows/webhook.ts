@@ -99,7 +99,8 @@ async function attempt(ctx: RunContext, wf: Workflow, d: Delivery, opts: Deliver
         },
       });
       status = res.status;
-      if (res.status < 200 || res.status >= 300) error = `HTTP ${res.status}${res.body.length > 0 ? `: ${res.body.subarray(0, 200).toString('utf8')}` : ''}`;
+      const said = res.body.subarray(0, 200).toString('utf8');
+      if (res.status < 200 || res.status >= 300) error = said ? `HTTP ${res.status}: ${said}` : `HTTP ${res.status}`;
     } catch (err) {
       error = describeError(err);
       // A refused address (SSRF guard) or a bad URL will not change by waiting.

@@ -173,7 +173,7 @@ describe('one record cannot poison a feature', () => {
     for (const path of ['/api/search?q=&sort=newest', '/api/search?q=', `/api/search?q=${encodeURIComponent('稀土日期')}&sort=newest`, '/api/documents/d2']) {
       expect((await call('GET', path)).status, path).toBe(200);
     }
-    await call('POST', '/api/workflows', { body: { name: 'dates', query: '稀土日期', summarize: false } });
+    await call('POST', '/api/workflows', { body: { name: 'dates', query: '稀土日期', summarize: false, first_run_days: 3650 } });
     expect((await call('POST', '/api/workflows/dates/run', { body: {} })).status).toBe(200);
     expect((await call('GET', '/workflows/dates/feed.atom')).status).toBe(200);
     const cli = await runCli(['search', '', '--sort', 'newest', '--data', ctx.dataDir]);
@@ -294,7 +294,7 @@ describe('trespass: the server is not reachable by accident', () => {
     await call('POST', '/api/documents', {
       body: { id: 'md1', title: '稀土 [click](http://evil.example) ![img](http://evil.example/t.png)', body: '稀土正文\n# heading\n<b>x</b>', published_at: '2025-07-01' },
     });
-    await call('POST', '/api/workflows', { body: { name: 'mdwf', query: '稀土正文', summarize: false } });
+    await call('POST', '/api/workflows', { body: { name: 'mdwf', query: '稀土正文', summarize: false, first_run_days: 3650 } });
     const run = await call('POST', '/api/workflows/mdwf/run', { body: {} });
     const id = run.body.run_id as number;
     const u = new URL(server.url);

@@ -45,6 +45,7 @@ export interface WorkflowInput {
   brief?: boolean;
   webhook?: string | null;
   max_items?: number;
+  first_run_days?: number;
   paused?: boolean;
 }
 

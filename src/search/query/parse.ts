@@ -215,8 +215,10 @@ class Parser {
       if (outer !== null) throw syntax('title: cannot be nested inside title:', pos);
       return this.primary('title');
     }
-    if (!val || (val.t !== 'word' && val.t !== 'phrase'))
-      throw syntax(`${name}: needs a value, e.g. ${name === 'title' ? 'title:稀土' : `${name}:…`}`, pos);
+    if (!val || (val.t !== 'word' && val.t !== 'phrase')) {
+      const example = name === 'title' ? 'title:稀土' : `${name}:…`;
+      throw syntax(`${name}: needs a value, e.g. ${example}`, pos);
+    }
     this.i++;
     if (name === 'title') {
       if (outer !== null) throw syntax('title: cannot be nested inside title:', pos);

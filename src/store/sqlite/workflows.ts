@@ -5,6 +5,7 @@
  */
 import type Database from 'better-sqlite3';
 import { LodestoneError } from '../../core/errors.js';
+import { DEFAULT_FIRST_RUN_DAYS } from '../../workflows/spec.js';
 import type { Delivery, FeedPoll, RunItemRow, Workflow, WorkflowRun, WorkflowSpec } from '../../workflows/types.js';
 import type { BeginRun, NewRunItem, WorkflowRepo } from '../ports.js';
 
@@ -18,8 +19,12 @@ interface WorkflowRow {
   start_after: number;
 }
 
+/** A run's columns plus its number within its workflow (1, 2, 3, … whatever other workflows ran). */
+const RUN = 'r.*, (SELECT count(*) FROM workflow_runs x WHERE x.workflow_id = r.workflow_id AND x.id <= r.id) AS number';
+
 interface RunRow {
   id: number;
+  number: number;
   workflow_id: number;
   trigger: WorkflowRun['trigger'];
   scheduled_for: number | null;
@@ -64,13 +69,15 @@ interface DeliveryRow {
 }
 
 function toWorkflow(r: WorkflowRow): Workflow {
-  const spec = JSON.parse(r.spec) as Omit<WorkflowSpec, 'name'>;
-  return { ...spec, name: r.name, id: r.id, paused: r.paused === 1, createdAt: r.created_at, updatedAt: r.updated_at, startAfter: r.start_after };
+  const spec = JSON.parse(r.spec) as Omit<WorkflowSpec, 'name' | 'firstRunDays'> & { firstRunDays?: number };
+  // Workflows stored before first_run_days existed read as the default.
+  return { ...spec, firstRunDays: spec.firstRunDays ?? DEFAULT_FIRST_RUN_DAYS, name: r.name, id: r.id, paused: r.paused === 1, createdAt: r.created_at, updatedAt: r.updated_at, startAfter: r.start_after };
 }
 
 function toRun(r: RunRow): WorkflowRun {
   return {
     id: r.id,
+    number: r.number,
     workflowId: r.workflow_id,
     trigger: r.trigger,
     scheduledFor: r.scheduled_for,
@@ -212,7 +219,7 @@ export class SqliteWorkflowRepo implements WorkflowRepo {
     // another process cannot slip a second run in between; the partial unique index is the
     // backstop.
     const begin = this.db.transaction((): BeginRun => {
-      const running = this.db.prepare("SELECT * FROM workflow_runs WHERE workflow_id = ? AND status = 'running'").get(wf.id) as
+      const running = this.db.prepare(`SELECT ${RUN} FROM workflow_runs r WHERE workflow_id = ? AND status = 'running'`).get(wf.id) as
         | RunRow
         | undefined;
       if (running) {
@@ -233,7 +240,7 @@ export class SqliteWorkflowRepo implements WorkflowRepo {
            VALUES (?, ?, ?, 'running', ?, ?, ?, ?, ?)`,
         )
         .run(wf.id, opts.trigger, opts.scheduledFor, from, Math.max(from, seq), opts.owner, opts.now, opts.now);
-      const row = this.db.prepare('SELECT * FROM workflow_runs WHERE id = ?').get(info.lastInsertRowid) as RunRow;
+      const row = this.db.prepare(`SELECT ${RUN} FROM workflow_runs r WHERE id = ?`).get(info.lastInsertRowid) as RunRow;
       return { run: toRun(row), resumed: false };
     });
     return begin.immediate();
@@ -298,19 +305,19 @@ export class SqliteWorkflowRepo implements WorkflowRepo {
   }
 
   async runs(workflowId: number, limit: number): Promise<WorkflowRun[]> {
-    return (this.db.prepare('SELECT * FROM workflow_runs WHERE workflow_id = ? ORDER BY id DESC LIMIT ?').all(workflowId, limit) as RunRow[]).map(
+    return (this.db.prepare(`SELECT ${RUN} FROM workflow_runs r WHERE workflow_id = ? ORDER BY id DESC LIMIT ?`).all(workflowId, limit) as RunRow[]).map(
       toRun,
     );
   }
 
   async run(runId: number): Promise<WorkflowRun | null> {
-    const r = this.db.prepare('SELECT * FROM workflow_runs WHERE id = ?').get(runId) as RunRow | undefined;
+    const r = this.db.prepare(`SELECT ${RUN} FROM workflow_runs r WHERE id = ?`).get(runId) as RunRow | undefined;
     return r ? toRun(r) : null;
   }
 
   async lastDone(workflowId: number): Promise<WorkflowRun | null> {
     const r = this.db
-      .prepare("SELECT * FROM workflow_runs WHERE workflow_id = ? AND status = 'done' ORDER BY id DESC LIMIT 1")
+      .prepare(`SELECT ${RUN} FROM workflow_runs r WHERE workflow_id = ? AND status = 'done' ORDER BY id DESC LIMIT 1`)
       .get(workflowId) as RunRow | undefined;
     return r ? toRun(r) : null;
   }

@@ -76,7 +76,7 @@ export function DocumentPage({ id }: { id: string }) {
     return (
       <div className="document-page">
         <p className="error" role="alert">
-          {error.status === 404 ? t.notFound : `${t.error}: ${error.message}`}
+          {error.status === 404 ? t.notFound : `${t.error}: ${t.reason(error.message)}`}
         </p>
         <BackLink q={q} />
       </div>
@@ -127,7 +127,7 @@ export function DocumentPage({ id }: { id: string }) {
       )}
       {summaryError && (
         <p className="summary-error" role="status">
-          {t.summaryFailed}: {summaryError}
+          {t.summaryFailed}: {t.reason(summaryError)}
         </p>
       )}
       <ol className="paragraphs" aria-label={t.paragraphs}>

@@ -346,7 +346,7 @@ export function SearchPage() {
         <section className="results" aria-live="polite" aria-busy={loading}>
           {error && (
             <p className="error" role="alert">
-              {t.error}: {error}
+              {t.error}: {t.reason(error)}
             </p>
           )}
           {!result && !error && (

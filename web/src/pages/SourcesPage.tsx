@@ -39,7 +39,7 @@ export function SourcesPage() {
   const report = (o: IngestOutcome) => {
     const base = t.addedReport(o.inserted, o.updated, o.unchanged, o.failed);
     const first = o.errors[0];
-    return first ? `${base} — ${first.location}: ${first.reason}` : base;
+    return first ? `${base} — ${first.location}: ${t.reason(first.reason)}` : base;
   };
 
   const addUrl = async () => {
@@ -113,7 +113,7 @@ export function SourcesPage() {
       <h1>{t.sourcesTitle}</h1>
       {message && (
         <p className={message.error ? 'error' : 'notice'} role={message.error ? 'alert' : 'status'}>
-          {message.text}
+          {t.reason(message.text)}
         </p>
       )}
       <section className="card">
@@ -188,7 +188,7 @@ export function SourcesPage() {
                 <span className="file">{u.name}</span>
                 <progress max={1} value={u.progress} aria-label={u.name} />
                 <span className={u.error ? 'error' : ''}>
-                  {u.error ?? (u.outcome ? report(u.outcome) : `${Math.round(u.progress * 100)}%`)}
+                  {(u.error && t.reason(u.error)) ?? (u.outcome ? report(u.outcome) : `${Math.round(u.progress * 100)}%`)}
                 </span>
               </li>
             ))}
@@ -248,7 +248,7 @@ export function SourcesPage() {
                     <td>{r.last_ingested_at ? dateTime(r.last_ingested_at) : t.none}</td>
                     <td>{r.last_fetch_at ? dateTime(r.last_fetch_at) : t.none}</td>
                     <td className={r.last_error ? 'error' : ''}>
-                      {r.last_error ?? t.none}
+                      {r.last_error ? t.reason(r.last_error) : t.none}
                       {r.last_error && r.next_poll_at && <span className="reason">{t.retryAt(dateTime(r.next_poll_at), r.failures)}</span>}
                     </td>
                     <td>

@@ -21,6 +21,7 @@ import {
 import { SourceTime } from '../components/SourceTime.js';
 import { SummaryBlock } from '../components/SummaryBlock.js';
 import { useI18n } from '../i18n.js';
+import { scheduleWords } from '../../../src/workflows/cron-words.js';
 
 const browserTz = () => Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
 
@@ -54,7 +55,7 @@ export function WorkflowsPage() {
       <p className="hint">{t.workflowsIntro}</p>
       {error && (
         <p className="error" role="alert">
-          {error}
+          {t.reason(error)}
         </p>
       )}
       {creating && (
@@ -81,7 +82,7 @@ export function WorkflowsPage() {
 }
 
 function WorkflowCard({ wf }: { wf: Workflow }) {
-  const { t, dateTime } = useI18n();
+  const { t, dateTime, lang } = useI18n();
   return (
     <li className="workflow-card">
       <Link href={workflowLinks.page(wf.name)} className="workflow-name">
@@ -90,7 +91,7 @@ function WorkflowCard({ wf }: { wf: Workflow }) {
       {wf.paused && <span className="badge">{t.wfPaused}</span>}
       <code className="workflow-query">{wf.query}</code>
       <span className="meta">
-        {wf.schedule ? `${wf.schedule} (${wf.tz})` : t.wfManual}
+        {wf.schedule ? <span title={wf.schedule}>{scheduleWords(wf.schedule, wf.tz, lang)}</span> : t.wfManual}
         {wf.next_run_at && ` · ${t.wfNextRun}: ${dateTime(wf.next_run_at)}`}
         {' · '}
         {wf.last_run
@@ -118,6 +119,7 @@ function WorkflowEditor({ initial, onSaved, onCancel }: { initial: Workflow | nu
   const [brief, setBrief] = useState(initial?.brief ?? false);
   const [webhook, setWebhook] = useState(initial?.webhook?.url ?? '');
   const [maxItems, setMaxItems] = useState(initial?.max_items ?? 200);
+  const [firstRunDays, setFirstRunDays] = useState(initial?.first_run_days ?? 7);
   const [sources, setSources] = useState((initial?.filters.source ?? []).join(', '));
   const [types, setTypes] = useState<string[]>(initial?.filters.type ?? []);
   const filters = useMemo(() => {
@@ -170,6 +172,7 @@ function WorkflowEditor({ initial, onSaved, onCancel }: { initial: Workflow | nu
       brief,
       webhook: webhook.trim() === '' ? null : webhook.trim(),
       max_items: maxItems,
+      first_run_days: firstRunDays,
       filters,
     };
     try {
@@ -239,6 +242,12 @@ function WorkflowEditor({ initial, onSaved, onCancel }: { initial: Workflow | nu
           {t.wfMaxItems}
           <input type="number" min={1} max={5000} value={maxItems} onChange={(e) => setMaxItems(Number(e.target.value))} name="max_items" />
         </label>
+        {!initial && (
+          <label title={t.wfFirstRunDaysHint}>
+            {t.wfFirstRunDays}
+            <input type="number" min={0} max={3650} value={firstRunDays} onChange={(e) => setFirstRunDays(Number(e.target.value))} name="first_run_days" />
+          </label>
+        )}
         <label className="check">
           <input type="checkbox" checked={summarize} onChange={(e) => setSummarize(e.target.checked)} name="summarize" />
           {t.wfSummarize}
@@ -253,7 +262,7 @@ function WorkflowEditor({ initial, onSaved, onCancel }: { initial: Workflow | nu
         </label>
         {error && (
           <p className="error" role="alert">
-            {error}
+            {t.reason(error)}
           </p>
         )}
         <div className="buttons">
@@ -289,7 +298,7 @@ function WorkflowEditor({ initial, onSaved, onCancel }: { initial: Workflow | nu
 }
 
 export function WorkflowPage({ name, runId }: { name: string; runId: number | null }) {
-  const { t, dateTime } = useI18n();
+  const { t, dateTime, lang } = useI18n();
   const [, navigate] = useLocation();
   const [wf, setWf] = useState<Workflow | null>(null);
   const [runs, setRuns] = useState<RunRow[]>([]);
@@ -334,7 +343,10 @@ export function WorkflowPage({ name, runId }: { name: string; runId: number | nu
     setNotice(null);
     try {
       const r = await api.runWorkflow(name);
-      setNotice(`${t.wfOutcome[r.outcome] ?? r.outcome}${r.reason ? ` — ${r.reason}` : ''}`);
+      // A run in progress or done shows in its digest and the history, which follow it; a
+      // banner only says what they cannot (a skipped run and why, a failure), so no
+      // "running" banner outlives its run.
+      if (r.outcome === 'skipped' || r.outcome === 'failed') setNotice(`${t.wfOutcome[r.outcome] ?? r.outcome}${r.reason ? ` — ${t.reason(r.reason)}` : ''}`);
       if (r.run_id !== null && r.outcome !== 'skipped') navigate(workflowLinks.run(name, r.run_id));
       await load();
     } catch (e) {
@@ -367,7 +379,7 @@ export function WorkflowPage({ name, runId }: { name: string; runId: number | nu
   if (error) {
     return (
       <p className="error" role="alert">
-        {error}
+        {t.reason(error)}
       </p>
     );
   }
@@ -397,12 +409,12 @@ export function WorkflowPage({ name, runId }: { name: string; runId: number | nu
         <code>{wf.query}</code>
         {wf.filters.source?.length ? ` · ${t.filterSource}: ${wf.filters.source.join(', ')}` : ''}
         {wf.filters.type?.length ? ` · ${t.filterType}: ${wf.filters.type.map((x) => t.type[x] ?? x).join(', ')}` : ''} ·{' '}
-        {wf.schedule ? `${wf.schedule} (${wf.tz})` : t.wfManual}
+        {wf.schedule ? <span title={wf.schedule}>{scheduleWords(wf.schedule, wf.tz, lang)}</span> : t.wfManual}
         {wf.next_run_at && ` · ${t.wfNextRun}: ${dateTime(wf.next_run_at)}`} · <a href={workflowLinks.atom(wf.name)}>{t.wfAtom}</a>
       </p>
       {notice && (
         <p className="notice" role="status">
-          {notice}
+          {t.reason(notice)}
         </p>
       )}
       {secret && (
@@ -431,13 +443,13 @@ export function WorkflowPage({ name, runId }: { name: string; runId: number | nu
           <ol className="run-list">
             {runs.map((r) => (
               <li key={r.run_id} className={digest?.run_id === r.run_id ? 'current' : ''}>
-                <Link href={workflowLinks.run(wf.name, r.run_id)}>{t.wfRun(r.run_id)}</Link>{' '}
+                <Link href={workflowLinks.run(wf.name, r.run_id)}>{t.wfRun(r.number)}</Link>{' '}
                 <span className={`status status-${r.status}`}>{t.wfOutcome[r.status]}</span>
                 <span className="meta">
                   {' '}
                   {dateTime(r.started_at)} · {t.wfTrigger[r.trigger]} · {t.wfItems(r.items)}
                 </span>
-                {r.reason && <span className="reason">{r.reason}</span>}
+                {r.reason && <span className="reason">{t.reason(r.reason)}</span>}
               </li>
             ))}
           </ol>
@@ -451,7 +463,7 @@ export function WorkflowPage({ name, runId }: { name: string; runId: number | nu
               <ol className="delivery-list">
                 {deliveries.map((d) => (
                   <li key={d.id}>
-                    <span className={`status status-${d.status}`}>{t.wfDelivery[d.status] ?? d.status}</span> {t.wfRun(d.run_id)} · {t.wfAttempts(d.attempts)}
+                    <span className={`status status-${d.status}`}>{t.wfDelivery[d.status] ?? d.status}</span> {t.wfRun(runs.find((r) => r.run_id === d.run_id)?.number ?? d.run_id)} · {t.wfAttempts(d.attempts)}
                     {d.status !== 'delivered' && (
                       <button
                         type="button"
@@ -468,7 +480,7 @@ export function WorkflowPage({ name, runId }: { name: string; runId: number | nu
                         {t.wfRetry}
                       </button>
                     )}
-                    {d.last_error && <span className="reason">{d.last_error}</span>}
+                    {d.last_error && <span className="reason">{t.reason(d.last_error)}</span>}
                   </li>
                 ))}
               </ol>
@@ -485,14 +497,14 @@ function DigestView({ name, digest }: { name: string; digest: Digest }) {
   return (
     <>
       <p className="count-line">
-        {t.wfRun(digest.run_id)} · {dateTime(digest.finished_at ?? digest.started_at)} · {t.wfOutcome[digest.status]} ·{' '}
+        {t.wfRun(digest.run_number)} · {dateTime(digest.finished_at ?? digest.started_at)} · {t.wfOutcome[digest.status]} ·{' '}
         {t.wfItems(digest.items.length)}
         {digest.repeats.length > 0 && ` · ${t.wfRepeats(digest.repeats.length)}`} ·{' '}
         <a href={workflowLinks.markdown(name, digest.run_id)}>{t.wfMarkdown}</a> · <a href={workflowLinks.html(name, digest.run_id)}>{t.wfHtml}</a>
       </p>
       {digest.status === 'failed' && digest.reason && (
         <p className="error" role="alert">
-          {digest.reason}
+          {t.reason(digest.reason)}
         </p>
       )}
       {digest.capped > 0 && <p className="notice">{t.wfCapped(digest.capped)}</p>}
