@@ -48,6 +48,40 @@ describe('lodestone CLI contract', () => {
     expect(json.sections[0].heading).toBe('Core Viewpoint');
   });
 
+  it('search --format csv|ndjson exports the hits; rm deletes one document', async () => {
+    const dir = tempDir();
+    const store = tempDir();
+    const recs = [
+      { id: 'c1', title: '稀土价格上涨', body: '稀土价格上涨，镨钕氧化物报价走高。', source: '示例一', published_at: '2025-07-01T10:00:00+08:00' },
+      { id: 'c2', title: '稀土出口数据', body: '稀土出口量同比下降，海外磁材企业库存偏紧。', source: '示例二', published_at: '2025-07-02T10:00:00+08:00' },
+    ];
+    writeFileSync(join(dir, 'r.ndjson'), `${recs.map((r) => JSON.stringify(r)).join('\n')}\n`);
+    expect((await runCli(['ingest', dir, '--data', store])).code).toBe(0);
+    const csv = await runCli(['search', '稀土', '--sort', 'newest', '--format', 'csv', '--data', store]);
+    expect(csv.code).toBe(0);
+    const lines = csv.stdout.replace(/^\uFEFF/, '').trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^id,title,source,published_at,/);
+    expect(lines.slice(1).map((l) => l.split(',')[0])).toEqual(['c2', 'c1']);
+    const nd = await runCli(['search', '稀土', '--format', 'ndjson', '--limit', '1', '--data', store]);
+    expect(nd.stdout.trim().split('\n')).toHaveLength(1);
+    expect((await runCli(['search', '稀土', '--format', 'xml', '--data', store])).code).toBe(2);
+    const rm = await runCli(['rm', 'c1', '--data', store, '--json']);
+    expect(rm.code).toBe(0);
+    expect(JSON.parse(rm.stdout)).toMatchObject({ deleted: { id: 'c1', source: '示例一' } });
+    expect((await runCli(['show', 'c1', '--data', store])).code).toBe(2);
+  });
+
+  it('a bad configuration stops every command at start; config prints the effective one, secrets masked', async () => {
+    const bad = await runCli(['stats', '--data', data], { LODESTONE_TZ: 'Mars/Base' });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/bad configuration: LODESTONE_TZ must be an IANA time zone/);
+    const shown = await runCli(['config', '--json'], { LODESTONE_LLM_API_KEY: 'sk-very-secret', LODESTONE_TZ: 'UTC' });
+    expect(shown.code).toBe(0);
+    const c = JSON.parse(shown.stdout) as Record<string, string>;
+    expect(c.LODESTONE_TZ).toBe('UTC');
+    expect(c.LODESTONE_LLM_API_KEY).not.toContain('secret');
+  });
+
   it('verify --json checks a text\'s citations and exits 1 when a point fails', async () => {
     const shown = JSON.parse((await runCli(['show', 'n1', '--data', data, '--json'])).stdout) as { paragraphs: { text: string }[] };
     const ok = await runCli(['verify', 'n1', '--text', `${shown.paragraphs[0]!.text} [1]`, '--data', data, '--json']);

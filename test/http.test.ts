@@ -171,4 +171,36 @@ describe('SSRF guard through the API', () => {
       await strict.store.close();
     }
   });
+
+  it('exports results as CSV (with a BOM, for Excel) and NDJSON, and deletes one document (issue 18, item 13)', async () => {
+    await post('/api/documents', [
+      { id: 'e1', title: '稀土, "引号" 与逗号', body: '稀土价格上涨，\n第二段也提到稀土。', source: '导出测试', published_at: '2025-07-03T10:00:00+08:00' },
+      { id: 'e2', title: '稀土二', body: '稀土永磁需求旺盛。', source: '导出测试', published_at: '2025-07-04T10:00:00+08:00' },
+    ]);
+    const total = ((await get(`/api/search?q=${encodeURIComponent('稀土')}`)).body.total as number);
+    const csv = await fetch(`${server.url}/api/search?q=${encodeURIComponent('稀土')}&sort=newest&format=csv`);
+    expect(csv.status).toBe(200);
+    expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
+    expect(csv.headers.get('content-disposition')).toMatch(/^attachment; filename="lodestone-\d{4}-\d\d-\d\d\.csv"$/);
+    const bytes = Buffer.from(await csv.arrayBuffer());
+    expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    const lines = bytes.toString('utf8').slice(1).trimEnd().split('\n');
+    expect(lines[0]).toBe('id,title,source,published_at,type,lang,url,score,paragraph,snippet,also_in');
+    expect(lines).toHaveLength(total + 1);
+    expect(lines.some((l) => l.startsWith('e1,"稀土, ""引号"" 与逗号",导出测试,2025-07-03T02:00:00.000Z'))).toBe(true);
+    const nd = await fetch(`${server.url}/api/search?q=${encodeURIComponent('稀土')}&format=ndjson&limit=1`);
+    const rows = (await nd.text()).trim().split('\n').map((l) => JSON.parse(l) as { id: string; source: string });
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ id: expect.any(String), source: expect.any(String) });
+    expect((await get('/api/search?q=x&format=xml')).status).toBe(400);
+
+    const del = await fetch(`${server.url}/api/documents/e2`, { method: 'DELETE' });
+    expect(del.status).toBe(200);
+    expect(await del.json()).toMatchObject({ deleted: { id: 'e2', title: '稀土二', source: '导出测试' } });
+    expect((await get('/api/documents/e2')).status).toBe(404);
+    expect((await get(`/api/search?q=${encodeURIComponent('稀土')}`)).body.total).toBe(total - 1);
+    expect((await fetch(`${server.url}/api/documents/e2`, { method: 'DELETE' })).status).toBe(404);
+    const cross = await fetch(`${server.url}/api/documents/e1`, { method: 'DELETE', headers: { origin: 'http://evil.example' } });
+    expect(cross.status).toBe(403);
+  });
 });

@@ -16,6 +16,7 @@ import { verifySignature } from '../src/workflows/webhook.js';
 import { runCli, spawnCli } from './helpers/cli.js';
 import { type FakeLlm, startFakeLlm } from './helpers/fake-llm.js';
 import { LONG_ARTICLE_ZH, rssFeed, tempDir } from './helpers/fixtures.js';
+import { resetConfig } from '../src/core/config.js';
 
 // Our own fixture stories: a rare-earth story syndicated by two outlets, another rare-earth
 // story, and an unrelated one.
@@ -399,6 +400,7 @@ describe('delivery: API, Atom feed and webhooks', () => {
 
   beforeAll(async () => {
     process.env.LODESTONE_WEBHOOK_BACKOFF_MS = '20,20';
+    resetConfig();
     ctx = newCtx();
     server = await startServer(ctx, { port: 0, host: '127.0.0.1' });
     receiver = createServer(async (req, res) => {
@@ -419,6 +421,7 @@ describe('delivery: API, Atom feed and webhooks', () => {
 
   afterAll(async () => {
     delete process.env.LODESTONE_WEBHOOK_BACKOFF_MS;
+    resetConfig();
     await server.close();
     await ctx.store.close();
     receiver.closeAllConnections();

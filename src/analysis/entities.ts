@@ -23,3 +23,25 @@ export function normalizeTicker(raw: string): string {
   }
   return s;
 }
+
+/**
+ * A document's labels for exact-match query fields: the publisher's subject tags
+ * (`metadata.tags`, e.g. 人工智能 → `tag:人工智能`) and importance level (`metadata.level`,
+ * e.g. 财联社's A/B/C → `level:A`). Same rules as migration 19, which fills them for
+ * documents stored before.
+ */
+export function labelsOf(metadata: Record<string, unknown>): string[] {
+  const out = new Set<string>();
+  const tags = metadata.tags;
+  if (Array.isArray(tags)) {
+    for (const t of tags) if (typeof t === 'string' && t.trim() !== '' && t.length <= 100) out.add(`tag:${t.trim()}`);
+  }
+  const level = metadata.level;
+  if (typeof level === 'string' && level.trim() !== '' && level.length <= 20) out.add(`level:${level.trim().toUpperCase()}`);
+  return [...out];
+}
+
+/** The label a `tag:`/`level:` query value stands for. */
+export function labelFor(field: 'tag' | 'level', value: string): string {
+  return field === 'tag' ? `tag:${value.trim()}` : `level:${value.trim().toUpperCase()}`;
+}

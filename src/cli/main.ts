@@ -10,17 +10,19 @@ import { lowerPriority } from '../core/threads.js';
 import { defaultTimeZone, localDateTime } from '../core/time.js';
 import { describeError, LodestoneError } from '../core/errors.js';
 import { isDocType } from '../core/types.js';
-import { clusterView, documentView, resolveDocument } from '../services/documents.js';
+import { clusterView, deleteDocument, documentView, resolveDocument } from '../services/documents.js';
 import { verifyText } from '../summaries/verify.js';
 import { type Summary, summarize } from '../services/summaries.js';
 import { openContext, userDictPath } from '../services/context.js';
 import { ingestTargets } from '../services/ingest.js';
+import { EXPORT_DEFAULT, EXPORT_MAX, exportSearch } from '../services/export.js';
 import { searchDocuments } from '../services/search.js';
 import { ProgressBar } from './progress.js';
 import { cmdWorkflow, WORKFLOW_USAGE } from './workflow.js';
 import { renderLocalized } from '../summaries/labels.js';
 import { parseQuery } from '../search/query/parse.js';
 import { terminalSafe } from '../sources/clean.js';
+import { config, describeConfig, type LogLevel } from '../core/config.js';
 
 const USAGE = `lodestone — self-hosted research desk
 
@@ -28,8 +30,10 @@ Usage:
   lodestone ingest PATH|URL... [--data DIR] [--source NAME] [--type TYPE] [--allow-private] [--json]
   lodestone search QUERY [--data DIR] [--limit N] [--offset N] [--sort relevance|newest]
                          [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--type T] [--source S] [--lang L]
-                         [--no-collapse] [--explain] [--json]
+                         [--no-collapse] [--explain] [--json | --format csv|ndjson]
+                         (--format csv|ndjson exports up to --limit hits: default 1000, at most 10000)
   lodestone show ID [--data DIR] [--json]
+  lodestone rm ID [--data DIR] [--json]            delete one document (a feed that still lists it may bring it back)
   lodestone summarize ID|--query Q|--all [--lang en|zh] [--data DIR] [--force] [--json]
                                               summaries with verified citations (extractive without a model)
   lodestone verify ID --text TEXT [--data DIR] [--json]   check a text's [n] citations against document ID
@@ -37,10 +41,11 @@ Usage:
   lodestone serve [--data DIR] [--port N] [--host H] [--allow-private]
   lodestone dict add WORD... [--data DIR]     add words to the user dictionary (no reindex needed)
   lodestone stats [--data DIR] [--json]
+  lodestone config [--json]                 the effective configuration (LODESTONE_* variables), secrets masked
 ${WORKFLOW_USAGE.replace(/^/gm, '  ')}
 
 --data defaults to ./data (or LODESTONE_DATA).
-Query language: terms (AND), "phrases", OR, NOT / -term, ( ), title: source: type: lang: ticker:`;
+Query language: terms (AND), "phrases", OR, NOT / -term, ( ), title: source: type: lang: ticker: tag: level:`;
 
 const COMMON = {
   data: { type: 'string' },
@@ -66,7 +71,11 @@ const stdio: Out = {
 export async function main(argv: string[], out: Out = stdio): Promise<number> {
   const [cmd, ...rest] = argv;
   try {
+    // The configuration is read and checked before anything else: a bad value stops here.
+    config();
     switch (cmd) {
+      case 'config':
+        return cmdConfig(rest, out);
       case 'ingest':
         return await cmdIngest(rest, out);
       case 'search':
@@ -79,6 +88,8 @@ export async function main(argv: string[], out: Out = stdio): Promise<number> {
         return await cmdShow(rest, out);
       case 'clusters':
         return await cmdClusters(rest, out);
+      case 'rm':
+        return await cmdRm(rest, out);
       case 'serve':
         return await cmdServe(rest, out);
       case 'dict':
@@ -216,6 +227,7 @@ async function cmdSearch(args: string[], out: Out): Promise<number> {
       lang: { type: 'string', multiple: true },
       'no-collapse': { type: 'boolean', default: false },
       explain: { type: 'boolean', default: false },
+      format: { type: 'string' },
     },
   });
   if (values.help) {
@@ -224,8 +236,32 @@ async function cmdSearch(args: string[], out: Out): Promise<number> {
   }
   const sort = values.sort ?? 'relevance';
   if (sort !== 'relevance' && sort !== 'newest') throw new LodestoneError('bad_request', '--sort must be relevance or newest');
+  const format = values.format ?? (values.json ? 'json' : 'text');
+  if (!['text', 'json', 'csv', 'ndjson'].includes(format)) throw new LodestoneError('bad_request', '--format must be text, json, csv or ndjson');
   const ctx = openContext(values.data ? { dataDir: values.data } : {});
   try {
+    if (format === 'csv' || format === 'ndjson') {
+      if (intArg(values.limit, 'limit', 0) > EXPORT_MAX) throw new LodestoneError('bad_request', `--limit of an export is at most ${EXPORT_MAX}`);
+      // An export: every hit up to --limit (default 1,000, at most 10,000), as a file to stdout.
+      const chunks = exportSearch(
+        ctx.store,
+        {
+          q: positionals.join(' '),
+          offset: intArg(values.offset, 'offset', 0),
+          sort,
+          ...(values.from ? { from: values.from } : {}),
+          ...(values.to ? { to: values.to } : {}),
+          ...optional('type', list(values.type)),
+          ...optional('source', list(values.source)),
+          ...optional('lang', list(values.lang)),
+          collapse: !values['no-collapse'],
+        },
+        format,
+        intArg(values.limit, 'limit', EXPORT_DEFAULT),
+      );
+      for await (const chunk of chunks) process.stdout.write(chunk);
+      return 0;
+    }
     const res = await searchDocuments(ctx.store, {
       q: positionals.join(' '),
       limit: intArg(values.limit, 'limit', 10),
@@ -239,7 +275,7 @@ async function cmdSearch(args: string[], out: Out): Promise<number> {
       collapse: !values['no-collapse'],
       explain: values.explain ?? false,
     });
-    if (values.json) {
+    if (format === 'json') {
       out.log(JSON.stringify(res));
       return 0;
     }
@@ -351,7 +387,7 @@ async function cmdSummarize(args: string[], out: Out): Promise<number> {
     bar.done();
     const secs = (performance.now() - started) / 1000;
     // Usage counts what this run asked the model; summaries from the cache cost nothing.
-    const prices = [process.env.LODESTONE_LLM_PRICE_INPUT, process.env.LODESTONE_LLM_PRICE_OUTPUT].map((v) => (v ? Number(v) : Number.NaN));
+    const prices = [config().llm.priceInput, config().llm.priceOutput].map((v) => v ?? Number.NaN);
     const cost =
       ctx.llm && prices.every((p) => Number.isFinite(p)) ? (tokens.prompt * prices[0]! + tokens.completion * prices[1]!) / 1e6 : null;
     await ctx.store.recordSummaryRun({
@@ -399,6 +435,30 @@ async function cmdVerify(args: string[], out: Out): Promise<number> {
     }
     // Exit 1 when a point failed, like ingest when an item failed.
     return result.points.every((p) => p.verified) ? 0 : 1;
+  } finally {
+    await ctx.store.close();
+  }
+}
+
+function cmdConfig(args: string[], out: Out): number {
+  const { values } = parseArgs({ args, options: { json: { type: 'boolean', default: false } } });
+  const rows = describeConfig(config());
+  if (values.json) out.log(JSON.stringify(Object.fromEntries(rows)));
+  else for (const [k, v] of rows) out.log(`${k.padEnd(30)} ${v}`);
+  return 0;
+}
+
+async function cmdRm(args: string[], out: Out): Promise<number> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: COMMON });
+  if (positionals.length !== 1) {
+    out.err('usage: lodestone rm ID [--data DIR] [--json]');
+    return 2;
+  }
+  const ctx = openContext(values.data ? { dataDir: values.data } : {});
+  try {
+    const r = await deleteDocument(ctx.store, positionals[0]!);
+    out.log(values.json ? JSON.stringify(r) : terminalSafe(`deleted ${r.deleted.id} (${r.deleted.internal_id}): ${r.deleted.title || '(untitled)'} · ${r.deleted.source}`));
+    return 0;
   } finally {
     await ctx.store.close();
   }
@@ -474,9 +534,9 @@ async function cmdServe(args: string[], out: Out): Promise<number> {
     ...(values['allow-private'] ? { allowPrivate: true } : {}),
     longLived: true,
   });
-  const port = intArg(values.port ?? process.env.PORT, 'port', 8787);
-  const host = values.host ?? process.env.LODESTONE_HOST ?? '127.0.0.1';
-  const server = await startServer(ctx, { port, host, scheduler: true, log: (m) => out.err(m) });
+  const port = values.port !== undefined ? intArg(values.port, 'port', 8787) : config().port;
+  const host = values.host ?? config().host;
+  const server = await startServer(ctx, { port, host, scheduler: true, log: serverLog(config().logLevel) });
   out.log(`Lodestone is serving ${ctx.dataDir} at ${server.url}`);
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
@@ -522,4 +582,18 @@ async function cmdStats(args: string[], out: Out): Promise<number> {
   } finally {
     await ctx.store.close();
   }
+}
+
+const LEVELS: Record<LogLevel, number> = { silent: 0, error: 1, warn: 2, info: 3, debug: 4 };
+
+/**
+ * The server's log: one JSON object a line on stderr ({"time", "level", "msg"}), requests at
+ * info, failures at warn, 500s at error with their stack, filtered by LODESTONE_LOG_LEVEL.
+ */
+export function serverLog(threshold: LogLevel, write: (line: string) => void = (l) => process.stderr.write(l)): (m: string) => void {
+  return (m) => {
+    const level: LogLevel = /^error\b/i.test(m) ? 'error' : /\b(failed|refused|warn)/i.test(m) ? 'warn' : 'info';
+    if (LEVELS[level] > LEVELS[threshold]) return;
+    write(`${JSON.stringify({ time: new Date().toISOString(), level, msg: terminalSafe(m) })}\n`);
+  };
 }

@@ -27,6 +27,7 @@ import {
   workflowView,
 } from '../workflows/service.js';
 import type { WorkflowInput } from '../workflows/spec.js';
+import { config } from '../core/config.js';
 
 type Out = { log: (s: string) => void; err: (s: string) => void };
 
@@ -197,7 +198,7 @@ export async function cmdWorkflow(args: string[], out: Out): Promise<number> {
         const fmt = values.format ?? (values.json ? 'json' : 'md');
         if (fmt === 'json') json(digest);
         // Links are absolute when LODESTONE_PUBLIC_URL says where the server is, else relative.
-        const base = process.env.LODESTONE_PUBLIC_URL?.replace(/\/+$/, '') ?? '';
+        const base = config().publicUrl ?? '';
         if (fmt === 'html') out.log(digestHtml(digest, wf.tz, base));
         else if (fmt === 'md') out.log(digestMarkdown(digest, wf.tz, base));
         else throw new LodestoneError('bad_request', '--format is md, html or json');

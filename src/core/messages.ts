@@ -195,6 +195,9 @@ const ZH: [RegExp, Render][] = [
   [/^The model returned no message content\.$/, '模型没有返回内容。'],
   [/^The model endpoint failed: ([\s\S]+)$/, '模型接口调用失败：$1'],
   [/^The model did not return a valid summary twice: ([\s\S]+)$/, '模型两次都没有返回有效摘要：$1'],
+  // Configuration (shown when a server would not start; the web app sees it only in a log)
+  [/^bad configuration: LODESTONE_LLM_MODEL and LODESTONE_LLM_BASE_URL go together \(set both to use a model, neither for extractive summaries\)$/, '配置有误：LODESTONE_LLM_MODEL 与 LODESTONE_LLM_BASE_URL 须同时设置（都设置才使用模型，都不设置则使用抽取式摘要）'],
+  [/^bad configuration: ([\s\S]+)$/, '配置有误：$1'],
   // The store
   [/^This database has schema version (\d+), newer than this Lodestone \((\d+)\)\. Upgrade Lodestone\.$/, '该数据库的结构版本为 $1，比当前 Lodestone（$2）更新。请升级 Lodestone。'],
   [

@@ -4,8 +4,9 @@
  * `worker-tsx.mjs`, which registers tsx and imports it (`workerData.entry`).
  */
 import { readdirSync } from 'node:fs';
-import { constants, setPriority } from 'node:os';
+import { setPriority } from 'node:os';
 import { isMainThread, Worker, type WorkerOptions } from 'node:worker_threads';
+import { config } from './config.js';
 
 /** The loader a thread under tsx starts with. */
 export const TSX_LOADER = new URL('./worker-tsx.mjs', import.meta.url);
@@ -38,9 +39,8 @@ export function startThread(
 export function lowerPriority(): void {
   // In a worker thread this lowers that thread only (a server's background workers); in the
   // main thread of a bulk command, every thread of the process.
-  const env = process.env.LODESTONE_BULK_NICE;
-  const nice = env === undefined || env === '' ? constants.priority.PRIORITY_LOW : Number(env);
-  if (!Number.isInteger(nice) || nice <= 0) return;
+  const nice = config().bulkNice;
+  if (nice <= 0) return;
   try {
     setPriority(Math.min(19, nice));
   } catch {

@@ -4,6 +4,7 @@
  * of most sources Lodestone reads).
  */
 import { LodestoneError } from './errors.js';
+import { config } from './config.js';
 
 /**
  * Publication dates Lodestone accepts: from 1900-01-01 up to (not including) 2200-01-01.
@@ -19,7 +20,7 @@ export function saneTime(t: number | null | undefined): number | null {
 }
 
 export function defaultTimeZone(): string {
-  return process.env.LODESTONE_TZ ?? 'Asia/Shanghai';
+  return config().tz;
 }
 
 /** Calendar fields of instant `t` in time zone `tz` (24-hour clock). */

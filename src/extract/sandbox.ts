@@ -14,6 +14,7 @@ import type { Worker } from 'node:worker_threads';
 import { type ErrorCode, LodestoneError } from '../core/errors.js';
 import { startThread } from '../core/threads.js';
 import { type Extracted, type ExtractJob, extractBytes } from './extract.js';
+import { config } from '../core/config.js';
 
 export type SandboxRequest = { id: number; job: ExtractJob };
 export type SandboxReply = { id: number; ok: true; result: Extracted } | { id: number; ok: false; code: ErrorCode; message: string };
@@ -45,8 +46,7 @@ interface Pending {
 }
 
 function defaultTimeout(): number {
-  const v = Number(process.env.LODESTONE_EXTRACT_TIMEOUT_MS);
-  return Number.isFinite(v) && v > 0 ? v : 60_000;
+  return config().extractTimeoutMs;
 }
 
 export class ExtractionSandbox implements Extractor {

@@ -18,6 +18,7 @@ import { isIP } from 'node:net';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { LodestoneError } from '../core/errors.js';
 import { cleanText } from '../sources/clean.js';
+import { config } from '../core/config.js';
 
 export interface GuardOptions {
   /** Host names (lower case, no port) answered besides loopback names and IP literals. */
@@ -39,7 +40,7 @@ export function isLoopbackHost(host: string): boolean {
 export function configuredHosts(publicUrl: string | null, bindHost: string): Set<string> {
   const out = new Set<string>();
   if (publicUrl) out.add(new URL(publicUrl).hostname.replace(/^\[|\]$/g, '').toLowerCase());
-  for (const h of (process.env.LODESTONE_ALLOWED_HOSTS ?? '').split(',')) if (h.trim()) out.add(h.trim().toLowerCase());
+  for (const h of config().allowedHosts) out.add(h);
   const bind = bindHost.replace(/^\[|\]$/g, '').toLowerCase();
   if (bind !== '0.0.0.0' && bind !== '::' && bind !== '') out.add(bind);
   return out;

@@ -47,7 +47,7 @@ export function openApiDocument(): Record<string, unknown> {
         get: {
           summary: 'Search documents',
           description:
-            'Query language: terms (AND), "phrases", OR, NOT / -term, parentheses, title: source: type: lang: ticker:. Clusters of duplicates collapse into one hit unless collapse=false.',
+            'Query language: terms (AND), "phrases", OR, NOT / -term, parentheses, title: source: type: lang: ticker: tag: level:. Clusters of duplicates collapse into one hit unless collapse=false.',
           parameters: queryParameters(),
           responses: { 200: { description: 'Results', content: json(SearchResponse) }, 400: error },
         },

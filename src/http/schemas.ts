@@ -35,6 +35,12 @@ export const SearchQuery = z.object({
   facets: boolParam,
 });
 
+/** `GET /api/search?format=csv|ndjson`: the same query, as a download of up to 10,000 hits (services/export.ts). */
+export const ExportQuery = SearchQuery.extend({
+  format: z.enum(['csv', 'ndjson']),
+  limit: z.coerce.number().int().min(0).max(10_000).default(1_000),
+});
+
 const Range = z.tuple([z.number(), z.number()]);
 
 const ClusterOther = z.object({

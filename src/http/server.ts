@@ -5,6 +5,7 @@
  */
 import { mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import fastifyCompress from '@fastify/compress';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { ZodError } from 'zod';
@@ -13,22 +14,24 @@ import { sha256Hex } from '../core/hash.js';
 import { defaultTimeZone, toIso } from '../core/time.js';
 import { checkSchedule } from '../workflows/spec.js';
 import type { AppContext } from '../services/context.js';
-import { clusterView, documentHighlights, documentView, resolveDocument } from '../services/documents.js';
+import { clusterView, deleteDocument, documentHighlights, documentView, resolveDocument } from '../services/documents.js';
 import { SharedAnalyzer } from '../services/analysis-pool.js';
 import { type IngestReport, ingestRecords, ingestTargets } from '../services/ingest.js';
 import { ExtractionSandbox } from '../extract/sandbox.js';
 import { formatOf } from '../sources/files.js';
 import { configuredHosts, isLoopbackHost, registerGuards } from './guard.js';
+import { exportSearch } from '../services/export.js';
 import { searchDocuments } from '../services/search.js';
 import { fetchSource } from '../services/sources.js';
 import { summarize, summaryStatus } from '../services/summaries.js';
 import { verifyText } from '../summaries/verify.js';
 import type { UpsertResult } from '../store/ports.js';
 import { openApiDocument } from './openapi.js';
-import { IngestUrl, postedRecords, SearchQuery, VerifyRequest } from './schemas.js';
+import { ExportQuery, IngestUrl, postedRecords, SearchQuery, VerifyRequest } from './schemas.js';
 import { registerWebApp } from './static.js';
 import { registerWorkflowRoutes } from './workflows.js';
 import { Scheduler } from '../workflows/scheduler.js';
+import { config } from '../core/config.js';
 
 export const CSP =
   "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
@@ -102,10 +105,10 @@ export async function buildServer(ctx: AppContext, scheduler: Scheduler | null =
     await extractor.close();
     await analyzer.close();
   });
-  const publicUrl = opts.publicUrl ?? (() => process.env.LODESTONE_PUBLIC_URL?.replace(/\/+$/, '') ?? 'http://127.0.0.1:8787');
+  const publicUrl = opts.publicUrl ?? (() => config().publicUrl ?? 'http://127.0.0.1:8787');
   registerGuards(app, {
     allowedHosts: opts.allowedHosts ?? new Set(),
-    trustedOrigins: new Set(process.env.LODESTONE_PUBLIC_URL ? [new URL(process.env.LODESTONE_PUBLIC_URL).origin.toLowerCase()] : []),
+    trustedOrigins: new Set(config().publicUrl ? [new URL(config().publicUrl!).origin.toLowerCase()] : []),
     log,
   });
   // Compressed responses (static files and JSON) when the client accepts them.
@@ -160,7 +163,33 @@ export async function buildServer(ctx: AppContext, scheduler: Scheduler | null =
 
   app.get('/api/openapi.json', async () => openApiDocument());
 
-  app.get('/api/search', async (req) => {
+  app.get('/api/search', async (req, reply) => {
+    const format = (req.query as Record<string, unknown>).format;
+    if (format !== undefined && format !== 'json') {
+      // An export: the same hits as a CSV or NDJSON download (services/export.ts).
+      const x = ExportQuery.parse(req.query);
+      const name = `lodestone-${new Date().toISOString().slice(0, 10)}.${x.format}`;
+      reply.header('content-type', x.format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8');
+      reply.header('content-disposition', `attachment; filename="${name}"`);
+      const params = {
+        q: x.q,
+        offset: x.offset,
+        sort: x.sort,
+        ...(x.from ? { from: x.from } : {}),
+        ...(x.to ? { to: x.to } : {}),
+        ...(x.type ? { type: x.type } : {}),
+        ...(x.source ? { source: x.source } : {}),
+        ...(x.lang ? { lang: x.lang } : {}),
+        collapse: x.collapse ?? true,
+      };
+      // The first page is read before the answer starts, so a bad query is still a 400.
+      const chunks = exportSearch(ctx.store, params, x.format, x.limit);
+      const first = await chunks.next();
+      return reply.send(Readable.from((async function* () {
+        if (!first.done) yield first.value;
+        yield* chunks;
+      })()));
+    }
     const q = SearchQuery.parse(req.query);
     return searchDocuments(ctx.store, {
       q: q.q,
@@ -184,6 +213,8 @@ export async function buildServer(ctx: AppContext, scheduler: Scheduler | null =
     const q = typeof req.query.q === 'string' ? req.query.q.slice(0, 2000) : '';
     return q.trim() === '' ? view : { ...view, highlights: documentHighlights(d, q) };
   });
+
+  app.delete<{ Params: { id: string } }>('/api/documents/:id', async (req) => deleteDocument(ctx.store, req.params.id));
 
   const summaryLang = (q: { lang?: string }): 'en' | 'zh' | undefined => {
     if (q.lang === undefined || q.lang === '') return undefined;
@@ -329,7 +360,7 @@ export async function startServer(
 ): Promise<RunningServer> {
   const scheduler = opts.scheduler ? new Scheduler(ctx, { ...(opts.tickMs ? { tickMs: opts.tickMs } : {}), ...(opts.log ? { log: opts.log } : {}) }) : null;
   await clearUploadTemp(ctx.dataDir);
-  const envPublic = process.env.LODESTONE_PUBLIC_URL?.replace(/\/+$/, '') || null;
+  const envPublic = config().publicUrl;
   const exposed = !isLoopbackHost(opts.host);
   let listening = '';
   const app = await buildServer(ctx, scheduler, {

@@ -11,6 +11,7 @@
  */
 import OpenAI from 'openai';
 import { LodestoneError } from '../core/errors.js';
+import { config, readConfig } from '../core/config.js';
 
 export interface ChatMessage {
   role: 'system' | 'user' | 'assistant';
@@ -46,18 +47,17 @@ export interface LlmConfig {
 
 /** The configuration from the environment, or null when no model is configured. */
 export function llmConfigFromEnv(env: NodeJS.ProcessEnv = process.env): LlmConfig | null {
-  const model = env.LODESTONE_LLM_MODEL?.trim();
-  const baseURL = env.LODESTONE_LLM_BASE_URL?.trim();
-  if (!model || !baseURL) return null;
-  const num = (v: string | undefined, d: number) => (v !== undefined && Number.isFinite(Number(v)) && Number(v) >= 0 ? Number(v) : d);
+  // Checked by core/config.ts: a bad number or a model without an endpoint is an error at start.
+  const c = env === process.env ? config().llm : readConfig(env).llm;
+  if (!c.model || !c.baseURL) return null;
   return {
-    baseURL,
-    apiKey: env.LODESTONE_LLM_API_KEY ?? 'none',
-    model,
-    timeoutMs: num(env.LODESTONE_LLM_TIMEOUT_MS, 60_000),
-    maxRetries: num(env.LODESTONE_LLM_MAX_RETRIES, 2),
-    maxConcurrency: Math.max(1, num(env.LODESTONE_LLM_MAX_CONCURRENCY, 2)),
-    rpm: env.LODESTONE_LLM_RPM ? num(env.LODESTONE_LLM_RPM, 0) || null : null,
+    baseURL: c.baseURL,
+    apiKey: c.apiKey ?? 'none',
+    model: c.model,
+    timeoutMs: c.timeoutMs,
+    maxRetries: c.maxRetries,
+    maxConcurrency: c.maxConcurrency,
+    rpm: c.rpm,
   };
 }
 

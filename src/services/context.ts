@@ -6,10 +6,11 @@ import type { DocumentStore } from '../store/ports.js';
 import type { BackgroundWorkers } from './sources.js';
 import { type LlmProvider, llmConfigFromEnv, OpenAiCompatibleProvider } from '../llm/provider.js';
 import { SqliteStore } from '../store/sqlite/store.js';
+import { config } from '../core/config.js';
 
 function llmFromEnv(): LlmProvider | null {
-  const config = llmConfigFromEnv();
-  return config ? new OpenAiCompatibleProvider(config) : null;
+  const llm = llmConfigFromEnv();
+  return llm ? new OpenAiCompatibleProvider(llm) : null;
 }
 
 export interface AppContext {
@@ -24,7 +25,7 @@ export interface AppContext {
 }
 
 export function resolveDataDir(flag?: string): string {
-  return resolve(flag ?? process.env.LODESTONE_DATA ?? './data');
+  return resolve(flag ?? config().dataDir);
 }
 
 /** Path of the user dictionary: one word per line, optionally "word freq tag" (jieba format). */
@@ -53,7 +54,7 @@ export function openContext(
   return {
     dataDir,
     store,
-    allowPrivate: options.allowPrivate ?? process.env.LODESTONE_ALLOW_PRIVATE === '1',
+    allowPrivate: options.allowPrivate ?? config().allowPrivate,
     llm: options.llm !== undefined ? options.llm : llmFromEnv(),
   };
 }

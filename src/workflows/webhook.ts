@@ -13,6 +13,7 @@ import { safePost } from '../sources/fetch.js';
 import { loadDigest } from './digest.js';
 import type { RunContext } from './run.js';
 import type { Delivery, Workflow } from './types.js';
+import { config } from '../core/config.js';
 
 /** Waits before attempts 2, 3, …; one more attempt than entries. */
 export const DEFAULT_BACKOFF_MS = [30_000, 120_000, 600_000, 3_600_000];
@@ -38,10 +39,7 @@ export function verifySignature(secret: string, timestamp: string, body: string,
 
 /** Backoff from LODESTONE_WEBHOOK_BACKOFF_MS ("30000,120000"), else the default. */
 export function backoffFromEnv(): number[] {
-  const raw = process.env.LODESTONE_WEBHOOK_BACKOFF_MS;
-  if (!raw) return DEFAULT_BACKOFF_MS;
-  const list = raw.split(',').map((x) => Number(x.trim()));
-  return list.every((x) => Number.isFinite(x) && x >= 0) ? list : DEFAULT_BACKOFF_MS;
+  return config().webhookBackoffMs ?? DEFAULT_BACKOFF_MS;
 }
 
 const inFlight = new Set<number>();

@@ -24,6 +24,7 @@ declare const document: {
 };
 declare const window: { innerWidth: number };
 declare const localStorage: { setItem(k: string, v: string): void };
+declare function getComputedStyle(el: unknown): { backgroundColor: string; color: string };
 
 const CORPUS = [
   {
@@ -265,6 +266,28 @@ describe.skipIf(missing !== null)(`web app in Chromium${missing ? ` (skipped: ${
     await page.getByRole('link', { name: 'Sources' }).waitFor();
   });
 
+  it('follows the system into dark mode (issue 18, item 13)', async () => {
+    await page.emulateMedia({ colorScheme: 'dark' });
+    try {
+      await page.goto(`${server.url}/search?q=${encodeURIComponent('稀土')}`);
+      await page.locator('.result').first().waitFor();
+      const bg = await page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);
+      const fg = await page.evaluate(() => getComputedStyle(document.documentElement).color);
+      const luminance = (c: string) => {
+        const [r, g, b] = (c.match(/\d+/g) ?? ['0', '0', '0']).map(Number) as [number, number, number];
+        return (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255;
+      };
+      expect(luminance(bg)).toBeLessThan(0.2);
+      expect(luminance(fg)).toBeGreaterThan(0.7);
+      await page.screenshot({ path: join(SHOTS, 'search-dark-en.png'), fullPage: true });
+      await page.goto(`${server.url}/documents/r2`);
+      await page.locator('.paragraphs li').first().waitFor();
+      await page.screenshot({ path: join(SHOTS, 'document-dark-en.png'), fullPage: true });
+    } finally {
+      await page.emulateMedia({ colorScheme: 'light' });
+    }
+  });
+
   it('works from the keyboard alone: / focuses, j/k move, Enter opens, Esc clears', async () => {
     await page.goto(`${server.url}/sources`);
     await page.getByRole('link', { name: 'Search' }).click();
@@ -288,34 +311,42 @@ describe.skipIf(missing !== null)(`web app in Chromium${missing ? ` (skipped: ${
     expect(await page.locator('.query').inputValue()).toBe('');
   });
 
-  it('fits a 390 px phone on every page, in both languages (issue 18, item 9)', async () => {
-    const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'en-US', timezoneId: 'Asia/Shanghai' });
-    const p = await phone.newPage();
-    try {
-      for (const lang of ['en', 'zh']) {
-        await p.goto(`${server.url}/search`);
-        await p.evaluate((l) => localStorage.setItem('lodestone.lang', l), lang);
-        for (const path of [`/search?q=${encodeURIComponent('稀土')}`, '/documents/r2', '/sources', '/workflows']) {
-          await p.goto(`${server.url}${path}`);
-          await p.locator('main').waitFor();
-          await p.waitForTimeout(300);
-          const widths = await p.evaluate(() => ({ doc: document.documentElement.scrollWidth, view: window.innerWidth }));
-          expect(widths.doc, `${lang} ${path}`).toBeLessThanOrEqual(widths.view);
-          // Every link of the header is on screen.
-          for (const a of await p.locator('.topbar nav a, .lang-switch').all()) {
-            const box = (await a.boundingBox())!;
-            expect(box.x + box.width, `${lang} ${path} header`).toBeLessThanOrEqual(390);
+  it('fits 1366 px and a 390 px phone on every page, in both languages; screenshots of each (issue 18, items 9 and the done list)', async () => {
+    // A workflow with a run, so its page has a digest to show.
+    const post = (path: string, body: unknown) =>
+      fetch(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    await post('/api/workflows', { name: '稀土观察', query: '稀土', first_run_days: 3650, summarize: true });
+    expect((await post(`/api/workflows/${encodeURIComponent('稀土观察')}/run`, {})).status).toBe(200);
+    const pages: [string, string, string][] = [
+      ['search', `/search?q=${encodeURIComponent('稀土')}`, '.result'],
+      ['document', '/documents/r2', '.paragraphs li'],
+      ['workflow', `/workflows/${encodeURIComponent('稀土观察')}`, '.workflow-page'],
+      ['sources', '/sources', 'table.sources'],
+    ];
+    for (const width of [1366, 390]) {
+      const context = await browser.newContext({ viewport: { width, height: width === 390 ? 844 : 900 }, locale: 'en-US', timezoneId: 'Asia/Shanghai' });
+      const p = await context.newPage();
+      try {
+        for (const lang of ['en', 'zh']) {
+          await p.goto(`${server.url}/search`);
+          await p.evaluate((l) => localStorage.setItem('lodestone.lang', l), lang);
+          for (const [name, path, ready] of [...pages, ['workflows', '/workflows', 'main'] as [string, string, string]]) {
+            await p.goto(`${server.url}${path}`);
+            await p.locator(ready).first().waitFor();
+            await p.waitForTimeout(300);
+            const widths = await p.evaluate(() => ({ doc: document.documentElement.scrollWidth, view: window.innerWidth }));
+            expect(widths.doc, `${width} ${lang} ${path}`).toBeLessThanOrEqual(widths.view);
+            // Every link of the header is on screen.
+            for (const a of await p.locator('.topbar nav a, .lang-switch').all()) {
+              const box = (await a.boundingBox())!;
+              expect(box.x + box.width, `${width} ${lang} ${path} header`).toBeLessThanOrEqual(width);
+            }
+            if (name !== 'workflows') await p.screenshot({ path: join(SHOTS, `${name}-${width}-${lang}.png`), fullPage: true });
           }
         }
-        await p.goto(`${server.url}/search?q=${encodeURIComponent('稀土')}`);
-        await p.locator('.result').first().waitFor();
-        await p.screenshot({ path: join(SHOTS, `search-phone-${lang}.png`), fullPage: true });
-        await p.goto(`${server.url}/sources`);
-        await p.locator('table.sources').waitFor();
-        await p.screenshot({ path: join(SHOTS, `sources-phone-${lang}.png`), fullPage: true });
+      } finally {
+        await context.close();
       }
-    } finally {
-      await phone.close();
     }
   });
 });

@@ -164,6 +164,11 @@ describe.skipIf(browserMissing !== null)(`workflows in Chromium${browserMissing 
     expect(await page.locator('.digest-list .cite').count()).toBeGreaterThan(0);
     await page.locator('.brief .cite').first().waitFor();
     await page.screenshot({ path: join(SHOTS, 'workflow-digest-en.png'), fullPage: true });
+    // The run's items can be narrowed by words (issue 18, item 13).
+    const filter = page.getByRole('searchbox', { name: 'Filter these items' });
+    await filter.fill('永磁 订单');
+    await expect.poll(() => page.locator('.digest-list .result-title').allInnerTexts()).toEqual(['稀土永磁企业订单增长']);
+    await filter.fill('');
     // A brief citation opens the document at the cited paragraph.
     await page.locator('.brief .cite').first().click();
     await page.waitForURL(/\/documents\/.+#p\d+/);

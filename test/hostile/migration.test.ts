@@ -44,6 +44,7 @@ describe('migration 17: keys that say where a document came from', () => {
     const db = new Database(join(dir, DB_FILE));
     db.prepare("INSERT INTO workflow_seen (workflow_id, doc_key, run_id) VALUES (1, 'url:https://example.com/a/1', 1)").run();
     db.exec('DROP TABLE column_log'); // migration 18 makes it again
+    db.exec('DROP TABLE labels'); // and 19 this one
     db.pragma('user_version = 16');
     db.close();
 
@@ -66,6 +67,40 @@ describe('migration 17: keys that say where a document came from', () => {
     const again = await ingestTargets(store, [feedPath], { workers: 0 });
     expect(first.inserted).toBe(2);
     expect(again).toMatchObject({ inserted: 0, unchanged: 2 });
+    await store.close();
+  });
+});
+
+describe('migration 19: publishers\' tags and levels become query fields', () => {
+  it('labels the documents already stored, and new ones as they come', async () => {
+    const { parseQuery } = await import('../../src/search/query/parse.js');
+    const dir = tempDir();
+    let store = SqliteStore.open(dir);
+    await store.upsert([
+      analyzeDocument(input('k1', { metadata: { tags: ['人工智能', ' 美股IPO动态 '], level: 'a' } })),
+      analyzeDocument(input('k2', { metadata: { tags: ['人工智能'], level: 'B' } })),
+      analyzeDocument(input('k3', { metadata: { tags: 'not a list', level: 7 } })),
+    ]);
+    await store.close();
+    const db = new Database(join(dir, DB_FILE));
+    db.exec('DROP TABLE labels');
+    db.pragma('user_version = 18');
+    db.close();
+
+    store = SqliteStore.open(dir);
+    const ids = async (q: string) =>
+      (await store.search({ query: parseQuery(q), filters: {}, sort: 'newest', collapse: false, limit: 10, offset: 0, facets: false })).hits.map((h) => h.rowid).sort();
+    expect(await ids('tag:人工智能')).toEqual([1, 2]);
+    expect(await ids('tag:美股IPO动态')).toEqual([1]);
+    expect(await ids('level:A')).toEqual([1]);
+    expect(await ids('level:b')).toEqual([2]);
+    expect(await ids('tag:人工智能 -level:B')).toEqual([1]);
+    // A new document is labelled as it is stored; an update replaces its labels.
+    await store.upsert([analyzeDocument(input('k4', { metadata: { tags: ['人工智能'], level: 'A' } }))]);
+    expect(await ids('level:A')).toEqual([1, 4]);
+    await store.upsert([analyzeDocument(input('k1', { paragraphs: [{ n: 1, text: '改写后的正文' }], metadata: { tags: ['半导体'] } }))]);
+    expect(await ids('level:A')).toEqual([4]);
+    expect((await ids('tag:半导体')).length).toBe(1);
     await store.close();
   });
 });

@@ -135,6 +135,7 @@ export const api = {
   createWorkflow: (input: WorkflowInput) => call<Workflow>('/api/workflows', jsonBody('POST', input)),
   updateWorkflow: (name: string, input: WorkflowInput) => call<Workflow>(wf(name), jsonBody('PATCH', input)),
   deleteWorkflow: (name: string) => call<{ deleted: string }>(wf(name), { method: 'DELETE' }),
+  deleteDocument: (id: string) => call<{ deleted: { id: string; title: string } }>(`/api/documents/${encodeURIComponent(id)}`, { method: 'DELETE' }),
   previewWorkflow: (input: WorkflowInput, signal?: AbortSignal) =>
     call<SearchResult>('/api/workflows/preview', jsonBody('POST', input), signal),
   /** Starts a run and answers once it exists (outcome "running"); the page follows it. */

@@ -1,7 +1,7 @@
 /** The query AST shared by the parser, the planners and every search backend. */
 
 export type TextField = 'title' | null;
-export type FilterField = 'source' | 'type' | 'lang' | 'ticker';
+export type FilterField = 'source' | 'type' | 'lang' | 'ticker' | 'tag' | 'level';
 
 /** A sequence of index terms a document must contain contiguously. */
 export interface TextNode {

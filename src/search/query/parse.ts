@@ -4,7 +4,7 @@
  *   phrases          "稀土 永磁"          (contiguous, punctuation ignored)
  *   boolean          a AND b, a OR b, NOT a, -a, parentheses   (operators in upper case)
  *   fields           title:稀土  title:"出口 管制"  title:(a OR b)
- *                    source:财联社  type:report  lang:zh  ticker:600111.SH
+ *                    source:财联社  type:report  lang:zh  ticker:600111.SH  tag:人工智能  level:A
  *
  * An unquoted run of Chinese characters is split into words by the Chinese segmenter
  * (user dictionary included) when every piece it yields is two or more characters;
@@ -25,7 +25,7 @@ type Tok =
   | { t: 'field'; v: string; pos: number }
   | { t: 'lparen' | 'rparen' | 'and' | 'or' | 'not' | 'minus'; pos: number };
 
-const FIELDS = new Set(['title', 'source', 'type', 'lang', 'ticker']);
+const FIELDS = new Set(['title', 'source', 'type', 'lang', 'ticker', 'tag', 'level']);
 const MAX_QUERY_LENGTH = 2000;
 const MAX_DEPTH = 32;
 

@@ -293,4 +293,16 @@ export const MIGRATIONS: string[] = [
   `
   CREATE TABLE column_log (rev INTEGER PRIMARY KEY, data BLOB NOT NULL);
   `,
+  // 19: publishers' tags and importance levels (metadata.tags, metadata.level) as labels a
+  // query can filter on (tag:人工智能, level:A), filled from the documents already stored.
+  `
+  CREATE TABLE labels (label TEXT NOT NULL, doc_id INTEGER NOT NULL, PRIMARY KEY (label, doc_id)) WITHOUT ROWID;
+  CREATE INDEX labels_doc ON labels (doc_id);
+  INSERT OR IGNORE INTO labels (label, doc_id)
+    SELECT 'tag:' || trim(j.value), d.id FROM documents AS d, json_each(d.metadata, '$.tags') AS j
+    WHERE json_type(d.metadata, '$.tags') = 'array' AND j.type = 'text' AND trim(j.value) <> '' AND length(j.value) <= 100;
+  INSERT OR IGNORE INTO labels (label, doc_id)
+    SELECT 'level:' || upper(trim(json_extract(metadata, '$.level'))), id FROM documents
+    WHERE json_type(metadata, '$.level') = 'text' AND trim(json_extract(metadata, '$.level')) <> '' AND length(json_extract(metadata, '$.level')) <= 20;
+  `,
 ];

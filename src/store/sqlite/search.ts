@@ -20,7 +20,7 @@
  * over its leaves that occur in the document.
  */
 import type Database from 'better-sqlite3';
-import { normalizeTicker } from '../../analysis/entities.js';
+import { labelFor, normalizeTicker } from '../../analysis/entities.js';
 import { LodestoneError } from '../../core/errors.js';
 import type { FilterNode, QueryNode, TextNode } from '../../search/query/ast.js';
 import type { FacetCount, Facets, RawHit, RawSearchResult, SearchRequest } from '../ports.js';
@@ -47,6 +47,7 @@ import {
   TITLE_WEIGHT,
   termMatches,
 } from './scan.js';
+import { config } from '../../core/config.js';
 
 export { B, BODY_WEIGHT, K1, TITLE_WEIGHT } from './scan.js';
 /**
@@ -61,8 +62,7 @@ const MAX_JOIN = 8;
 
 /** Time budget of one query's matching (LODESTONE_QUERY_TIMEOUT_MS, default 2,000 ms). */
 export function queryBudgetMs(): number {
-  const v = Number(process.env.LODESTONE_QUERY_TIMEOUT_MS);
-  return Number.isFinite(v) && v > 0 ? v : 2_000;
+  return config().queryTimeoutMs;
 }
 
 /** A set's part within a rowid range (ids ascending), with or without its scores. */
@@ -105,6 +105,7 @@ const NO_IDS = new Int32Array(0);
 
 export class SqliteSearcher {
   private readonly tickerDocs: Database.Statement<[string], number>;
+  private readonly labelDocs: Database.Statement<[string], number>;
   // Scratch for cluster collapse, indexed by cluster id and reused across queries.
   private bestId = new Int32Array(0);
   private bestP = new Float64Array(0);
@@ -130,6 +131,7 @@ export class SqliteSearcher {
     private readonly parallelMin = PARALLEL_MIN,
   ) {
     this.tickerDocs = db.prepare<[string], number>('SELECT doc_id FROM tickers WHERE ticker = ?').pluck();
+    this.labelDocs = db.prepare<[string], number>('SELECT doc_id FROM labels WHERE label = ?').pluck();
   }
 
   /** Rowids and scores of the documents matching an FTS5 expression (optionally within a rowid range). */
@@ -306,7 +308,9 @@ export class SqliteSearcher {
           const codes = new Set(cols.sourceCodes(v));
           return (id) => codes.has(cols.source[id]!);
         }
-        const docs = new Set(this.tickerDocs.all(normalizeTicker(v)));
+        const docs = new Set(
+          node.field === 'tag' || node.field === 'level' ? this.labelDocs.all(labelFor(node.field, v)) : this.tickerDocs.all(normalizeTicker(v)),
+        );
         return (id) => docs.has(id);
       }
       case 'not': {
@@ -1077,9 +1081,9 @@ function conjuncts(q: QueryNode | null): QueryNode[] {
   return q.kind === 'and' ? q.children.flatMap(conjuncts) : [q];
 }
 
-/** A filter node the combination mask can express (not `ticker:`, which is a set of documents). */
+/** A filter node the combination mask can express (not `ticker:`, `tag:`, `level:`, which are sets of documents). */
 function isComboFilter(n: QueryNode): n is FilterNode & { field: 'type' | 'lang' | 'source' } {
-  return n.kind === 'filter' && n.field !== 'ticker';
+  return n.kind === 'filter' && n.field !== 'ticker' && n.field !== 'tag' && n.field !== 'level';
 }
 
 /** A query's `type:` `lang:` `source:` conjunct as the API filter that means the same. */

@@ -7,6 +7,7 @@ import { parseQuery } from '../../search/query/parse.js';
 import { doc, runStoreContract, T0 } from '../contract/suite.js';
 import type { SearchRequest } from '../ports.js';
 import { SqliteStore } from './store.js';
+import { resetConfig } from '../../core/config.js';
 
 runStoreContract('sqlite', async () => SqliteStore.open(tempDir('lodestone-store-')));
 // Every term that matches anything becomes hot on first use: the same contract through the
@@ -125,10 +126,12 @@ describe('one-character terms on the FTS5 thread', () => {
     // A budget shorter than the thread takes to start and answer: stopped, then a new thread.
     const cold = SqliteStore.open(dir, { parallel: true });
     process.env.LODESTONE_QUERY_TIMEOUT_MS = '1';
+    resetConfig();
     try {
       await expect(cold.search(req('锂'))).rejects.toMatchObject({ code: 'query_too_costly' });
     } finally {
       delete process.env.LODESTONE_QUERY_TIMEOUT_MS;
+      resetConfig();
     }
     expect((await cold.search(req('锂'))).total).toBe(3);
     for (const s of [w, threaded, cold]) await s.close();
@@ -202,21 +205,21 @@ describe('schema upgrades', () => {
     expect(u3.analysis.bandKeys).toEqual([]);
     await a.upsert([u1, u3]);
     await a.close();
-    // Back to schema 8: undo migrations 9 to 18.
+    // Back to schema 8: undo migrations 9 to 19.
     const raw = new Database(join(dir, 'lodestone.db'));
     raw.exec(
       "DROP INDEX documents_columns; CREATE INDEX documents_rev ON documents(rev); DROP TABLE column_snapshot; INSERT INTO fts(fts, rank) VALUES('automerge', 4); PRAGMA user_version = 8",
     );
     raw.exec(`CREATE TABLE lsh (band_key INTEGER NOT NULL, doc_id INTEGER NOT NULL); CREATE INDEX lsh_key ON lsh(band_key, doc_id);
-      DROP TABLE lsh_keys; DROP TABLE column_log; CREATE INDEX documents_published ON documents(published_at);
+      DROP TABLE lsh_keys; DROP TABLE column_log; DROP TABLE labels; CREATE INDEX documents_published ON documents(published_at);
       CREATE INDEX documents_norm_hash ON documents(norm_hash) WHERE norm_hash <> ''`);
     raw.prepare("UPDATE documents SET dedup_keys = ? WHERE public_id = 'u1'").run(u1.analysis.bandKeys.join(' '));
     raw.close();
     const messages: string[] = [];
     const b = SqliteStore.open(dir, { onUpgrade: (m) => messages.push(m) });
     expect(messages).toHaveLength(1);
-    expect(messages[0]).toMatch(/from schema 8 to 18 \(2 documents/);
-    expect(b.db.pragma('user_version', { simple: true })).toBe(18);
+    expect(messages[0]).toMatch(/from schema 8 to 19 \(2 documents/);
+    expect(b.db.pragma('user_version', { simple: true })).toBe(19);
     const indexes = b.db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'documents'").pluck().all();
     expect(indexes).not.toContain('documents_published');
     expect(indexes.filter((n) => String(n).includes('norm'))).toEqual([]);

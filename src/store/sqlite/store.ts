@@ -8,6 +8,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { ANALYZER_NAME, type AnalyzedDocument } from '../../analysis/analyzer.js';
+import { labelsOf } from '../../analysis/entities.js';
 import type { TermSet } from '../../analysis/term-hits.js';
 import { LodestoneError } from '../../core/errors.js';
 import { sha256Hex } from '../../core/hash.js';
@@ -219,6 +220,8 @@ export class SqliteStore implements DocumentStore {
       lshSince: db.prepare<[number], [number, string]>('SELECT doc_id, keys FROM lsh_keys WHERE doc_id > ? ORDER BY doc_id').raw(),
       tickerInsert: db.prepare('INSERT OR IGNORE INTO tickers (ticker, doc_id) VALUES (?, ?)'),
       tickerDelete: db.prepare('DELETE FROM tickers WHERE doc_id = ?'),
+      labelInsert: db.prepare('INSERT OR IGNORE INTO labels (label, doc_id) VALUES (?, ?)'),
+      labelDelete: db.prepare('DELETE FROM labels WHERE doc_id = ?'),
       exactRow: db.prepare<[number], { norm_hash: string; cluster_id: number | null; published_at: number | null }>(
         'SELECT norm_hash, cluster_id, published_at FROM documents WHERE id = ?',
       ),
@@ -445,6 +448,7 @@ export class SqliteStore implements DocumentStore {
     this.st.ftsInsert.run(rowid, a.titleTerms, a.bodyTerms);
     hot?.add(rowid, a.titleTerms, a.bodyTerms, ad.located);
     for (const t of a.tickers) this.st.tickerInsert.run(t, rowid);
+    for (const l of labelsOf(doc.metadata)) this.st.labelInsert.run(l, rowid);
     const exact = exactKey(a.normHash);
     const clusterId = this.assignCluster(rowid, ad, exact, rev, lsh, recent);
     const keys = exact === null ? a.bandKeys : [...a.bandKeys, exact];
@@ -464,6 +468,7 @@ export class SqliteStore implements DocumentStore {
     // them finds no candidate row and skips them.
     this.st.lshDelete.run(rowid);
     this.st.tickerDelete.run(rowid);
+    this.st.labelDelete.run(rowid);
   }
 
   /**

@@ -4,7 +4,7 @@
  * terms highlighted when arriving from a search, and the other outlets of its cluster.
  */
 import { useEffect, useState } from 'react';
-import { Link, useSearch } from 'wouter';
+import { Link, useLocation, useSearch } from 'wouter';
 import { api, type DocView, type SummaryView } from '../api.js';
 import { Marked } from '../components/Marked.js';
 import { SourceTime, TypeBadge } from '../components/SourceTime.js';
@@ -24,6 +24,7 @@ export function safeUrl(url: string | null): string | null {
 
 export function DocumentPage({ id }: { id: string }) {
   const { t, dateTime } = useI18n();
+  const [, navigate] = useLocation();
   const q = new URLSearchParams(useSearch()).get('q') ?? '';
   const [doc, setDoc] = useState<DocView | null>(null);
   const [error, setError] = useState<{ status: number; message: string } | null>(null);
@@ -84,7 +85,19 @@ export function DocumentPage({ id }: { id: string }) {
   }
   if (!doc) return <p className="loading">{t.loading}</p>;
   const url = safeUrl(doc.url);
+  const remove = async () => {
+    if (!window.confirm(t.docConfirmDelete(doc.title || doc.id))) return;
+    try {
+      await api.deleteDocument(doc.id);
+      navigate(q ? `/search?q=${encodeURIComponent(q)}` : '/search');
+    } catch (e) {
+      window.alert(t.reason((e as Error).message));
+    }
+  };
   const others = doc.cluster?.members.filter((m) => m.id !== doc.id) ?? [];
+  // The publisher's tags and importance level (metadata), each a link to a search by it.
+  const tags = Array.isArray(doc.metadata.tags) ? doc.metadata.tags.filter((x): x is string => typeof x === 'string' && x.trim() !== '') : [];
+  const level = typeof doc.metadata.level === 'string' && doc.metadata.level.trim() !== '' ? doc.metadata.level.trim().toUpperCase() : null;
   return (
     <article className="document-page">
       <BackLink q={q} />
@@ -103,6 +116,10 @@ export function DocumentPage({ id }: { id: string }) {
               </a>
             </>
           )}
+          {' · '}
+          <button type="button" className="danger" onClick={remove}>
+            {t.docDelete}
+          </button>
         </div>
         <dl className="facts">
           {doc.fetched_at && (
@@ -115,6 +132,26 @@ export function DocumentPage({ id }: { id: string }) {
             <>
               <dt>{t.tickers}</dt>
               <dd>{doc.tickers.join(' ')}</dd>
+            </>
+          )}
+          {tags.length > 0 && (
+            <>
+              <dt>{t.tags}</dt>
+              <dd className="tags">
+                {tags.map((tag) => (
+                  <Link key={tag} href={`/search?q=${encodeURIComponent(`tag:${/[\s"()]/.test(tag) ? JSON.stringify(tag) : tag}`)}&sort=newest`}>
+                    {tag}
+                  </Link>
+                ))}
+              </dd>
+            </>
+          )}
+          {level && (
+            <>
+              <dt>{t.level}</dt>
+              <dd>
+                <Link href={`/search?q=${encodeURIComponent(`level:${level}`)}&sort=newest`}>{level}</Link>
+              </dd>
             </>
           )}
         </dl>

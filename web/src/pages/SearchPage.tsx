@@ -357,7 +357,23 @@ export function SearchPage() {
             </div>
           )}
           {result && (
-            <p className="count-line">{t.results(num(result.total), num(Math.round(result.took_ms)))}</p>
+            <p className="count-line">
+              {t.results(num(result.total), num(Math.round(result.took_ms)))}
+              {result.total > 0 && (
+                <span className="export">
+                  {' · '}
+                  {t.exportAs}{' '}
+                  {(['csv', 'ndjson'] as const).map((f, i) => (
+                    <span key={f}>
+                      {i > 0 && ' · '}
+                      <a href={`/api/search?${searchQueryString({ ...params, offset: 0, limit: 0 })}&format=${f}&limit=${Math.min(result.total, 10_000)}`} download>
+                        {f.toUpperCase()}
+                      </a>
+                    </span>
+                  ))}
+                </span>
+              )}
+            </p>
           )}
           {result && result.total === 0 && (
             <div className="empty">

@@ -494,6 +494,16 @@ export function WorkflowPage({ name, runId }: { name: string; runId: number | nu
 
 function DigestView({ name, digest }: { name: string; digest: Digest }) {
   const { t, dateTime } = useI18n();
+  // Narrow this run's items by words in their title, text, summary or outlet (the seeds have this box).
+  const [filter, setFilter] = useState('');
+  const shown = useMemo(() => {
+    const words = filter.toLowerCase().split(/\s+/).filter(Boolean);
+    if (words.length === 0) return digest.items;
+    return digest.items.filter((it) => {
+      const text = [it.display_title, it.title, it.source, it.excerpt, it.summary?.text ?? '', ...(it.cluster?.also_in.map((a) => a.source) ?? [])].join(' ').toLowerCase();
+      return words.every((w) => text.includes(w));
+    });
+  }, [digest.items, filter]);
   return (
     <>
       <p className="count-line">
@@ -534,8 +544,19 @@ function DigestView({ name, digest }: { name: string; digest: Digest }) {
         </div>
       )}
       {digest.items.length === 0 && <p className="empty">{t.wfNoItems}</p>}
+      {digest.items.length > 1 && (
+        <input
+          type="search"
+          className="digest-filter"
+          aria-label={t.wfFilterItems}
+          placeholder={t.wfFilterItems}
+          value={filter}
+          onChange={(e) => setFilter(e.target.value)}
+        />
+      )}
+      {shown.length === 0 && digest.items.length > 0 && <p className="empty">{t.wfNoneMatch}</p>}
       <ol className="result-list digest-list">
-        {digest.items.map((it) => (
+        {shown.map((it) => (
           <DigestRow key={`${it.id}-${it.source}`} it={it} />
         ))}
       </ol>
