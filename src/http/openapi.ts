@@ -45,7 +45,7 @@ export function openApiDocument(): Record<string, unknown> {
       '/healthz': { get: { summary: 'Liveness and document count', responses: { 200: { description: 'OK' } } } },
       '/api/search': {
         get: {
-          summary: 'Search documents',
+          summary: 'Search documents (format=csv|ndjson: a download of up to `limit` hits, at most 10,000)',
           description:
             'Query language: terms (AND), "phrases", OR, NOT / -term, parentheses, title: source: type: lang: ticker: tag: level:. Clusters of duplicates collapse into one hit unless collapse=false.',
           parameters: queryParameters(),
@@ -67,6 +67,11 @@ export function openApiDocument(): Record<string, unknown> {
             { name: 'q', in: 'query', required: false, schema: { type: 'string' }, description: 'highlight this query' },
           ],
           responses: { 200: { description: 'Document', content: json(DocumentView) }, 404: error, 409: error },
+        },
+        delete: {
+          summary: 'Delete one document (a cluster left with one member dissolves)',
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: { 200: { description: '{deleted: {id, internal_id, title, source}}' }, 404: error, 409: error },
         },
       },
       '/api/documents/{id}/summary': {
