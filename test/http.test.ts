@@ -203,4 +203,15 @@ describe('SSRF guard through the API', () => {
     const cross = await fetch(`${server.url}/api/documents/e1`, { method: 'DELETE', headers: { origin: 'http://evil.example' } });
     expect(cross.status).toBe(403);
   });
+
+  it("lists the publisher's tags and levels among a query's matches, apart from the search", async () => {
+    await post('/api/documents', [
+      { id: 't1', title: '标签测试一', body: '标签测试：稀土永磁。', source: '标签源', tags: ['永磁', '稀土'], level: 'A' },
+      { id: 't2', title: '标签测试二', body: '标签测试：稀土价格。', source: '标签源', tags: ['稀土'], level: 'C' },
+    ]);
+    const r = await get(`/api/search/labels?q=${encodeURIComponent('标签测试')}`);
+    expect(r.status).toBe(200);
+    expect(r.body).toEqual({ total: 2, counted: 2, tags: [{ value: '稀土', count: 2 }, { value: '永磁', count: 1 }], levels: [{ value: 'A', count: 1 }, { value: 'C', count: 1 }] });
+    expect((await get(`/api/search?q=${encodeURIComponent('标签测试 tag:永磁')}`)).body.total).toBe(1);
+  });
 });

@@ -21,7 +21,7 @@ import { ExtractionSandbox } from '../extract/sandbox.js';
 import { formatOf } from '../sources/files.js';
 import { configuredHosts, isLoopbackHost, registerGuards } from './guard.js';
 import { exportSearch } from '../services/export.js';
-import { searchDocuments } from '../services/search.js';
+import { searchDocuments, searchLabels } from '../services/search.js';
 import { fetchSource } from '../services/sources.js';
 import { summarize, summaryStatus } from '../services/summaries.js';
 import { verifyText } from '../summaries/verify.js';
@@ -212,6 +212,18 @@ export async function buildServer(ctx: AppContext, scheduler: Scheduler | null =
     const view = await documentView(ctx.store, d);
     const q = typeof req.query.q === 'string' ? req.query.q.slice(0, 2000) : '';
     return q.trim() === '' ? view : { ...view, highlights: documentHighlights(d, q) };
+  });
+
+  app.get('/api/search/labels', async (req) => {
+    const x = SearchQuery.parse(req.query);
+    return searchLabels(ctx.store, {
+      q: x.q,
+      ...(x.from ? { from: x.from } : {}),
+      ...(x.to ? { to: x.to } : {}),
+      ...(x.type ? { type: x.type } : {}),
+      ...(x.source ? { source: x.source } : {}),
+      ...(x.lang ? { lang: x.lang } : {}),
+    });
   });
 
   app.delete<{ Params: { id: string } }>('/api/documents/:id', async (req) => deleteDocument(ctx.store, req.params.id));

@@ -149,6 +149,12 @@ export interface DocumentStore {
   /** Delete documents (with index entries); clusters shrink or dissolve. */
   deleteByRowid(rowids: number[]): Promise<number>;
   search(req: SearchRequest): Promise<RawSearchResult>;
+  /**
+   * How many of the stories a request matches (a duplicate cluster counts once) carry each
+   * label of a kind (`tag:` / `level:`), most frequent first: over every match when there are
+   * at most `max`, else over the first `max` in the request's order (`counted` says which).
+   */
+  labelCounts(req: SearchRequest, kind: 'tag' | 'level', max: number, top: number): Promise<{ counted: number; total: number; values: { value: string; count: number }[] }>;
   /** Number of documents matching one text leaf (for explain). */
   documentFrequency(ftsLeaf: QueryNode): Promise<number>;
   cluster(clusterId: number): Promise<ClusterInfo | null>;

@@ -94,6 +94,13 @@ async function call<T>(path: string, init?: RequestInit, signal?: AbortSignal): 
   return body as T;
 }
 
+export interface LabelFacets {
+  total: number;
+  counted: number;
+  tags: { value: string; count: number }[];
+  levels: { value: string; count: number }[];
+}
+
 export function searchQueryString(p: SearchParams): string {
   const u = new URLSearchParams();
   u.set('q', p.q);
@@ -109,6 +116,9 @@ export function searchQueryString(p: SearchParams): string {
 export const api = {
   search: (p: SearchParams, signal?: AbortSignal) =>
     call<SearchResult>(`/api/search?${searchQueryString(p)}`, undefined, signal),
+  /** The publisher's tags and levels among the matches (asked after the results, never before them). */
+  labels: (p: SearchParams, signal?: AbortSignal) =>
+    call<LabelFacets>(`/api/search/labels?${searchQueryString({ ...p, offset: 0, limit: 0 })}`, undefined, signal),
   document: (id: string, q: string, signal?: AbortSignal) =>
     call<DocView>(`/api/documents/${encodeURIComponent(id)}${q ? `?q=${encodeURIComponent(q)}` : ''}`, undefined, signal),
   addUrl: (url: string, source?: string, schedule?: string) =>

@@ -228,6 +228,26 @@ export function runStoreContract(name: string, factory: StoreFactory, skip?: str
       }
     });
 
+    it("filters by the publisher's tags and levels and counts them among a query's matches", async () => {
+      const s = await open();
+      await s.upsert(
+        [
+          doc('g1', '稀土一', '稀土价格上涨。', { metadata: { tags: ['稀土', '有色金属'], level: 'A' } }),
+          doc('g2', '稀土二', '稀土出口下降。', { metadata: { tags: ['稀土'], level: 'b' } }),
+          doc('g3', '锂电', '锂价下跌。', { metadata: { tags: ['锂电池'] } }),
+        ].map((d) => analyzeDocument(d)),
+      );
+      expect((await s.search(req('tag:稀土'))).total).toBe(2);
+      expect((await s.search(req('稀土 level:A'))).total).toBe(1);
+      expect((await s.search(req('tag:锂电池 OR level:B'))).total).toBe(2);
+      const tags = await s.labelCounts(req('价'), 'tag', 1000, 10);
+      expect(tags).toEqual({ counted: 2, total: 2, values: [{ value: '有色金属', count: 1 }, { value: '稀土', count: 1 }, { value: '锂电池', count: 1 }] });
+      const levels = await s.labelCounts(req('稀土'), 'level', 1000, 10);
+      expect(levels.values).toEqual([{ value: 'A', count: 1 }, { value: 'B', count: 1 }]);
+      // Capped: counted over the first `max` matches in the request's order.
+      expect((await s.labelCounts(req('稀土'), 'tag', 1, 10)).counted).toBe(1);
+    });
+
     it('property: search agrees with a brute-force substring scan', async () => {
       const s = await open();
       const alphabet = '稀土永磁钕铁硼锂铜矿价，。 '.split('');

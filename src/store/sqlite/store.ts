@@ -664,6 +664,21 @@ export class SqliteStore implements DocumentStore {
     return this.searcher.search(req, new Map(prefixes.map((n, i) => [n, sets[i]!])));
   }
 
+  async labelCounts(req: SearchRequest, kind: 'tag' | 'level', max: number, top: number) {
+    const all = await this.search({ ...req, collapse: false, facets: false, offset: 0, limit: max });
+    const ids = all.hits.map((h) => h.rowid);
+    if (ids.length === 0) return { counted: 0, total: all.total, values: [] };
+    const rows = this.db
+      .prepare<[string, string, string, number], { label: string; n: number }>(
+        // A story (a duplicate cluster) counts once, as the collapsed results do.
+        `SELECT l.label, count(DISTINCT coalesce(d.cluster_id, -d.id)) AS n FROM labels AS l JOIN documents AS d ON d.id = l.doc_id
+         WHERE l.doc_id IN (SELECT value FROM json_each(?)) AND l.label >= ? AND l.label < ?
+         GROUP BY l.label ORDER BY n DESC, l.label LIMIT ?`,
+      )
+      .all(JSON.stringify(ids), `${kind}:`, `${kind};`, top);
+    return { counted: ids.length, total: all.total, values: rows.map((r) => ({ value: r.label.slice(kind.length + 1), count: r.n })) };
+  }
+
   searchSync(req: SearchRequest): RawSearchResult {
     return this.searcher.search(req);
   }

@@ -5,7 +5,7 @@
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Link, useLocation, useSearch } from 'wouter';
-import { api, type Hit, type SearchParams, type SearchResult, type Sort, searchQueryString } from '../api.js';
+import { api, type Hit, type LabelFacets, type SearchParams, type SearchResult, type Sort, searchQueryString } from '../api.js';
 import { Marked } from '../components/Marked.js';
 import { SourceTime, TypeBadge } from '../components/SourceTime.js';
 import { SummaryBlock } from '../components/SummaryBlock.js';
@@ -55,6 +55,7 @@ export function SearchPage() {
   const params = useMemo(() => parseParams(search), [search]);
   const [text, setText] = useState(params.q);
   const [result, setResult] = useState<SearchResult | null>(null);
+  const [labels, setLabels] = useState<LabelFacets | null>(null);
   const [hits, setHits] = useState<Hit[]>([]);
   const [error, setError] = useState<string | null>(null);
   const [loading, setLoading] = useState(false);
@@ -114,6 +115,9 @@ export function SearchPage() {
         setHits(r.hits);
         setError(null);
         setSelected(-1);
+        setLabels(null);
+        // Tags and levels come after the results, so the results never wait for them.
+        if (r.total > 0) api.labels(params, ctl.signal).then(setLabels, () => undefined);
       })
       .catch((e: Error) => {
         if (e.name !== 'AbortError') setError(e.message);
@@ -309,6 +313,38 @@ export function SearchPage() {
                         </button>
                       </li>
                     ))}
+                  </ul>
+                </section>
+              ),
+            )}
+          {labels &&
+            (
+              [
+                ['tag', t.tags, labels.tags],
+                ['level', t.level, labels.levels],
+              ] as const
+            ).map(([field, label, counts]) =>
+              counts.length === 0 ? null : (
+                <section key={field} className="label-facet">
+                  <h3 title={labels.counted < labels.total ? t.labelsCounted(num(labels.counted)) : undefined}>{label}</h3>
+                  <ul>
+                    {counts.map((c) => {
+                      const term = `${field}:${/[\s"()]/.test(c.value) ? JSON.stringify(c.value) : c.value}`;
+                      const on = params.q.split(/\s+/).includes(term);
+                      return (
+                        <li key={c.value}>
+                          <button
+                            type="button"
+                            className="facet"
+                            aria-pressed={on}
+                            onClick={() => go({ ...params, q: on ? params.q.split(/\s+/).filter((w) => w !== term).join(' ') : `${params.q} ${term}`.trim() })}
+                          >
+                            <span>{c.value}</span>
+                            <span className="count">{num(c.count)}</span>
+                          </button>
+                        </li>
+                      );
+                    })}
                   </ul>
                 </section>
               ),
