@@ -214,4 +214,22 @@ describe('SSRF guard through the API', () => {
     expect(r.body).toEqual({ total: 2, counted: 2, tags: [{ value: '稀土', count: 2 }, { value: '永磁', count: 1 }], levels: [{ value: 'A', count: 1 }, { value: 'C', count: 1 }] });
     expect((await get(`/api/search?q=${encodeURIComponent('标签测试 tag:永磁')}`)).body.total).toBe(1);
   });
+
+  it('a document deleted one by one stays deleted when its feed is fetched again; storing it by hand brings it back', async () => {
+    const feedUrl = `${fixturesUrl}/feed.xml`;
+    const first = await post('/api/sources/url', { url: feedUrl });
+    const ids = ((first.body.documents ?? []) as { id: string }[]).map((d) => d.id);
+    expect(ids).toHaveLength(3);
+    const del = await fetch(`${server.url}/api/documents/${encodeURIComponent(ids[1]!)}`, { method: 'DELETE' });
+    expect(del.status).toBe(200);
+    const again = await post('/api/sources/url', { url: feedUrl });
+    expect(again.body).toMatchObject({ inserted: 0, unchanged: 2, warnings: 1 });
+    expect((await get(`/api/documents/${encodeURIComponent(ids[1]!)}`)).status).toBe(404);
+    // Posted records are stored by hand: a deleted one comes back and is forgotten as deleted.
+    await post('/api/documents', { id: 'back1', title: '删除后恢复', body: '删除后再次手动添加的文档。', source: '手动' });
+    expect((await fetch(`${server.url}/api/documents/back1`, { method: 'DELETE' })).status).toBe(200);
+    expect((await ctx.store.deletedKeys(['ext:手动:back1'])).size + (await ctx.store.deletedKeys(['ext:api:back1'])).size).toBe(1);
+    expect((await post('/api/documents', { id: 'back1', title: '删除后恢复', body: '删除后再次手动添加的文档。', source: '手动' })).body).toMatchObject({ inserted: 1 });
+    expect((await ctx.store.deletedKeys(['ext:手动:back1', 'ext:api:back1'])).size).toBe(0);
+  });
 });

@@ -33,7 +33,7 @@ Usage:
                          [--no-collapse] [--explain] [--json | --format csv|ndjson]
                          (--format csv|ndjson exports up to --limit hits: default 1000, at most 10000)
   lodestone show ID [--data DIR] [--json]
-  lodestone rm ID [--data DIR] [--json]            delete one document (a feed that still lists it may bring it back)
+  lodestone rm ID [--data DIR] [--json]            delete one document (feeds will not bring it back)
   lodestone summarize ID|--query Q|--all [--lang en|zh] [--data DIR] [--force] [--json]
                                               summaries with verified citations (extractive without a model)
   lodestone verify ID --text TEXT [--data DIR] [--json]   check a text's [n] citations against document ID

@@ -100,6 +100,7 @@ const ZH: [RegExp, Render][] = [
   [/^unsupported file type: (.+)$/, '不支持的文件类型：$1'],
   [/^unsupported file type (.+)$/, '不支持的文件类型 $1'],
   [/^skipped: not a supported file type$/, '已跳过：不支持的文件类型'],
+  [/^skipped: deleted by a user$/, '已跳过：已被用户删除'],
   [/^more than (\d+) paragraphs; split the document$/, '超过 $1 段；请拆分文档'],
   [/^the extraction sandbox is closed$/, '文件解析进程已关闭'],
   [/^reading it needed more than (\d+) MB of memory; not read$/, '读取需要超过 $1 MB 内存；未读取'],

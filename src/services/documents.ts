@@ -110,12 +110,13 @@ export function documentHighlights(d: StoredDocument, q: string): { title: Range
 
 /**
  * Delete one document (its text, index entries and cluster membership; a cluster left with
- * one member dissolves). Returns what was deleted. Limit: nothing remembers the deletion —
- * ingesting the same item again (a feed that still lists it changes, the file is added
- * again) stores it again.
+ * one member dissolves). Returns what was deleted. The deletion is remembered by key: a feed
+ * that still lists the item leaves it out (services/sources.ts); adding it again explicitly
+ * (a file, an upload, posted records, `lodestone ingest URL`) stores it again.
  */
 export async function deleteDocument(store: DocumentStore, id: string): Promise<{ deleted: { id: string; internal_id: string; title: string; source: string } }> {
   const d = await resolveDocument(store, id);
   await store.deleteByRowid([d.rowid]);
+  await store.rememberDeleted([d.key], Date.now());
   return { deleted: { id: d.id, internal_id: `#${d.rowid}`, title: d.title, source: d.source } };
 }

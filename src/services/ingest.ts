@@ -73,6 +73,13 @@ export interface IngestOptions {
   extractor?: Extractor;
   /** Analyzes documents; default per `workers`. A server passes its shared pool (not closed here). */
   analyzer?: Analyzer;
+  /**
+   * Leave out documents a user deleted one by one (`deleteDocument`), each reported as a
+   * warning: set for fetched URLs (feed polls, a feed added again), so a deleted item stays
+   * deleted. Other ingests (files, uploads, records) store such a document again, and it is
+   * no longer remembered as deleted.
+   */
+  skipDeleted?: boolean;
   /** Stops reading, fetching and parsing when aborted (the HTTP client went away); what was stored stays. */
   signal?: AbortSignal;
 }
@@ -143,8 +150,16 @@ export async function ingestTargets(store: DocumentStore, targets: string[], opt
   let batch: AnalyzedDocument[] = [];
   const flush = async () => {
     if (batch.length === 0) return;
-    const docs = batch;
+    let docs = batch;
     batch = [];
+    if (opts.skipDeleted) {
+      const gone = await store.deletedKeys(docs.map((d) => d.doc.key));
+      if (gone.size > 0) {
+        for (const d of docs) if (gone.has(d.doc.key)) problem('warning', { location: d.doc.key, reason: 'skipped: deleted by a user' });
+        docs = docs.filter((d) => !gone.has(d.doc.key));
+        if (docs.length === 0) return;
+      }
+    }
     const results = await upsertEach(store, docs, (i, reason) => problem('error', { location: docs[i]!.doc.key, reason }));
     for (const r of results) report[r.status]++;
     opts.onBatch?.(results);

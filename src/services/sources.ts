@@ -63,6 +63,8 @@ export async function fetchSource(
     ...(opts.type ? { type: opts.type } : {}),
     allowPrivate: opts.allowPrivate,
     workers: 0,
+    // A document deleted one by one stays deleted when its feed is polled again.
+    skipDeleted: true,
     ...(opts.extractor ? { extractor: opts.extractor } : {}),
     ...(opts.analyzer ? { analyzer: opts.analyzer } : {}),
     ...(opts.signal ? { signal: opts.signal } : {}),

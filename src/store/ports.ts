@@ -148,6 +148,10 @@ export interface DocumentStore {
   getManyByRowid(rowids: number[]): Promise<Map<number, StoredDocument>>;
   /** Delete documents (with index entries); clusters shrink or dissolve. */
   deleteByRowid(rowids: number[]): Promise<number>;
+  /** Remember that a user deleted the documents stored under these keys (feeds must not bring them back). */
+  rememberDeleted(keys: string[], at: number): Promise<void>;
+  /** Which of these keys a user deleted (and nothing has stored again since). */
+  deletedKeys(keys: string[]): Promise<Set<string>>;
   search(req: SearchRequest): Promise<RawSearchResult>;
   /**
    * How many of the stories a request matches (a duplicate cluster counts once) carry each

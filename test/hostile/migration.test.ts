@@ -44,7 +44,7 @@ describe('migration 17: keys that say where a document came from', () => {
     const db = new Database(join(dir, DB_FILE));
     db.prepare("INSERT INTO workflow_seen (workflow_id, doc_key, run_id) VALUES (1, 'url:https://example.com/a/1', 1)").run();
     db.exec('DROP TABLE column_log'); // migration 18 makes it again
-    db.exec('DROP TABLE labels'); // and 19 this one
+    db.exec('DROP TABLE labels; DROP TABLE deleted_keys'); // and 19 and 20 these
     db.pragma('user_version = 16');
     db.close();
 
@@ -83,7 +83,7 @@ describe('migration 19: publishers\' tags and levels become query fields', () =>
     ]);
     await store.close();
     const db = new Database(join(dir, DB_FILE));
-    db.exec('DROP TABLE labels');
+    db.exec('DROP TABLE labels; DROP TABLE deleted_keys');
     db.pragma('user_version = 18');
     db.close();
 

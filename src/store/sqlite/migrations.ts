@@ -305,4 +305,9 @@ export const MIGRATIONS: string[] = [
     SELECT 'level:' || upper(trim(json_extract(metadata, '$.level'))), id FROM documents
     WHERE json_type(metadata, '$.level') = 'text' AND trim(json_extract(metadata, '$.level')) <> '' AND length(json_extract(metadata, '$.level')) <= 20;
   `,
+  // 20: documents a user deleted one by one, by key, so that a feed still listing one does
+  // not bring it back (storing the key again explicitly forgets it).
+  `
+  CREATE TABLE deleted_keys (key TEXT PRIMARY KEY, deleted_at INTEGER NOT NULL) WITHOUT ROWID;
+  `,
 ];

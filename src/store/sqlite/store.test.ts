@@ -205,21 +205,21 @@ describe('schema upgrades', () => {
     expect(u3.analysis.bandKeys).toEqual([]);
     await a.upsert([u1, u3]);
     await a.close();
-    // Back to schema 8: undo migrations 9 to 19.
+    // Back to schema 8: undo migrations 9 to 20.
     const raw = new Database(join(dir, 'lodestone.db'));
     raw.exec(
       "DROP INDEX documents_columns; CREATE INDEX documents_rev ON documents(rev); DROP TABLE column_snapshot; INSERT INTO fts(fts, rank) VALUES('automerge', 4); PRAGMA user_version = 8",
     );
     raw.exec(`CREATE TABLE lsh (band_key INTEGER NOT NULL, doc_id INTEGER NOT NULL); CREATE INDEX lsh_key ON lsh(band_key, doc_id);
-      DROP TABLE lsh_keys; DROP TABLE column_log; DROP TABLE labels; CREATE INDEX documents_published ON documents(published_at);
+      DROP TABLE lsh_keys; DROP TABLE column_log; DROP TABLE labels; DROP TABLE deleted_keys; CREATE INDEX documents_published ON documents(published_at);
       CREATE INDEX documents_norm_hash ON documents(norm_hash) WHERE norm_hash <> ''`);
     raw.prepare("UPDATE documents SET dedup_keys = ? WHERE public_id = 'u1'").run(u1.analysis.bandKeys.join(' '));
     raw.close();
     const messages: string[] = [];
     const b = SqliteStore.open(dir, { onUpgrade: (m) => messages.push(m) });
     expect(messages).toHaveLength(1);
-    expect(messages[0]).toMatch(/from schema 8 to 19 \(2 documents/);
-    expect(b.db.pragma('user_version', { simple: true })).toBe(19);
+    expect(messages[0]).toMatch(/from schema 8 to 20 \(2 documents/);
+    expect(b.db.pragma('user_version', { simple: true })).toBe(20);
     const indexes = b.db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'documents'").pluck().all();
     expect(indexes).not.toContain('documents_published');
     expect(indexes.filter((n) => String(n).includes('norm'))).toEqual([]);

@@ -221,6 +221,10 @@ export class SqliteStore implements DocumentStore {
       tickerInsert: db.prepare('INSERT OR IGNORE INTO tickers (ticker, doc_id) VALUES (?, ?)'),
       tickerDelete: db.prepare('DELETE FROM tickers WHERE doc_id = ?'),
       labelInsert: db.prepare('INSERT OR IGNORE INTO labels (label, doc_id) VALUES (?, ?)'),
+      anyDeleted: db.prepare('SELECT 1 FROM deleted_keys LIMIT 1'),
+      forgetDeleted: db.prepare('DELETE FROM deleted_keys WHERE key = ?'),
+      isDeleted: db.prepare<[string], number>('SELECT 1 FROM deleted_keys WHERE key = ?').pluck(),
+      rememberDeleted: db.prepare('INSERT INTO deleted_keys (key, deleted_at) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET deleted_at = excluded.deleted_at'),
       labelDelete: db.prepare('DELETE FROM labels WHERE doc_id = ?'),
       exactRow: db.prepare<[number], { norm_hash: string; cluster_id: number | null; published_at: number | null }>(
         'SELECT norm_hash, cluster_id, published_at FROM documents WHERE id = ?',
@@ -363,6 +367,8 @@ export class SqliteStore implements DocumentStore {
       const recent = this.recentFingerprints(rev);
       const results: UpsertResult[] = [];
       for (const ad of items) results.push(this.upsertOne(ad, rev, now, hot, lsh, recent));
+      // A document stored again explicitly is no longer remembered as deleted.
+      if (this.st.anyDeleted.get() !== undefined) for (const ad of items) this.st.forgetDeleted.run(ad.doc.key);
       hot?.finish();
       logColumnChanges(this.db, rev);
       return results;
@@ -662,6 +668,19 @@ export class SqliteStore implements DocumentStore {
     if (prefixes.length === 0 || !this.ftsReader) return this.searcher.search(req);
     const sets = await this.ftsReader.match(prefixes.map(ftsPhrase), queryBudgetMs());
     return this.searcher.search(req, new Map(prefixes.map((n, i) => [n, sets[i]!])));
+  }
+
+  async rememberDeleted(keys: string[], at: number): Promise<void> {
+    this.db.transaction(() => {
+      for (const k of keys) this.st.rememberDeleted.run(k, at);
+    })();
+  }
+
+  async deletedKeys(keys: string[]): Promise<Set<string>> {
+    const out = new Set<string>();
+    if (this.st.anyDeleted.get() === undefined) return out;
+    for (const k of keys) if (this.st.isDeleted.get(k) !== undefined) out.add(k);
+    return out;
   }
 
   async labelCounts(req: SearchRequest, kind: 'tag' | 'level', max: number, top: number) {
