@@ -135,7 +135,11 @@ export async function concurrentWriter(say: (s?: string) => void, idleSeconds = 
   const ours = await capacity(q);
   const rate = Number(process.env.LODESTONE_BENCH_RATE) || Math.max(10, Math.round(ours / 2));
   const idle = await openLoop(q, rate, idleSeconds);
-  const writer = spawn(process.execPath, [CLI, 'ingest', ...crud, '--data', dir, '--json'], { stdio: 'ignore' });
+  // LODESTONE_BENCH_WRITER_SESSION=1 starts the writer in a session of its own, as when a user
+  // runs `lodestone ingest` in another terminal: with the kernel's autogroups on, processes of
+  // different sessions share the CPU by group, and a nice value only counts within its group.
+  const ownSession = process.env.LODESTONE_BENCH_WRITER_SESSION === '1';
+  const writer = spawn(process.execPath, [CLI, 'ingest', ...crud, '--data', dir, '--json'], { stdio: 'ignore', detached: ownSession });
   const t = performance.now();
   const busy = await openLoop(q, rate, 600, exited(writer));
   const writerSecs = (performance.now() - t) / 1000;

@@ -4,9 +4,11 @@
  * found where something was required, 2 usage or runtime error.
  */
 import { appendFileSync, mkdirSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { constants as osConstants } from 'node:os';
 import { parseArgs } from 'node:util';
 import { forEachBounded } from '../core/concurrency.js';
-import { lowerPriority } from '../core/threads.js';
+import { autogroupsOn, lowerPriority, ownSession } from '../core/threads.js';
 import { defaultTimeZone, localDateTime } from '../core/time.js';
 import { describeError, LodestoneError } from '../core/errors.js';
 import { isDocType } from '../core/types.js';
@@ -136,7 +138,11 @@ async function cmdIngest(args: string[], out: Out): Promise<number> {
     throw new LodestoneError('bad_request', `--type must be one of news, report, transcript, interview, announcement, note`);
   }
   // A bulk job: it yields the CPU to a server answering searches on the same machine
-  // (its worker threads, started below, inherit the priority).
+  // (its worker threads, started below, inherit the priority). With autogroups the work runs
+  // in a session of its own, whose group can be lowered too (core/threads.ts).
+  if (out === stdio && config().bulkNice > 0 && autogroupsOn() && !ownSession() && process.env.LODESTONE_OWN_SESSION !== '1') {
+    return runInOwnSession();
+  }
   lowerPriority();
   const ctx = openContext({ ...(values.data ? { dataDir: values.data } : {}), ...(values['allow-private'] ? { allowPrivate: true } : {}) });
   const bar = new ProgressBar();
@@ -596,4 +602,30 @@ export function serverLog(threshold: LogLevel, write: (line: string) => void = (
     if (LEVELS[level] > LEVELS[threshold]) return;
     write(`${JSON.stringify({ time: new Date().toISOString(), level, msg: terminalSafe(m) })}\n`);
   };
+}
+
+/**
+ * Run this same command again in a new session (setsid), sharing the terminal, and wait for
+ * it: the child is then alone in its autogroup and lowers it (lowerPriority). Signals are
+ * passed on; if this process dies (killed), the child notices the closed IPC channel and
+ * dies too, so a killed ingest stops as it would have without the detour.
+ */
+function runInOwnSession(): Promise<number> {
+  const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, ...process.argv.slice(2)], {
+    stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
+    detached: true,
+    env: { ...process.env, LODESTONE_OWN_SESSION: '1' },
+  });
+  const pass = (sig: NodeJS.Signals) => () => child.kill(sig);
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, pass(sig));
+  return new Promise((resolve) => {
+    child.on('exit', (code, signal) => resolve(code ?? (signal ? 128 + (osConstants.signals[signal] ?? 0) : 2)));
+    child.on('error', () => resolve(2));
+  });
+}
+
+// The child of runInOwnSession: the parent holding the terminal is gone, so is this ingest.
+if (process.env.LODESTONE_OWN_SESSION === '1' && process.send) {
+  process.on('disconnect', () => process.kill(process.pid, 'SIGKILL'));
+  process.channel?.unref(); // the channel alone must not keep the ingest running
 }
