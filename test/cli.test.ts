@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from './helpers/cli.js';
-import { writeFileSync } from 'node:fs';
+import { runCli, spawnCli } from './helpers/cli.js';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { autogroupsOn } from '../src/core/threads.js';
 import { join } from 'node:path';
 import { LONG_ARTICLE_ZH, tempDir, writeFixtureFolder } from './helpers/fixtures.js';
 
@@ -80,6 +81,38 @@ describe('lodestone CLI contract', () => {
     const c = JSON.parse(shown.stdout) as Record<string, string>;
     expect(c.LODESTONE_TZ).toBe('UTC');
     expect(c.LODESTONE_LLM_API_KEY).not.toContain('secret');
+  });
+
+  it.runIf(autogroupsOn())('ingest runs in a session of its own with its autogroup lowered, and dies with its parent', async () => {
+    const dir = tempDir();
+    const lines = Array.from({ length: 80_000 }, (_, i) => JSON.stringify({ id: `s${i}`, title: `稀土消息 ${i}`, body: `第${i}条：稀土价格与出口数据的独立描述，编号${i * 7919}。` }));
+    writeFileSync(join(dir, 'big.ndjson'), `${lines.join('\n')}\n`);
+    const parent = spawnCli(['ingest', dir, '--data', tempDir()]);
+    const childOf = (pid: number) =>
+      readdirSync('/proc')
+        .filter((d) => /^\d+$/.test(d))
+        .find((d) => {
+          try {
+            const st = readFileSync(`/proc/${d}/stat`, 'utf8');
+            return Number(st.slice(st.lastIndexOf(')') + 2).split(' ')[1]) === pid;
+          } catch {
+            return false;
+          }
+        });
+    let child: string | undefined;
+    for (let i = 0; i < 100 && !child; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      child = childOf(parent.pid!);
+    }
+    expect(child).toBeDefined();
+    const st = readFileSync(`/proc/${child}/stat`, 'utf8');
+    expect(Number(st.slice(st.lastIndexOf(')') + 2).split(' ')[3])).toBe(Number(child)); // session leader
+    await new Promise((r) => setTimeout(r, 1500)); // past its start, where it lowers its group
+    expect(readFileSync(`/proc/${child}/autogroup`, 'utf8')).toMatch(/nice 19/);
+    parent.kill('SIGKILL');
+    for (let i = 0; i < 50 && existsSync(`/proc/${child}`); i++) await new Promise((r) => setTimeout(r, 100));
+    const state = existsSync(`/proc/${child}/stat`) ? readFileSync(`/proc/${child}/stat`, 'utf8').split(') ')[1]?.[0] : 'gone';
+    expect(['gone', 'Z']).toContain(state);
   });
 
   it('verify --json checks a text\'s citations and exits 1 when a point fails', async () => {
