@@ -190,6 +190,8 @@ describe.skipIf(browserMissing !== null)(`workflows in Chromium${browserMissing 
     await page.goto(`${server.url}/workflows/${name}/runs/${withItems.run_id}`);
     await page.locator('.lang-switch').click();
     await page.getByText('同时见于', { exact: false }).first().waitFor();
+    // The brief's citation marks are in the reader's language too.
+    expect(await page.locator('.brief .cite').first().textContent()).toMatch(/^\[文档 \d+ 第 \d+ 段\]$/);
     await page.screenshot({ path: join(SHOTS, 'workflow-digest-zh.png'), fullPage: true });
     await page.goto(`${server.url}/workflows`);
     await page.locator('.workflow-card').first().waitFor();

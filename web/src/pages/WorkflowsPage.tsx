@@ -534,7 +534,7 @@ function DigestView({ name, digest }: { name: string; digest: Digest }) {
                   {p.text}
                   {p.citations.map((c) => (
                     <Link key={`${c.doc}-${c.paragraph}`} href={`/documents/${encodeURIComponent(c.id)}#p${c.paragraph}`} className="cite">
-                      [doc {c.doc} ¶{c.paragraph}]
+                      {t.briefCite(c.doc, c.paragraph)}
                     </Link>
                   ))}
                 </span>
