@@ -246,41 +246,26 @@ async function cmdSearch(args: string[], out: Out): Promise<number> {
   if (!['text', 'json', 'csv', 'ndjson'].includes(format)) throw new LodestoneError('bad_request', '--format must be text, json, csv or ndjson');
   const ctx = openContext(values.data ? { dataDir: values.data } : {});
   try {
-    if (format === 'csv' || format === 'ndjson') {
-      if (intArg(values.limit, 'limit', 0) > EXPORT_MAX) throw new LodestoneError('bad_request', `--limit of an export is at most ${EXPORT_MAX}`);
-      // An export: every hit up to --limit (default 1,000, at most 10,000), as a file to stdout.
-      const chunks = exportSearch(
-        ctx.store,
-        {
-          q: positionals.join(' '),
-          offset: intArg(values.offset, 'offset', 0),
-          sort,
-          ...(values.from ? { from: values.from } : {}),
-          ...(values.to ? { to: values.to } : {}),
-          ...optional('type', list(values.type)),
-          ...optional('source', list(values.source)),
-          ...optional('lang', list(values.lang)),
-          collapse: !values['no-collapse'],
-        },
-        format,
-        intArg(values.limit, 'limit', EXPORT_DEFAULT),
-      );
-      for await (const chunk of chunks) process.stdout.write(chunk);
-      return 0;
-    }
-    const res = await searchDocuments(ctx.store, {
+    // The query and filters, the same for a page of results and an export.
+    const params = {
       q: positionals.join(' '),
-      limit: intArg(values.limit, 'limit', 10),
       offset: intArg(values.offset, 'offset', 0),
-      sort,
+      sort: sort as 'relevance' | 'newest',
       ...(values.from ? { from: values.from } : {}),
       ...(values.to ? { to: values.to } : {}),
       ...optional('type', list(values.type)),
       ...optional('source', list(values.source)),
       ...optional('lang', list(values.lang)),
       collapse: !values['no-collapse'],
-      explain: values.explain ?? false,
-    });
+    };
+    if (format === 'csv' || format === 'ndjson') {
+      // An export: every hit up to --limit (default 1,000, at most 10,000), as a file to stdout.
+      const max = intArg(values.limit, 'limit', EXPORT_DEFAULT);
+      if (max > EXPORT_MAX) throw new LodestoneError('bad_request', `--limit of an export is at most ${EXPORT_MAX}`);
+      for await (const chunk of exportSearch(ctx.store, params, format, max)) process.stdout.write(chunk);
+      return 0;
+    }
+    const res = await searchDocuments(ctx.store, { ...params, limit: intArg(values.limit, 'limit', 10), explain: values.explain ?? false });
     if (format === 'json') {
       out.log(JSON.stringify(res));
       return 0;

@@ -9,13 +9,16 @@
 import { z } from 'zod';
 import { LodestoneError } from './errors.js';
 
-const positiveInt = (name: string) =>
+/** A whole number from `min` to `max`, said so by name when it is not. */
+const wholeNumber = (name: string, min = 0, max = Number.MAX_SAFE_INTEGER, what = 'a whole number') =>
   z
     .string()
     .trim()
-    .regex(/^\d+$/, `${name} must be a whole number`)
+    .regex(/^\d+$/, `${name} must be ${what}`)
     .transform(Number)
-    .refine((n) => n > 0, `${name} must be greater than 0`);
+    .refine((n) => n >= min && n <= max, max === Number.MAX_SAFE_INTEGER ? `${name} must be at least ${min}` : `${name} must be from ${min} to ${max}`);
+
+const positiveInt = (name: string) => wholeNumber(name, 1);
 
 const flag = (name: string) =>
   z
@@ -56,22 +59,10 @@ const Env = z.object({
     .transform((v) => (v ?? '').split(',').map((h) => h.trim().toLowerCase()).filter(Boolean)),
   LODESTONE_ALLOW_PRIVATE: flag('LODESTONE_ALLOW_PRIVATE').default(false),
   LODESTONE_HOST: z.string().trim().min(1).default('127.0.0.1'),
-  PORT: z
-    .string()
-    .trim()
-    .regex(/^\d+$/, 'PORT must be a port number')
-    .transform(Number)
-    .refine((n) => n <= 65535, 'PORT must be at most 65535')
-    .default(8787),
+  PORT: wholeNumber('PORT', 0, 65535, 'a port number').default(8787),
   LODESTONE_EXTRACT_TIMEOUT_MS: positiveInt('LODESTONE_EXTRACT_TIMEOUT_MS').default(60_000),
   LODESTONE_QUERY_TIMEOUT_MS: positiveInt('LODESTONE_QUERY_TIMEOUT_MS').default(2_000),
-  LODESTONE_BULK_NICE: z
-    .string()
-    .trim()
-    .regex(/^\d+$/, 'LODESTONE_BULK_NICE must be a whole number from 0 to 19')
-    .transform(Number)
-    .refine((n) => n <= 19, 'LODESTONE_BULK_NICE must be from 0 to 19')
-    .default(19),
+  LODESTONE_BULK_NICE: wholeNumber('LODESTONE_BULK_NICE', 0, 19).default(19),
   LODESTONE_WEBHOOK_BACKOFF_MS: z
     .string()
     .optional()
@@ -82,7 +73,7 @@ const Env = z.object({
   LODESTONE_LLM_API_KEY: z.string().optional(),
   LODESTONE_LLM_MODEL: z.string().trim().optional(),
   LODESTONE_LLM_TIMEOUT_MS: positiveInt('LODESTONE_LLM_TIMEOUT_MS').default(60_000),
-  LODESTONE_LLM_MAX_RETRIES: z.string().trim().regex(/^\d+$/, 'LODESTONE_LLM_MAX_RETRIES must be a whole number').transform(Number).default(2),
+  LODESTONE_LLM_MAX_RETRIES: wholeNumber('LODESTONE_LLM_MAX_RETRIES').default(2),
   LODESTONE_LLM_MAX_CONCURRENCY: positiveInt('LODESTONE_LLM_MAX_CONCURRENCY').default(2),
   LODESTONE_LLM_RPM: positiveInt('LODESTONE_LLM_RPM').optional(),
   LODESTONE_LLM_PRICE_INPUT: z.string().trim().regex(/^\d+(\.\d+)?$/, 'LODESTONE_LLM_PRICE_INPUT must be a price per million tokens, e.g. 0.5').transform(Number).optional(),

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import fastifyCompress from '@fastify/compress';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { ZodError } from 'zod';
+import { ZodError, type z } from 'zod';
 import { describeError, LodestoneError } from '../core/errors.js';
 import { sha256Hex } from '../core/hash.js';
 import { defaultTimeZone, toIso } from '../core/time.js';
@@ -21,7 +21,7 @@ import { ExtractionSandbox } from '../extract/sandbox.js';
 import { formatOf } from '../sources/files.js';
 import { configuredHosts, isLoopbackHost, registerGuards } from './guard.js';
 import { exportSearch } from '../services/export.js';
-import { searchDocuments, searchLabels } from '../services/search.js';
+import { type SearchParams, searchDocuments, searchLabels } from '../services/search.js';
 import { fetchSource } from '../services/sources.js';
 import { summarize, summaryStatus } from '../services/summaries.js';
 import { verifyText } from '../summaries/verify.js';
@@ -171,17 +171,7 @@ export async function buildServer(ctx: AppContext, scheduler: Scheduler | null =
       const name = `lodestone-${new Date().toISOString().slice(0, 10)}.${x.format}`;
       reply.header('content-type', x.format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8');
       reply.header('content-disposition', `attachment; filename="${name}"`);
-      const params = {
-        q: x.q,
-        offset: x.offset,
-        sort: x.sort,
-        ...(x.from ? { from: x.from } : {}),
-        ...(x.to ? { to: x.to } : {}),
-        ...(x.type ? { type: x.type } : {}),
-        ...(x.source ? { source: x.source } : {}),
-        ...(x.lang ? { lang: x.lang } : {}),
-        collapse: x.collapse ?? true,
-      };
+      const params = { ...searchParams(x), offset: x.offset, sort: x.sort };
       // The first page is read before the answer starts, so a bad query is still a 400.
       const chunks = exportSearch(ctx.store, params, x.format, x.limit);
       const first = await chunks.next();
@@ -191,20 +181,11 @@ export async function buildServer(ctx: AppContext, scheduler: Scheduler | null =
       })()));
     }
     const q = SearchQuery.parse(req.query);
-    return searchDocuments(ctx.store, {
-      q: q.q,
-      limit: q.limit,
-      offset: q.offset,
-      sort: q.sort,
-      ...(q.from ? { from: q.from } : {}),
-      ...(q.to ? { to: q.to } : {}),
-      ...(q.type ? { type: q.type } : {}),
-      ...(q.source ? { source: q.source } : {}),
-      ...(q.lang ? { lang: q.lang } : {}),
-      collapse: q.collapse ?? true,
-      explain: q.explain ?? false,
-      facets: q.facets ?? true,
-    }, { llm: ctx.llm });
+    return searchDocuments(
+      ctx.store,
+      { ...searchParams(q), limit: q.limit, offset: q.offset, sort: q.sort, explain: q.explain ?? false, facets: q.facets ?? true },
+      { llm: ctx.llm },
+    );
   });
 
   app.get<{ Params: { id: string }; Querystring: { q?: string } }>('/api/documents/:id', async (req) => {
@@ -216,14 +197,7 @@ export async function buildServer(ctx: AppContext, scheduler: Scheduler | null =
 
   app.get('/api/search/labels', async (req) => {
     const x = SearchQuery.parse(req.query);
-    return searchLabels(ctx.store, {
-      q: x.q,
-      ...(x.from ? { from: x.from } : {}),
-      ...(x.to ? { to: x.to } : {}),
-      ...(x.type ? { type: x.type } : {}),
-      ...(x.source ? { source: x.source } : {}),
-      ...(x.lang ? { lang: x.lang } : {}),
-    });
+    return searchLabels(ctx.store, searchParams(x));
   });
 
   app.delete<{ Params: { id: string } }>('/api/documents/:id', async (req) => deleteDocument(ctx.store, req.params.id));
@@ -363,6 +337,19 @@ export async function buildServer(ctx: AppContext, scheduler: Scheduler | null =
 /** Upload copies a killed server left behind: removed at start. */
 async function clearUploadTemp(dataDir: string): Promise<void> {
   await rm(join(dataDir, 'tmp'), { recursive: true, force: true });
+}
+
+/** The query and filters of a search request's parameters (a page of results, an export, its labels). */
+function searchParams(q: z.output<typeof SearchQuery>): SearchParams {
+  return {
+    q: q.q,
+    ...(q.from ? { from: q.from } : {}),
+    ...(q.to ? { to: q.to } : {}),
+    ...(q.type ? { type: q.type } : {}),
+    ...(q.source ? { source: q.source } : {}),
+    ...(q.lang ? { lang: q.lang } : {}),
+    collapse: q.collapse ?? true,
+  };
 }
 
 export async function startServer(

@@ -1,30 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { StoredDocument } from '../core/types.js';
+import { storedDoc } from '../../test/helpers/fixtures.js';
 import { extractiveSummary, splitSentences } from './extractive.js';
 
-function docOf(paragraphs: string[], type = 'news', lang = 'zh', title = '标题'): StoredDocument {
-  return {
-    rowid: 1,
-    id: 'd1',
-    key: 'k',
-    externalId: 'd1',
-    title,
-    source: 's',
-    url: null,
-    publishedAt: null,
-    fetchedAt: 0,
-    ingestedAt: 0,
-    type: type as StoredDocument['type'],
-    lang,
-    script: 'Hans',
-    paragraphs: paragraphs.map((text, i) => ({ n: i + 1, text })),
-    metadata: {},
-    tickers: [],
-    contentHash: 'h',
-    clusterId: null,
-  };
-}
 
 describe('sentence splitting', () => {
   it.each([
@@ -39,7 +17,7 @@ describe('sentence splitting', () => {
 });
 
 describe('extractive summaries', () => {
-  const report = docOf(
+  const report = storedDoc(
     [
       '我们维持行业“增持”评级。出口管制强化了中国在稀土产业链中的地位。',
       '2026年第一季度，北方稀土氧化镨钕产量为3834吨，同比增长75%。稀土价格持续回升，镨钕价格上涨带动企业盈利改善。',
@@ -64,7 +42,7 @@ describe('extractive summaries', () => {
 
   it('a report with its own section titles is summarized under those titles', () => {
     const s = extractiveSummary(
-      docOf(
+      storedDoc(
         [
           '投资要点',
           '我们维持行业“增持”评级，稀土供给格局持续改善，龙头企业盈利能力提升。',
@@ -86,7 +64,7 @@ describe('extractive summaries', () => {
 
   it('a call transcript: company overview, key points and future outlook', () => {
     const s = extractiveSummary(
-      docOf(
+      storedDoc(
         [
           '宁德时代是全球领先的动力电池企业，主营动力电池和储能系统。',
           '公司三季度出货量同比增长30%，储能业务增速更快。',
@@ -105,7 +83,7 @@ describe('extractive summaries', () => {
 
   it('an English article stays in English', () => {
     const s = extractiveSummary(
-      docOf(
+      storedDoc(
         [
           'Prices of rare earth magnets rose as China tightened export controls on seven elements in April.',
           'Automakers in Europe warned of shortages. Some suppliers said stocks would last only weeks.',
@@ -122,8 +100,8 @@ describe('extractive summaries', () => {
   });
 
   it('an empty document has an empty summary; a 5,000-paragraph report still summarizes', () => {
-    expect(extractiveSummary(docOf([])).sections).toEqual([]);
-    const big = docOf(
+    expect(extractiveSummary(storedDoc([])).sections).toEqual([]);
+    const big = storedDoc(
       Array.from({ length: 5000 }, (_, i) => `第${i + 1}段：稀土${i % 7}号矿区产量为${1000 + i}吨，价格${i % 3 === 0 ? '上涨' : '持平'}。`),
       'report',
     );
@@ -142,7 +120,7 @@ describe('extractive summaries', () => {
         }),
         (paras) => {
           const texts = paras.map((sentences) => sentences.map((w) => `${w.join('')}。`).join(''));
-          const s = extractiveSummary(docOf(texts));
+          const s = extractiveSummary(storedDoc(texts));
           for (const p of s.sections.flatMap((x) => x.points)) {
             expect(p.citations).toHaveLength(1);
             expect(texts[p.citations[0]! - 1]).toContain(p.text);

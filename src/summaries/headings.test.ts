@@ -1,32 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { StoredDocument } from '../core/types.js';
+import { storedDoc } from '../../test/helpers/fixtures.js';
 import { documentSentences, extractiveSummary } from './extractive.js';
 import { extractiveBrief } from '../workflows/brief.js';
 import { acceptableZh, headingTokens } from './headings.js';
 
-function docOf(paragraphs: string[], lang = 'zh', type = 'news'): StoredDocument {
-  return {
-    rowid: 1,
-    id: 'd1',
-    key: 'k',
-    externalId: 'd1',
-    title: 't',
-    source: 's',
-    url: null,
-    publishedAt: null,
-    fetchedAt: 0,
-    ingestedAt: 0,
-    type: type as StoredDocument['type'],
-    lang,
-    script: lang === 'zh' ? 'Hans' : 'Latn',
-    paragraphs: paragraphs.map((text, i) => ({ n: i + 1, text })),
-    metadata: {},
-    tickers: [],
-    contentHash: 'h',
-    clusterId: null,
-  };
-}
 
 /** The theme labels of a summary (`Group 2: 稀土` → `稀土`; a plain `Group 2` has none). */
 const labels = (d: StoredDocument) =>
@@ -48,7 +27,7 @@ const WRAP_UP = [
 
 describe('theme headings', () => {
   it('a Chinese wrap-up: names and words of the document, never a cut name, a ticker suffix, a unit, a byline or a footer', () => {
-    const got = labels(docOf(WRAP_UP));
+    const got = labels(storedDoc(WRAP_UP));
     expect(got.length).toBeGreaterThan(0);
     for (const bad of ['建平', '章', 'SH', '每吨', '新闻', 'AM', '财联社', '石头', '公司'])
       expect(got, got.join(' | ')).not.toContain(bad);
@@ -79,7 +58,7 @@ describe('theme headings', () => {
 
   it('English: names and nouns, not verbs, units or the wire', () => {
     const got = labels(
-      docOf(
+      storedDoc(
         [
           'Copper prices fell 2% on Monday as the Federal Reserve signalled higher rates for longer, Reuters reported.',
           'Shares of USA Rare Earth (USAR.US) jumped after the company closed its deal for Less Common Metals.',
@@ -87,6 +66,7 @@ describe('theme headings', () => {
           'Less Common Metals makes metals and alloys for magnets in Britain and ships 500 tonnes a year.',
           'Analysts said copper demand from China weakened in the fourth quarter, and smelters cut output by 3 mln tonnes.',
         ],
+        'news',
         'en',
       ),
     );
@@ -118,7 +98,7 @@ describe('theme headings', () => {
         '美联储年内降息预期升温，金价上涨。',
         '10:02 AM',
       ],
-    ].map((p, i) => ({ doc: { ...docOf(p), id: `d${i}` }, summary: null }));
+    ].map((p, i) => ({ doc: { ...storedDoc(p), id: `d${i}` }, summary: null }));
     const brief = extractiveBrief(docs, 'zh')!;
     const headings = brief.themes.map((t) => t.heading);
     expect(headings.length).toBeGreaterThan(0);
@@ -127,7 +107,7 @@ describe('theme headings', () => {
 
   it('with no acceptable word, a theme is plainly numbered', () => {
     const s = extractiveSummary(
-      docOf([
+      storedDoc([
         '2026年7月20日10:30，上涨3.5%，报68900元。',
         '2026年7月21日11:00，下跌1.2%，报67800元。',
         '2026年7月22日14:00，上涨0.8%，报68300元。',
@@ -173,7 +153,7 @@ describe('theme headings', () => {
           { minLength: 3, maxLength: 10 },
         ),
         (paras) => {
-          const d = docOf(paras.map((sentences) => sentences.map((w) => `${w.join('')}。`).join('')));
+          const d = storedDoc(paras.map((sentences) => sentences.map((w) => `${w.join('')}。`).join('')));
           const tokens = headingTokens(documentSentences(d).map((s) => s.text)).flat();
           for (const l of labels(d)) {
             expect(

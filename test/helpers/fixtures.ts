@@ -6,6 +6,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import JSZip from 'jszip';
+import type { StoredDocument } from '../../src/core/types.js';
 
 export function tempDir(prefix = 'lodestone-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
@@ -204,3 +205,27 @@ export const LONG_ARTICLE_ZH = [
   '海外方面，欧美多家企业正在加快建设稀土分离和磁体产能，但达到规模化生产仍需三到五年时间。',
   '风险提示：海外替代产能加速建设，下游需求不及预期，政策执行力度存在不确定性。',
 ].join('\n\n');
+
+/** A stored document of our own paragraphs, for summarizer tests (no store involved). */
+export function storedDoc(paragraphs: string[], type = 'news', lang = 'zh', title = '标题'): StoredDocument {
+  return {
+    rowid: 1,
+    id: 'd1',
+    key: 'k',
+    externalId: 'd1',
+    title,
+    source: 's',
+    url: null,
+    publishedAt: null,
+    fetchedAt: 0,
+    ingestedAt: 0,
+    type: type as StoredDocument['type'],
+    lang,
+    script: lang === 'zh' ? 'Hans' : 'Latn',
+    paragraphs: paragraphs.map((text, i) => ({ n: i + 1, text })),
+    metadata: {},
+    tickers: [],
+    contentHash: 'h',
+    clusterId: null,
+  };
+}

@@ -295,60 +295,39 @@ export function SearchPage() {
                 ['source', t.filterSource, result.facets.source],
                 ['lang', t.filterLang, result.facets.lang],
               ] as const
-            ).map(([key, label, counts]) =>
-              counts.length === 0 ? null : (
-                <section key={key}>
-                  <h3>{label}</h3>
-                  <ul>
-                    {counts.slice(0, 12).map((c) => (
-                      <li key={c.value}>
-                        <button
-                          type="button"
-                          className="facet"
-                          aria-pressed={(params[key] ?? []).includes(c.value)}
-                          onClick={() => toggle(key, c.value)}
-                        >
-                          <span>{key === 'type' ? (t.type[c.value] ?? c.value) : c.value}</span>
-                          <span className="count">{num(c.count)}</span>
-                        </button>
-                      </li>
-                    ))}
-                  </ul>
-                </section>
-              ),
-            )}
+            ).map(([key, label, counts]) => (
+              <FacetSection
+                key={key}
+                title={label}
+                counts={counts.slice(0, 12)}
+                show={(v) => (key === 'type' ? (t.type[v] ?? v) : v)}
+                pressed={(v) => (params[key] ?? []).includes(v)}
+                onToggle={(v) => toggle(key, v)}
+              />
+            ))}
           {labels &&
             (
               [
                 ['tag', t.tags, labels.tags],
                 ['level', t.level, labels.levels],
               ] as const
-            ).map(([field, label, counts]) =>
-              counts.length === 0 ? null : (
-                <section key={field} className="label-facet">
-                  <h3 title={labels.counted < labels.total ? t.labelsCounted(num(labels.counted)) : undefined}>{label}</h3>
-                  <ul>
-                    {counts.map((c) => {
-                      const term = `${field}:${/[\s"()]/.test(c.value) ? JSON.stringify(c.value) : c.value}`;
-                      const on = params.q.split(/\s+/).includes(term);
-                      return (
-                        <li key={c.value}>
-                          <button
-                            type="button"
-                            className="facet"
-                            aria-pressed={on}
-                            onClick={() => go({ ...params, q: on ? params.q.split(/\s+/).filter((w) => w !== term).join(' ') : `${params.q} ${term}`.trim() })}
-                          >
-                            <span>{c.value}</span>
-                            <span className="count">{num(c.count)}</span>
-                          </button>
-                        </li>
-                      );
-                    })}
-                  </ul>
-                </section>
-              ),
-            )}
+            ).map(([field, label, counts]) => {
+              // A tag or level facet adds its field to the query (tag:人工智能), or takes it out.
+              const term = (v: string) => `${field}:${/[\s"()]/.test(v) ? JSON.stringify(v) : v}`;
+              const words = params.q.split(/\s+/);
+              return (
+                <FacetSection
+                  key={field}
+                  title={label}
+                  note={labels.counted < labels.total ? t.labelsCounted(num(labels.counted)) : undefined}
+                  counts={counts}
+                  pressed={(v) => words.includes(term(v))}
+                  onToggle={(v) =>
+                    go({ ...params, q: words.includes(term(v)) ? words.filter((w) => w !== term(v)).join(' ') : `${params.q} ${term(v)}`.trim() })
+                  }
+                />
+              );
+            })}
           {result?.facets && result.facets.month.length > 0 && (
             <section>
               <h3>{t.filterMonth}</h3>
@@ -490,4 +469,32 @@ function monthRange(ym: string): { from: string; to: string } {
   const [y, m] = ym.split('-').map(Number) as [number, number];
   const last = new Date(Date.UTC(y, m, 0)).getUTCDate();
   return { from: `${ym}-01`, to: `${ym}-${String(last).padStart(2, '0')}` };
+}
+
+/** One facet: its values with counts, each a button that switches it on or off. */
+function FacetSection(props: {
+  title: string;
+  note?: string | undefined;
+  counts: readonly { value: string; count: number }[];
+  show?: (value: string) => string;
+  pressed: (value: string) => boolean;
+  onToggle: (value: string) => void;
+}) {
+  const { num } = useI18n();
+  if (props.counts.length === 0) return null;
+  return (
+    <section>
+      <h3 title={props.note}>{props.title}</h3>
+      <ul>
+        {props.counts.map((c) => (
+          <li key={c.value}>
+            <button type="button" className="facet" aria-pressed={props.pressed(c.value)} onClick={() => props.onToggle(c.value)}>
+              <span>{props.show ? props.show(c.value) : c.value}</span>
+              <span className="count">{num(c.count)}</span>
+            </button>
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
 }
