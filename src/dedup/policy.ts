@@ -22,7 +22,7 @@
  *   flashes would otherwise glue distinct events together).
  */
 import { foldText } from '../analysis/normalize.js';
-import { containment, similarity } from './minhash.js';
+import { containment, normalizeForFingerprint, similarity } from './minhash.js';
 
 export const NEAR_THRESHOLD = 0.8;
 /** Below this estimated Jaccard the containment estimate is too noisy to trust. */
@@ -96,7 +96,7 @@ export function figuresAgree(a: Set<string>, b: Set<string>): boolean {
 
 /** A headline compared without case, punctuation and spacing ("A：B" and "A B" are one headline). */
 export function headlineKey(title: string): string {
-  return foldText(title).replace(/[^\p{L}\p{N}]+/gu, '');
+  return normalizeForFingerprint(title);
 }
 
 /** Does one of `members` carry `doc`'s headline (compared as `headlineKey`)? */
@@ -151,7 +151,7 @@ export function clusterConflict(doc: { source: string; title: string }, members:
   const h = headlineKey(doc.title);
   if (h === '') return false;
   return members.some((m) => {
-    const k = headlineKey(m.title);
+    const k = headlineKey(m.title); // members are few: a cluster is one story's copies
     return k !== '' && k !== h && (m.source === doc.source || headlinesOppose(doc.title, m.title));
   });
 }
