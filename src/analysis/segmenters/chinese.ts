@@ -1,7 +1,7 @@
 /**
  * Chinese word segmentation: jieba's dictionary plus Lodestone's finance and industry
  * vocabulary (`dict/finance.txt`) plus an optional user dictionary file. Used for queries
- * (how an unspaced query splits into words), for highlighting and for key terms; the
+ * (how an unspaced query splits into words), for highlighting and for summary headings (summaries/headings.ts); the
  * full-text index itself is dictionary-independent (see terms.ts), so a new user word
  * takes effect for queries at once and never needs a reindex.
  */
@@ -9,7 +9,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Jieba, TfIdf } from '@node-rs/jieba';
+import { Jieba } from '@node-rs/jieba';
 import type { Segment, Segmenter } from './segmenter.js';
 
 const require = createRequire(import.meta.url);
@@ -23,7 +23,6 @@ const SEP_RE = /^[\s\p{P}\p{S}]+$/u;
 export class ChineseSegmenter implements Segmenter {
   readonly name = 'zh_jieba_v1';
   private jieba: Jieba;
-  private tfidf: TfIdf | null = null;
   private userDictPath: string | null;
   private userDictMtime = -1;
   private lastCheck = 0;
@@ -54,16 +53,6 @@ export class ChineseSegmenter implements Segmenter {
     if (mtime === this.userDictMtime) return;
     this.jieba.loadDict(readFileSync(this.userDictPath));
     this.userDictMtime = mtime;
-  }
-
-  /** The top `k` keywords of a text by TF-IDF over jieba's idf table (nouns and verbs by default). */
-  keywords(text: string, k: number, allowedPos: string[] = ['n', 'nz', 'vn', 'nt', 'ns', 'nr', 'v', 'eng']): string[] {
-    this.refreshUserDict();
-    if (this.tfidf === null) {
-      const { idf } = require('@node-rs/jieba/dict.js') as { idf: Uint8Array };
-      this.tfidf = TfIdf.withDict(idf);
-    }
-    return this.tfidf.extractKeywords(this.jieba, text, k, allowedPos).map((x) => x.keyword);
   }
 
   /** Words with jieba's part-of-speech tags (nr person, ns place, nt organization, nz other proper noun, …). */
