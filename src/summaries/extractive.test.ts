@@ -99,6 +99,21 @@ describe('extractive summaries', () => {
     expect(s.text).toMatch(/^Core Viewpoint - Prices of rare earth magnets rose/);
   });
 
+  it("an outlet's furniture (原标题：…, 责任编辑：…) is never a point", () => {
+    const s = extractiveSummary(
+      storedDoc([
+        '7月26日，某区公安分局接到反诈中心预警，市民王先生疑似遭遇电信网络诈骗，民警立即上门劝阻。',
+        '王先生说，自己接到自称银行客服的视频电话，对方要求他下载会议软件并共享屏幕，准备把钱转入所谓安全账户。',
+        '民警帮助王先生关闭了相关功能，并下载了反诈软件，成功止损11万元。警方提醒，陌生视频电话千万别接。',
+        '原标题：千万别接！视频电话诈骗又出新招，民警上门及时止损十一万元',
+        '责任编辑：张三（示例）',
+      ]),
+    );
+    const points = s.sections.flatMap((x) => x.points.map((p) => p.text));
+    expect(points.length).toBeGreaterThan(1);
+    expect(points.some((p) => /^(原标题|责任编辑)/.test(p))).toBe(false);
+  });
+
   it('an empty document has an empty summary; a 5,000-paragraph report still summarizes', () => {
     expect(extractiveSummary(storedDoc([])).sections).toEqual([]);
     const big = storedDoc(

@@ -17,8 +17,9 @@ import type { DocType, StoredDocument } from '../core/types.js';
 import { headingCandidates } from './headings.js';
 import { verifyPoint } from './verify.js';
 
-// v2: theme headings from summaries/headings.ts (v1's keyword labels could be junk: `Group 2: SH`).
-export const EXTRACTIVE_TEMPLATE_VERSION = 'extractive-v2';
+// v2: theme headings from summaries/headings.ts (v1's keyword labels could be junk: `Group 2: SH`);
+// v3: an outlet's furniture (原标题：…) is never a point.
+export const EXTRACTIVE_TEMPLATE_VERSION = 'extractive-v3';
 
 export interface SummaryPoint {
   text: string;
@@ -55,6 +56,8 @@ export interface Sentence {
 const MAX_GRAPH = 300;
 const BOILERPLATE = /^\s*(?:风险提示|风险因素|免责声明|分析师声明|重要声明|Risks?\b|Risk factors|Disclaimer|Disclosures?)/i;
 const MAX_SENTENCES = 3000;
+/** Lines an outlet adds around a story: its original headline, editor, source, calls to follow. */
+const FURNITURE = /^\s*[（(【]?\s*(?:原标题|原题|责任编辑|编辑|记者|来源|本文来源|文章来源|转载|声明|Source|Editing by|Reporting by)\s*[:：]/i;
 const ABBREVIATIONS = /(?:\b(?:Mr|Mrs|Ms|Dr|Prof|Inc|Ltd|Co|Corp|Jr|Sr|St|vs|etc|No|Fig|U\.S|U\.K|e\.g|i\.e|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec))\.$/;
 const CLOSERS = '"\'”’」』）)】》';
 
@@ -262,7 +265,8 @@ export function extractiveSummary(d: StoredDocument): Summary {
   if (sentences.length > 0) {
     const vecs = termVectors(sentences);
     const scores = centrality(sentences, vecs);
-    const substantive = sentences.map((x) => (x.text.match(/[\p{L}\p{N}]/gu) ?? []).length >= 6);
+    // A point says something of its own: not a fragment, not the page's furniture (原标题：…).
+    const substantive = sentences.map((x) => (x.text.match(/[\p{L}\p{N}]/gu) ?? []).length >= 6 && !FURNITURE.test(x.text));
     const budget = Math.min(8, Math.max(2, Math.round(Math.sqrt(sentences.length) + 1)));
     const used = new Set<number>();
     if (template === 'report') {

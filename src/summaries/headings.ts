@@ -78,6 +78,7 @@ const EN_STOP = new Set(
     'around across through between during against among within without since until because though although however therefore meanwhile ' +
     'january february march april june july august september october november december monday tuesday wednesday thursday friday saturday sunday ' +
     'mr mrs ms dr prof people thing things way part parts number numbers level levels lot lots either half total annual public fiscal ' +
+    'group groups market markets source sources official officials spokesman statement ' +
     // units and the wires' abbreviations (dlrs, shrs, revs, pct)
     'dlrs dlr mln bln billion million thousand trillion tonnes tonne tons ton pct shrs shr revs rev oper cts avg barrels barrel bpd ounces ounce bushels bushel acres pesos francs yuan euros dollars dollar cents points basis'
   ).split(/\s+/),
