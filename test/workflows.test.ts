@@ -121,6 +121,19 @@ describe('workflow runs', () => {
     }
   });
 
+  it("an item's excerpt does not repeat its title", async () => {
+    const ctx = newCtx();
+    try {
+      await ingestRecords(ctx.store, [{ id: 'md', title: '电话会纪要', body: '电话会纪要\n公司预计稀土永磁订单增长。', source: '笔记', lang: 'zh' }]);
+      await createWorkflow(ctx, { name: 'notes', query: '稀土', first_run_days: 0 });
+      await ingestRecords(ctx.store, [{ id: 'md2', title: '调研纪要', body: '调研纪要\n稀土企业开工率提升。', source: '笔记', lang: 'zh' }]);
+      const run = await runNow(ctx, 'notes');
+      expect(run.items.map((i) => i.excerpt)).toEqual(['稀土企业开工率提升。']);
+    } finally {
+      await ctx.store.close();
+    }
+  });
+
   it('describes a schedule in words, in both languages', async () => {
     const { scheduleWords } = await import('../src/workflows/cron-words.js');
     expect(scheduleWords('30 8 * * 1-5', 'Asia/Shanghai')).toBe('At 08:30, Monday through Friday · Asia/Shanghai');

@@ -59,10 +59,15 @@ export interface Digest {
 
 const EXCERPT_CHARS = 220;
 
-/** The opening of the document; all of it when it is short enough to need no summary. */
+/**
+ * The opening of the document; all of it when it is short enough to need no summary. A first
+ * paragraph that only repeats the title (a Markdown note's `# heading`) is left out: the
+ * title is shown right above.
+ */
 function excerpt(d: StoredDocument): string {
-  const text = d.paragraphs
-    .map((p) => p.text)
+  const paras = d.paragraphs.map((p) => p.text);
+  if (paras.length > 1 && paras[0]!.trim() === d.title.trim()) paras.shift();
+  const text = paras
     .join(' ')
     .replace(/\s+/g, ' ')
     .trim();
