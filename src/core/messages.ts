@@ -207,6 +207,28 @@ const ZH: [RegExp, Render][] = [
   ],
   [/^no columns$/, '内部错误：列数据尚不可用'],
   [/^The index was built with analyzer (.+); this version uses (.+)\. Re-ingest into a new --data directory\.$/, '索引由分析器 $1 构建；当前版本使用 $2。请重新导入到新的数据目录。'],
+  // Query translation (why a candidate translation was left out; explain) and the user glossary
+  [/^switched off$/, '已关闭'],
+  [/^the query would cost too much with it$/, '加上它查询代价过高'],
+  [/^the (.+) entry takes precedence$/, '以$1中的条目为准'],
+  [/^more than (\d+) targets$/, '译词超过 $1 个'],
+  [/^one character with many senses \(it would match inside other words\)$/, '单字且义项多（会匹配到其他词内部）'],
+  [/^a stop word$/, '停用词'],
+  [/^a later sense \(only the first twelve are weighed\)$/, '靠后的义项（只比较前十二个）'],
+  [/^one character, and a longer word translates it$/, '单字，且已有更长的词可译'],
+  [/^ambiguous word: no sense holds half of the evidence$/, '歧义词：没有哪个义项占到证据的一半'],
+  [/^three translations kept already$/, '已保留三个译词'],
+  [/^weaker evidence \((\d+) documents, sense (\d+)\) than (.+)$/, '证据弱于“$3”（$1 篇文档，第 $2 个义项）'],
+  [/^in no document$/, '没有文档包含'],
+  [/^in fewer than (\d+) documents$/, '少于 $1 篇文档包含'],
+  [/^"(.+)" is not an English phrase \(letters, no tabs or "\|"\)$/, '“$1”不是英文短语（须为字母，不含制表符或“|”）'],
+  [/^"(.+)" is not a Chinese word$/, '“$1”不是中文词'],
+  [/^"(.+)" has no searchable words$/, '“$1”中没有可检索的词'],
+  [/^give the Chinese form\(s\) after the English phrase$/, '请在英文短语后给出中文形式'],
+  [/^no glossary pair for "(.+)"$/, '术语表中没有“$1”的词对'],
+  [/^no glossary pair for "(.+)" and (.+)$/, '术语表中没有“$1”与 $2 的词对'],
+  [/^cannot read (.+?): ([\s\S]+)$/, '无法读取 $1：$2'],
+  [/^expected "english<TAB>中文" \(several forms separated by "\|"\)$/, '格式应为“english<TAB>中文”（多个形式用“|”分隔）'],
 ];
 
 /** `text` (a message the server produced) in `lang`; unknown text is returned as it is. */

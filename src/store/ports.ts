@@ -6,7 +6,7 @@
 import type { AnalyzedDocument } from '../analysis/analyzer.js';
 import type { TermSet } from '../analysis/term-hits.js';
 import type { ClusterInfo, StoredDocument } from '../core/types.js';
-import type { QueryNode } from '../search/query/ast.js';
+import type { OrNode, QueryNode } from '../search/query/ast.js';
 import type { Delivery, FeedPoll, RunItemRow, RunTrigger, Workflow, WorkflowRun, WorkflowSpec } from '../workflows/types.js';
 
 export type UpsertStatus = 'inserted' | 'updated' | 'unchanged';
@@ -68,6 +68,8 @@ export interface RawSearchResult {
   total: number;
   hits: RawHit[];
   facets: Facets | null;
+  /** Per translated concept of the query (ast.ts OrNode.concept): the factor each variant's BM25 scores were scaled by (explain). */
+  conceptScales?: Map<OrNode, number[]>;
 }
 
 export interface StoreStats {

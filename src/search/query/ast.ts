@@ -29,6 +29,18 @@ export interface AndNode {
 export interface OrNode {
   kind: 'or';
   children: QueryNode[];
+  /**
+   * Set when the OR is one concept in several languages (search/translate): children[0] is
+   * what the user wrote, the others its translations. A document's score is the best of its
+   * variants' scores, each variant's scores scaled so that its best document scores
+   * `weights[i]` times the literal's best (per-variant normalisation): a translation never
+   * outranks the literal match by accident, and documents in the other language rank as
+   * they would for a query written in it. `langs[i]` restricts a translation to documents
+   * in that language ('en': any document not detected as Chinese; null: any document), so a
+   * Chinese query's English variants reach English documents, not a Chinese flash quoting
+   * an English name.
+   */
+  concept?: { source: string; weights: number[]; langs: ('en' | 'zh' | null)[] };
 }
 
 export interface NotNode {

@@ -105,7 +105,7 @@ function wordNode(raw: string, field: TextField): QueryNode | null {
   return textNode(raw, field, false);
 }
 
-function textNode(raw: string, field: TextField, quoted: boolean): TextNode | null {
+export function textNode(raw: string, field: TextField, quoted: boolean): TextNode | null {
   const qt = queryTerms(raw);
   if (qt.terms.length === 0) return null; // only punctuation: nothing to look for
   return { kind: 'text', raw, terms: qt.terms, prefix: qt.prefix, field, quoted };

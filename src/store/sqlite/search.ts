@@ -22,7 +22,7 @@
 import type Database from 'better-sqlite3';
 import { labelFor, normalizeTicker } from '../../analysis/entities.js';
 import { LodestoneError } from '../../core/errors.js';
-import type { FilterNode, QueryNode, TextNode } from '../../search/query/ast.js';
+import type { FilterNode, OrNode, QueryNode, TextNode } from '../../search/query/ast.js';
 import type { FacetCount, Facets, RawHit, RawSearchResult, SearchRequest } from '../ports.js';
 import type { DocColumns } from './columns.js';
 import { ftsPhrase, rowsToScored } from './fts.js';
@@ -264,6 +264,7 @@ export class SqliteSearcher {
       case 'not':
         return null;
       case 'or': {
+        if (node.concept) return this.conceptSet(node, withScores, range);
         let acc: DocSet | null = null;
         for (const c of node.children) {
           const s = this.textSet(c, withScores, range);
@@ -289,6 +290,54 @@ export class SqliteSearcher {
       }
     }
   }
+
+  /**
+   * One concept in several languages (search/translate): each variant's scores scaled so
+   * that its best document scores `weights[i]` times the literal's best (or, when the
+   * literal matches nothing, the strongest variant's best), then the best variant per
+   * document. Scores within a variant keep their order, so documents in the other language
+   * rank as they would for a query written in it, and BM25 scales of English and Chinese
+   * leaves (different idfs, one term against a phrase of bigrams) become comparable.
+   */
+  /** Scale factors of the concepts of the search under way, returned with its result (explain). */
+  private readonly conceptScales = new Map<OrNode, number[]>();
+
+  private conceptSet(node: OrNode, withScores: boolean, range?: Range): DocSet | null {
+    const { weights, langs } = node.concept!;
+    const children = node.children;
+    const sets: DocSet[] = [];
+    const maxes: number[] = [];
+    const zh = this.columns.langs.find('zh');
+    for (let k = 0; k < children.length; k++) {
+      let s = this.textSet(children[k]!, withScores, range);
+      if (s === null) return null;
+      if (langs[k] === 'en' && zh !== undefined) s = notInLang(s, this.columns.lang, zh);
+      sets.push(s);
+      let m = 0;
+      if (s.scores) for (let i = 0; i < s.scores.length; i++) if (s.scores[i]! > m) m = s.scores[i]!;
+      maxes.push(m);
+    }
+    let ref = maxes[0]!;
+    if (!(ref > 0)) for (let i = 1; i < maxes.length; i++) if (maxes[i]! > ref) ref = maxes[i]!;
+    let acc: DocSet | null = null;
+    const factors = sets.map(() => 1);
+    for (let i = 0; i < sets.length; i++) {
+      const s = sets[i]!;
+      if (s.ids.length === 0) continue;
+      let scaled = s;
+      if (s.scores && maxes[i]! > 0 && i > 0) {
+        const f = ((weights[i] ?? 1) * ref) / maxes[i]!;
+        factors[i] = f;
+        const sc = new Float64Array(s.scores.length);
+        for (let j = 0; j < sc.length; j++) sc[j] = s.scores[j]! * f;
+        scaled = { ids: s.ids, scores: sc };
+      }
+      acc = acc === null ? scaled : union(acc, scaled, true);
+    }
+    if (withScores) this.conceptScales.set(node, factors);
+    return acc ?? EMPTY;
+  }
+
 
   /** A membership test over rowids for any subtree. */
   private predicate(node: QueryNode): (id: number) => boolean {
@@ -338,6 +387,7 @@ export class SqliteSearcher {
    */
   search(req: SearchRequest, resolved: Map<TextNode, DocSet> | null = null): RawSearchResult {
     this.resolved = resolved;
+    this.conceptScales.clear();
     try {
       return this.searchNow(req);
     } finally {
@@ -477,7 +527,9 @@ export class SqliteSearcher {
           .map(([mo, count]) => ({ value: `${Math.floor(mo / 100)}-${String(mo % 100).padStart(2, '0')}`, count })),
       };
     }
-    return { total, hits, facets };
+    const conceptScales = this.conceptScales.size > 0 ? new Map(this.conceptScales) : undefined;
+    this.conceptScales.clear();
+    return { total, hits, facets, ...(conceptScales ? { conceptScales } : {}) };
   }
 
   /**
@@ -947,7 +999,23 @@ function intersect(a: DocSet, b: DocSet): DocSet {
   return { ids: ids.subarray(0, m), scores: scores ? scores.subarray(0, m) : null };
 }
 
-function union(a: DocSet, b: DocSet): DocSet {
+/** The set's documents whose language code is not `code`. */
+function notInLang(s: DocSet, lang: Uint16Array, code: number): DocSet {
+  const ids = new Int32Array(s.ids.length);
+  const scores = s.scores ? new Float64Array(s.ids.length) : null;
+  let m = 0;
+  for (let i = 0; i < s.ids.length; i++) {
+    const id = s.ids[i]!;
+    if (lang[id] === code) continue;
+    ids[m] = id;
+    if (scores) scores[m] = s.scores![i]!;
+    m++;
+  }
+  return { ids: ids.subarray(0, m), scores: scores ? scores.subarray(0, m) : null };
+}
+
+/** Rowids in either set; a document in both scores the sum (or with `best`, the larger). */
+function union(a: DocSet, b: DocSet, best = false): DocSet {
   const n = a.ids.length + b.ids.length;
   const ids = new Int32Array(n);
   const withScores = a.scores !== null && b.scores !== null;
@@ -968,7 +1036,7 @@ function union(a: DocSet, b: DocSet): DocSet {
       j++;
     } else {
       ids[m] = x;
-      if (scores) scores[m] = a.scores![i]! + b.scores![j]!;
+      if (scores) scores[m] = best ? Math.max(a.scores![i]!, b.scores![j]!) : a.scores![i]! + b.scores![j]!;
       i++;
       j++;
     }

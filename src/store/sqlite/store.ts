@@ -867,12 +867,11 @@ export class SqliteStore implements DocumentStore {
       .run(f.url, f.source, f.at, f.items, f.error);
   }
 
+  /** BM25's N and avgdl over the live documents, from the in-memory columns (no table scan). */
   async indexStats(): Promise<{ documents: number; avgTokens: number }> {
-    const r = this.db.prepare('SELECT count(*) AS n, avg(ntokens) AS avg FROM documents').get() as {
-      n: number;
-      avg: number | null;
-    };
-    return { documents: r.n, avgTokens: r.avg ?? 0 };
+    this.columns.refresh();
+    const { live, avgTokens } = this.columns.liveStats();
+    return { documents: live, avgTokens };
   }
 
   async close(): Promise<void> {
