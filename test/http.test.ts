@@ -57,9 +57,15 @@ describe('HTTP API', () => {
     expect(hits[0]!.snippet.slice(a, b)).toBe('钕铁硼');
     const doc = await get('/api/documents/h1');
     expect(doc.body).toMatchObject({ id: 'h1', paragraphs: [{ n: 1 }, { n: 2, text: '涉及高性能钕铁硼磁体。' }] });
-    expect((await get('/api/search?q=lithium&explain=true')).body.hits).toMatchObject([
-      { id: 'h2', explain: { terms: [{ query: 'lithium', df: 1 }] } },
-    ]);
+    expect((await get('/api/search?q=lithium&explain=true&translate=false')).body).toMatchObject({
+      hits: [{ id: 'h2', explain: { terms: [{ query: 'lithium', df: 1 }] } }],
+      translations: [],
+    });
+    // Both languages by default: the translation is listed, and explain says which variant counted.
+    const both = (await get('/api/search?q=lithium&explain=true')).body as { translations: unknown; hits: { explain: { computed: number; index_score: number } }[] };
+    expect(both.translations).toEqual([{ source: 'lithium', lang: 'en', targets: [{ text: '锂', lang: 'zh', origin: 'glossary', weight: 0.95 }], off: [], note: 'word found in the glossary', dropped: [] }]);
+    expect(both.hits[0]).toMatchObject({ id: 'h2', explain: { terms: [{ query: 'lithium', concept: 'lithium', counted: true }, { query: '锂', concept: 'lithium' }] } });
+    expect(both.hits[0]!.explain.computed).toBeCloseTo(both.hits[0]!.explain.index_score, 3);
     const marked = await get(`/api/documents/h1?q=${encodeURIComponent('钕铁硼')}`);
     expect(marked.body.highlights).toEqual({ title: [], paragraphs: [[], [[5, 8]]] });
   });

@@ -40,7 +40,11 @@ describe('ingest a folder of every kind, with bad items', () => {
     expect(n1.cluster?.others.map((o) => o.id)).toEqual([n1.id === 'n1' ? 'n2' : 'n1']);
     expect((await searchDocuments(store, { q: '结算价', collapse: true })).total).toBe(2); // template items stay apart
     expect((await searchDocuments(store, { q: 'magnet demand' })).hits[0]!.type).toBe('report'); // PDF
-    expect((await searchDocuments(store, { q: 'lithium' })).total).toBe(1); // DOCX
+    expect((await searchDocuments(store, { q: 'lithium', translate: false })).total).toBe(1); // DOCX
+    // Searched in both languages by default: the English DOCX first, then the Chinese documents about 锂.
+    const both = await searchDocuments(store, { q: 'lithium' });
+    expect(both.total).toBeGreaterThan(1);
+    expect(both.translations).toMatchObject([{ source: 'lithium', targets: [{ text: '锂', lang: 'zh' }] }]);
     const feedHit = (await searchDocuments(store, { q: '稀土快讯' })).hits[0]!;
     expect(feedHit.source).toBe('示例稀土源');
     expect(feedHit.snippet).not.toMatch(/<script|onclick|javascript:/);

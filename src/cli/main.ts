@@ -15,7 +15,8 @@ import { isDocType } from '../core/types.js';
 import { clusterView, deleteDocument, documentView, resolveDocument } from '../services/documents.js';
 import { verifyText } from '../summaries/verify.js';
 import { type Summary, summarize } from '../services/summaries.js';
-import { openContext, userDictPath } from '../services/context.js';
+import { openContext, resolveDataDir, userDictPath } from '../services/context.js';
+import { addPairs, glossaryPath, importPairs, listPairs, removePairs } from '../services/glossary.js';
 import { ingestTargets } from '../services/ingest.js';
 import { EXPORT_DEFAULT, EXPORT_MAX, exportSearch } from '../services/export.js';
 import { searchDocuments } from '../services/search.js';
@@ -32,7 +33,9 @@ Usage:
   lodestone ingest PATH|URL... [--data DIR] [--source NAME] [--type TYPE] [--allow-private] [--json]
   lodestone search QUERY [--data DIR] [--limit N] [--offset N] [--sort relevance|newest]
                          [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--type T] [--source S] [--lang L]
-                         [--no-collapse] [--explain] [--json | --format csv|ndjson]
+                         [--no-collapse] [--no-translate] [--explain] [--json | --format csv|ndjson]
+                         (searches both languages: English concepts also in Chinese and the reverse;
+                          --no-translate searches the literal query only)
                          (--format csv|ndjson exports up to --limit hits: default 1000, at most 10000)
   lodestone show ID [--data DIR] [--json]
   lodestone rm ID [--data DIR] [--json]            delete one document (feeds will not bring it back)
@@ -42,6 +45,8 @@ Usage:
   lodestone clusters [--data DIR] [--min-size N] [--limit N] [--json]
   lodestone serve [--data DIR] [--port N] [--host H] [--allow-private]
   lodestone dict add WORD... [--data DIR]     add words to the user dictionary (no reindex needed)
+  lodestone glossary add ENGLISH 中文... | list | rm ENGLISH [中文...] | import FILE.tsv [--data DIR] [--json]
+                                              teach search an English-Chinese pair (no reindex needed)
   lodestone stats [--data DIR] [--json]
   lodestone config [--json]                 the effective configuration (LODESTONE_* variables), secrets masked
 ${WORKFLOW_USAGE.replace(/^/gm, '  ')}
@@ -96,6 +101,8 @@ export async function main(argv: string[], out: Out = stdio): Promise<number> {
         return await cmdServe(rest, out);
       case 'dict':
         return await cmdDict(rest, out);
+      case 'glossary':
+        return await cmdGlossary(rest, out);
       case 'workflow':
         return await cmdWorkflow(rest, out);
       case 'stats':
@@ -232,6 +239,7 @@ async function cmdSearch(args: string[], out: Out): Promise<number> {
       source: { type: 'string', multiple: true },
       lang: { type: 'string', multiple: true },
       'no-collapse': { type: 'boolean', default: false },
+      'no-translate': { type: 'boolean', default: false },
       explain: { type: 'boolean', default: false },
       format: { type: 'string' },
     },
@@ -257,6 +265,7 @@ async function cmdSearch(args: string[], out: Out): Promise<number> {
       ...optional('source', list(values.source)),
       ...optional('lang', list(values.lang)),
       collapse: !values['no-collapse'],
+      translate: !values['no-translate'],
     };
     if (format === 'csv' || format === 'ndjson') {
       // An export: every hit up to --limit (default 1,000, at most 10,000), as a file to stdout.
@@ -274,6 +283,12 @@ async function cmdSearch(args: string[], out: Out): Promise<number> {
     const tz = defaultTimeZone();
     // Times are local to LODESTONE_TZ, and the line says which zone that is.
     out.log(`${res.total.toLocaleString('en')} results (${res.took_ms} ms) for ${res.query} · times in ${tz}`);
+    // What the query was also searched as (and, with --explain, why).
+    for (const t of res.translations) {
+      const targets = t.targets.map((x) => x.text).join(' · ');
+      out.log(`   ${t.source} → ${targets || '(not translated)'}${values.explain && 'note' in t ? `   [${t.note}]` : ''}`);
+      if (values.explain && 'dropped' in t) for (const d of t.dropped ?? []) out.log(`      left out ${d.text}${d.df !== undefined ? ` (${d.df} documents)` : ''}: ${d.reason}`);
+    }
     res.hits.forEach((h, i) => {
       out.log('');
       out.log(`${res.offset + i + 1}. ${mark(h.display_title || '(untitled)', h.title_highlights, bold)}`);
@@ -556,6 +571,50 @@ async function cmdDict(args: string[], out: Out): Promise<number> {
   } finally {
     await ctx.store.close();
   }
+}
+
+async function cmdGlossary(args: string[], out: Out): Promise<number> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: COMMON });
+  const [sub, ...rest] = positionals;
+  const usage = 'usage: lodestone glossary add ENGLISH 中文... | list | rm ENGLISH [中文...] | import FILE.tsv [--data DIR] [--json]';
+  const dataDir = resolveDataDir(values.data);
+  const file = glossaryPath(dataDir);
+  switch (sub) {
+    case 'add': {
+      const [en, ...zh] = rest;
+      if (!en || zh.length === 0) break;
+      const n = addPairs(dataDir, en, zh);
+      out.log(values.json ? JSON.stringify({ added: n, file }) : `added ${n} pair(s) to ${file}; searches use them at once, no reindex needed`);
+      return 0;
+    }
+    case 'list': {
+      const pairs = listPairs(dataDir);
+      if (values.json) out.log(JSON.stringify({ file, pairs }));
+      else if (pairs.length === 0) out.log(`no pairs of your own yet (${file}); the built-in glossary is in dict/glossary/`);
+      else for (const p of pairs) out.log(`${p.blocked ? 'blocked ' : ''}${p.en}\t${p.zh}`);
+      return 0;
+    }
+    case 'rm': {
+      const [en, ...zh] = rest;
+      if (!en) break;
+      const r = removePairs(dataDir, en, zh);
+      out.log(values.json ? JSON.stringify(r) : `removed ${r.removed} pair(s)${r.blocked ? `, blocked ${r.blocked} built-in pair(s)` : ''} in ${file}`);
+      return 0;
+    }
+    case 'import': {
+      const [path] = rest;
+      if (!path || rest.length !== 1) break;
+      const r = importPairs(dataDir, path);
+      if (values.json) out.log(JSON.stringify(r));
+      else {
+        for (const e of r.errors) out.err(`${path}:${e.line}: ${e.reason}`);
+        out.log(`added ${r.added} pair(s) to ${file}${r.errors.length ? `; ${r.errors.length} line(s) skipped` : ''}`);
+      }
+      return r.errors.length > 0 && r.added === 0 ? 1 : 0;
+    }
+  }
+  out.err(usage);
+  return 2;
 }
 
 async function cmdStats(args: string[], out: Out): Promise<number> {

@@ -33,6 +33,10 @@ export const SearchQuery = z.object({
   collapse: boolParam,
   explain: boolParam,
   facets: boolParam,
+  /** Search in both languages (default true): each concept also as its English or Chinese translations. */
+  translate: boolParam,
+  /** Translations to leave out (the chips a user switched off), by text; repeat or comma-separate. */
+  off: listParam,
 });
 
 /** `GET /api/search?format=csv|ndjson`: the same query, as a download of up to 10,000 hits (services/export.ts). */
@@ -86,6 +90,14 @@ export const SearchResponse = z.object({
   facets: z
     .object({ type: z.array(FacetCount), source: z.array(FacetCount), lang: z.array(FacetCount), month: z.array(FacetCount) })
     .nullable(),
+  /** What each concept of the query was also searched as; with explain, why (note, weights, dropped candidates). */
+  translations: z.array(
+    z.object({
+      source: z.string(),
+      lang: z.enum(['en', 'zh']),
+      targets: z.array(z.object({ text: z.string(), lang: z.enum(['en', 'zh']), origin: z.enum(['user', 'glossary', 'alias', 'cedict']) }).catchall(z.unknown())),
+    }).catchall(z.unknown()),
+  ),
 });
 
 export const DocumentRecord = z

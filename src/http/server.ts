@@ -188,11 +188,14 @@ export async function buildServer(ctx: AppContext, scheduler: Scheduler | null =
     );
   });
 
-  app.get<{ Params: { id: string }; Querystring: { q?: string } }>('/api/documents/:id', async (req) => {
+  app.get<{ Params: { id: string }; Querystring: { q?: string; translate?: string; off?: string | string[] } }>('/api/documents/:id', async (req) => {
     const d = await resolveDocument(ctx.store, req.params.id);
     const view = await documentView(ctx.store, d);
     const q = typeof req.query.q === 'string' ? req.query.q.slice(0, 2000) : '';
-    return q.trim() === '' ? view : { ...view, highlights: documentHighlights(d, q) };
+    if (q.trim() === '') return view;
+    // Highlight what the search matched: the query and the translations it searched.
+    const off = [req.query.off ?? []].flat().flatMap((x) => x.split(',')).filter(Boolean);
+    return { ...view, highlights: await documentHighlights(ctx.store, d, q, { translate: req.query.translate !== 'false' && req.query.translate !== '0', off }) };
   });
 
   app.get('/api/search/labels', async (req) => {
@@ -349,6 +352,8 @@ function searchParams(q: z.output<typeof SearchQuery>): SearchParams {
     ...(q.source ? { source: q.source } : {}),
     ...(q.lang ? { lang: q.lang } : {}),
     collapse: q.collapse ?? true,
+    translate: q.translate ?? true,
+    ...(q.off ? { off: q.off } : {}),
   };
 }
 

@@ -7,6 +7,7 @@ import type { BackgroundWorkers } from './sources.js';
 import { type LlmProvider, llmConfigFromEnv, OpenAiCompatibleProvider } from '../llm/provider.js';
 import { SqliteStore } from '../store/sqlite/store.js';
 import { config } from '../core/config.js';
+import { lexicon, setUserGlossary } from '../search/translate/lexicon.js';
 
 function llmFromEnv(): LlmProvider | null {
   const llm = llmConfigFromEnv();
@@ -48,9 +49,13 @@ export function openContext(
     parallel: (options.longLived ?? false) && availableParallelism() > 1,
   });
   setUserDictionary(userDictPath(dataDir));
-  // A server loads the segmenter now, so its first query does not wait for it; a CLI command
-  // loads it when it parses a query (an ingest never does).
-  if (options.longLived) chineseSegmenter();
+  setUserGlossary(join(dataDir, 'glossary.tsv'));
+  // A server loads the segmenter and the bilingual lexicon now (~1.5 s), so its first query
+  // does not wait for them; a CLI command loads them when it parses a query (an ingest never does).
+  if (options.longLived) {
+    chineseSegmenter();
+    lexicon().warm();
+  }
   return {
     dataDir,
     store,

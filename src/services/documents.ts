@@ -1,7 +1,7 @@
 /** Reading documents and clusters by public id; the presenter shape shared by CLI and HTTP. */
 import { findMatches, type Range } from '../search/highlight.js';
 import { positiveTextLeaves, type TextNode } from '../search/query/ast.js';
-import { parseQuery } from '../search/query/parse.js';
+import { prepareQuery, type QueryOptions } from './translation.js';
 import { LodestoneError } from '../core/errors.js';
 import { toIso } from '../core/time.js';
 import type { ClusterInfo, StoredDocument } from '../core/types.js';
@@ -95,10 +95,15 @@ export async function documentView(store: DocumentStore, d: StoredDocument): Pro
  * search): [start, end) UTF-16 offsets in the title and in each paragraph. A query that
  * does not parse highlights nothing rather than failing the document.
  */
-export function documentHighlights(d: StoredDocument, q: string): { title: Range[]; paragraphs: Range[][] } {
+export async function documentHighlights(
+  store: DocumentStore,
+  d: StoredDocument,
+  q: string,
+  opts: QueryOptions = {},
+): Promise<{ title: Range[]; paragraphs: Range[][] }> {
   let leaves: TextNode[];
   try {
-    leaves = positiveTextLeaves(parseQuery(q));
+    leaves = positiveTextLeaves((await prepareQuery(store, q, opts)).query);
   } catch {
     leaves = [];
   }

@@ -9,8 +9,8 @@ import { LodestoneError } from '../core/errors.js';
 import { parseUserDate, toIso } from '../core/time.js';
 import type { StoredDocument } from '../core/types.js';
 import { countOccurrences, findMatches, makeSnippet, type Range } from '../search/highlight.js';
-import { positiveTextLeaves, printQuery, type QueryNode, type TextNode } from '../search/query/ast.js';
-import { parseQuery } from '../search/query/parse.js';
+import { type OrNode, positiveTextLeaves, printQuery, type QueryNode, type TextNode } from '../search/query/ast.js';
+import { prepareQuery, publicTranslations } from './translation.js';
 import type { LlmProvider } from '../llm/provider.js';
 import { cachedSummary, type Summary } from './summaries.js';
 import type { DocumentStore, Facets, SearchFilters } from '../store/ports.js';
@@ -30,6 +30,10 @@ export interface SearchParams {
   collapse?: boolean;
   explain?: boolean;
   facets?: boolean;
+  /** Search in both languages: each concept also as its translations (default true). */
+  translate?: boolean;
+  /** Translations the user switched off, by text. */
+  off?: string[];
 }
 
 export interface ClusterOther {
@@ -80,6 +84,10 @@ export interface Explanation {
     tf_body: number;
     weighted_tf: number;
     contribution: number;
+    /** For a variant of a translated concept: the concept, the variant's scale, and whether it gave the concept its score. */
+    concept?: string;
+    scale?: number;
+    counted?: boolean;
   }[];
   computed: number;
   index_score: number;
@@ -94,6 +102,8 @@ export interface SearchResponse {
   limit: number;
   hits: SearchHit[];
   facets: Facets | null;
+  /** What each concept of the query was also searched as (empty with translate=false). */
+  translations: ReturnType<typeof publicTranslations>;
 }
 
 export const MAX_LIMIT = 100;
@@ -127,7 +137,7 @@ export async function searchDocuments(
   if (!Number.isInteger(offset) || offset < 0 || offset > 100_000)
     throw new LodestoneError('bad_request', 'offset must be an integer from 0 to 100000');
   const sort = p.sort ?? 'relevance';
-  const query = parseQuery(p.q ?? '');
+  const { query, translations } = await prepareQuery(store, p.q ?? '', queryOptions(p));
   const raw = await store.search({
     query,
     filters: buildFilters(p),
@@ -179,7 +189,7 @@ export async function searchDocuments(
       cluster,
       summary: (opts.llm ? await cachedSummary(store, d, { llm: opts.llm }) : null) ?? (await cachedSummary(store, d)),
     };
-    if (p.explain && stats) hit.explain = await explain(store, query, leaves, d, h.score, stats, dfCache);
+    if (p.explain && stats) hit.explain = await explain(store, query, leaves, d, h.score, stats, dfCache, raw.conceptScales);
     hits.push(hit);
   }
   return {
@@ -191,12 +201,20 @@ export async function searchDocuments(
     limit,
     hits,
     facets: raw.facets,
+    translations: publicTranslations(translations, p.explain ?? false),
   };
+}
+
+export function queryOptions(p: { translate?: boolean | undefined; off?: string[] | undefined }) {
+  return { translate: p.translate ?? true, ...(p.off ? { off: p.off } : {}) };
 }
 
 /**
  * Recompute a hit's score the way FTS5's bm25() does (k1 = 1.2, b = 0.75, column weights,
- * idf floored at 1e-6), term by term, so a user can see which term carried the score.
+ * idf floored at 1e-6), term by term, so a user can see which term carried the score. The
+ * query tree is evaluated as the store scores it: AND and OR add their children, a
+ * translated concept takes its best variant, each variant scaled by the factor the store
+ * used (`scale`; `counted` marks the variant that gave the concept its score).
  */
 async function explain(
   store: DocumentStore,
@@ -206,11 +224,12 @@ async function explain(
   indexScore: number,
   stats: { documents: number; avgTokens: number },
   dfCache: Map<TextNode, number>,
+  scales: Map<OrNode, number[]> | undefined,
 ): Promise<Explanation> {
   const body = d.paragraphs.map((p) => p.text).join('\n');
   const docTokens = tokenize(`${d.title}\n${body}`).length;
   const terms: Explanation['terms'] = [];
-  let computed = 0;
+  const byLeaf = new Map<TextNode, Explanation['terms'][number]>();
   for (const leaf of leaves) {
     let df = dfCache.get(leaf);
     if (df === undefined) {
@@ -224,8 +243,7 @@ async function explain(
     const w = TITLE_WEIGHT * tfTitle + BODY_WEIGHT * tfBody;
     const norm = K1 * (1 - B + (B * docTokens) / Math.max(1, stats.avgTokens));
     const contribution = (idf * w * (K1 + 1)) / (w + norm);
-    computed += contribution;
-    terms.push({
+    const row = {
       query: leaf.raw,
       expression: ftsPhrase(leaf),
       df,
@@ -234,10 +252,52 @@ async function explain(
       tf_body: tfBody,
       weighted_tf: w,
       contribution: round(contribution),
-    });
+    };
+    byLeaf.set(leaf, row);
+    terms.push(row);
   }
+  type Row = Explanation['terms'][number];
+  const value = (n: QueryNode): { score: number; rows: Row[] } => {
+    switch (n.kind) {
+      case 'text': {
+        const r = byLeaf.get(n);
+        return { score: r?.contribution ?? 0, rows: r ? [r] : [] };
+      }
+      case 'filter':
+      case 'not':
+        return { score: 0, rows: [] };
+      case 'and':
+      case 'or': {
+        const parts = n.children.map(value);
+        if (n.kind === 'or' && n.concept) {
+          const f = scales?.get(n) ?? n.children.map(() => 1);
+          let best = -1;
+          let score = 0;
+          parts.forEach((p, i) => {
+            const s = p.score * (f[i] ?? 1);
+            for (const r of p.rows) {
+              r.concept = n.concept!.source;
+              r.scale = round(f[i] ?? 1);
+            }
+            // The variant the document matches with the best score (the first one on a tie).
+            const matched = p.rows.length > 0 && p.rows.every((r) => r.weighted_tf > 0);
+            if (matched && (best < 0 || s > score)) {
+              score = s;
+              best = i;
+            }
+          });
+          parts.forEach((p, i) => {
+            for (const r of p.rows) r.counted = i === best;
+          });
+          return { score, rows: parts.flatMap((p) => p.rows) };
+        }
+        return { score: parts.reduce((a, p) => a + p.score, 0), rows: parts.flatMap((p) => p.rows) };
+      }
+    }
+  };
+  const computed = query ? value(query).score : 0;
   return {
-    formula: `BM25 (k1=${K1}, b=${B}); weighted_tf = ${TITLE_WEIGHT}*tf_title + ${BODY_WEIGHT}*tf_body; contribution = idf*weighted_tf*(k1+1)/(weighted_tf + k1*(1-b+b*doc_tokens/avg_tokens))`,
+    formula: `BM25 (k1=${K1}, b=${B}); weighted_tf = ${TITLE_WEIGHT}*tf_title + ${BODY_WEIGHT}*tf_body; contribution = idf*weighted_tf*(k1+1)/(weighted_tf + k1*(1-b+b*doc_tokens/avg_tokens)); a translated concept scores its best variant, each variant's contributions times its scale`,
     parsed_query: printQuery(query),
     documents: stats.documents,
     avg_tokens: round(stats.avgTokens),
@@ -286,7 +346,8 @@ export const LABEL_FACET_MAX = 10_000;
  * A duplicate cluster counts once, as in the collapsed results.
  */
 export async function searchLabels(store: DocumentStore, p: SearchParams) {
-  const req = { query: parseQuery(p.q ?? ''), filters: buildFilters(p), sort: 'newest' as const, collapse: false, limit: 0, offset: 0, facets: false };
+  const { query } = await prepareQuery(store, p.q ?? '', queryOptions(p));
+  const req = { query, filters: buildFilters(p), sort: 'newest' as const, collapse: false, limit: 0, offset: 0, facets: false };
   const [tags, levels] = await Promise.all([store.labelCounts(req, 'tag', LABEL_FACET_MAX, 15), store.labelCounts(req, 'level', LABEL_FACET_MAX, 10)]);
   return { total: tags.total, counted: tags.counted, tags: tags.values, levels: levels.values };
 }

@@ -19,7 +19,7 @@ import { forEachBounded } from '../core/concurrency.js';
 import { describeError, LodestoneError } from '../core/errors.js';
 import type { StoredDocument } from '../core/types.js';
 import type { LlmProvider } from '../llm/provider.js';
-import { parseQuery } from '../search/query/parse.js';
+import { prepareQuery } from '../services/translation.js';
 import { buildFilters } from '../services/search.js';
 import { cachedSummary, type Summary, summarize } from '../services/summaries.js';
 import type { DocumentStore, NewRunItem } from '../store/ports.js';
@@ -204,7 +204,8 @@ export async function summaryFor(ctx: RunContext, wf: Workflow, d: StoredDocumen
 /** Phase 2: what the query matches in the run's window, collapsed and checked against what was delivered. */
 async function select(ctx: RunContext, wf: Workflow, run: WorkflowRun): Promise<void> {
   const repo = ctx.store.workflows;
-  const query = parseQuery(wf.query);
+  // Translated like a search (services/translation.ts): a workflow written in English tracks Chinese sources too.
+  const { query } = await prepareQuery(ctx.store, wf.query);
   const filters = { ...buildFilters({ q: wf.query, type: wf.filters.type, source: wf.filters.source, lang: wf.filters.lang }) };
   filters.afterRowid = run.fromDoc;
   filters.throughRowid = run.toDoc;
