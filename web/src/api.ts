@@ -66,6 +66,10 @@ export interface SearchParams {
   lang?: string[];
   offset?: number;
   limit?: number;
+  /** Search in both languages (default true; the web app remembers the switch). */
+  translate?: boolean;
+  /** Translations switched off (chips), by text. */
+  off?: string[];
 }
 
 export class ApiError extends Error {
@@ -110,6 +114,17 @@ export function searchQueryString(p: SearchParams): string {
   for (const key of ['type', 'source', 'lang'] as const) for (const v of p[key] ?? []) u.append(key, v);
   if (p.offset) u.set('offset', String(p.offset));
   if (p.limit) u.set('limit', String(p.limit));
+  if (p.translate === false) u.set('translate', 'false');
+  for (const v of p.off ?? []) u.append('off', v);
+  return u.toString();
+}
+
+/** The query part of a document link: highlights match what the search matched (its translations too). */
+export function highlightQueryString(p: SearchParams): string {
+  if (!p.q) return '';
+  const u = new URLSearchParams({ q: p.q });
+  if (p.translate === false) u.set('translate', 'false');
+  for (const v of p.off ?? []) u.append('off', v);
   return u.toString();
 }
 
@@ -119,8 +134,9 @@ export const api = {
   /** The publisher's tags and levels among the matches (asked after the results, never before them). */
   labels: (p: SearchParams, signal?: AbortSignal) =>
     call<LabelFacets>(`/api/search/labels?${searchQueryString({ ...p, offset: 0, limit: 0 })}`, undefined, signal),
+  /** `q`: the query string of the search the reader came from (highlightQueryString), or ''. */
   document: (id: string, q: string, signal?: AbortSignal) =>
-    call<DocView>(`/api/documents/${encodeURIComponent(id)}${q ? `?q=${encodeURIComponent(q)}` : ''}`, undefined, signal),
+    call<DocView>(`/api/documents/${encodeURIComponent(id)}${q ? `?${q}` : ''}`, undefined, signal),
   addUrl: (url: string, source?: string, schedule?: string) =>
     call<IngestOutcome>('/api/sources/url', {
       method: 'POST',

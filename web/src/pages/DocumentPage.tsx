@@ -25,7 +25,15 @@ export function safeUrl(url: string | null): string | null {
 export function DocumentPage({ id }: { id: string }) {
   const { t, dateTime } = useI18n();
   const [, navigate] = useLocation();
-  const q = new URLSearchParams(useSearch()).get('q') ?? '';
+  const search = useSearch();
+  const q = new URLSearchParams(search).get('q') ?? '';
+  // The search's translation settings come along, so highlights show what it matched.
+  const hq = (() => {
+    const u = new URLSearchParams(search);
+    const keep = new URLSearchParams();
+    for (const k of ['q', 'translate', 'off']) for (const v of u.getAll(k)) keep.append(k, v);
+    return q ? keep.toString() : '';
+  })();
   const [doc, setDoc] = useState<DocView | null>(null);
   const [error, setError] = useState<{ status: number; message: string } | null>(null);
   const [target, setTarget] = useState<number | null>(null);
@@ -37,13 +45,13 @@ export function DocumentPage({ id }: { id: string }) {
     setDoc(null);
     setError(null);
     api
-      .document(id, q, ctl.signal)
+      .document(id, hq, ctl.signal)
       .then(setDoc)
       .catch((e: Error & { status?: number }) => {
         if (e.name !== 'AbortError') setError({ status: e.status ?? 0, message: e.message });
       });
     return () => ctl.abort();
-  }, [id, q]);
+  }, [id, hq]);
 
   useEffect(() => {
     const ctl = new AbortController();

@@ -5,7 +5,7 @@
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Link, useLocation, useSearch } from 'wouter';
-import { api, type Hit, type LabelFacets, type SearchParams, type SearchResult, type Sort, searchQueryString } from '../api.js';
+import { api, type Hit, highlightQueryString, type LabelFacets, type SearchParams, type SearchResult, type Sort, searchQueryString } from '../api.js';
 import { Marked } from '../components/Marked.js';
 import { SourceTime, TypeBadge } from '../components/SourceTime.js';
 import { SummaryBlock } from '../components/SummaryBlock.js';
@@ -31,7 +31,28 @@ function parseParams(search: string): SearchParams {
     type: list('type'),
     source: list('source'),
     lang: list('lang'),
+    // "Search in both languages": the URL says, else the reader's last choice (on by default).
+    translate: u.has('translate') ? u.get('translate') !== 'false' : rememberedTranslate(),
+    off: list('off'),
   };
+}
+
+const TRANSLATE_KEY = 'lodestone.translate';
+
+function rememberedTranslate(): boolean {
+  try {
+    return localStorage.getItem(TRANSLATE_KEY) !== 'false';
+  } catch {
+    return true;
+  }
+}
+
+function rememberTranslate(on: boolean): void {
+  try {
+    localStorage.setItem(TRANSLATE_KEY, on ? 'true' : 'false');
+  } catch {
+    // private mode: the URL still carries the choice
+  }
 }
 
 function isoDay(d: Date): string {
@@ -199,7 +220,8 @@ export function SearchPage() {
     go({ ...rest, from: isoDay(new Date(Date.now() - days * 86400_000)) });
   };
   const preset = customDates ? 'custom' : presetOf(params);
-  const docLink = (id: string) => `/documents/${encodeURIComponent(id)}${params.q ? `?q=${encodeURIComponent(params.q)}` : ''}`;
+  const hq = highlightQueryString(params);
+  const docLink = (id: string) => `/documents/${encodeURIComponent(id)}${hq ? `?${hq}` : ''}`;
   const hasFilters = Boolean(params.type?.length || params.source?.length || params.lang?.length || params.from || params.to);
 
   return (
@@ -246,6 +268,19 @@ export function SearchPage() {
           </div>
         )}
       </form>
+
+      <Translations
+        params={params}
+        result={result}
+        onSwitch={(on) => {
+          rememberTranslate(on);
+          go({ ...params, translate: on, off: [] });
+        }}
+        onToggle={(text) => {
+          const off = params.off ?? [];
+          go({ ...params, off: off.includes(text) ? off.filter((x) => x !== text) : [...off, text] });
+        }}
+      />
 
       <div className="controls">
         <fieldset className="sort" aria-label={t.sortLabel}>
@@ -409,6 +444,52 @@ export function SearchPage() {
         </section>
       </div>
     </div>
+  );
+}
+
+/**
+ * What the query was also searched as, one chip per translation (`rare earth → 稀土 · 稀土元素`);
+ * a chip switches its translation off and on, and the switch turns translation off altogether.
+ */
+function Translations(props: { params: SearchParams; result: SearchResult | null; onSwitch: (on: boolean) => void; onToggle: (text: string) => void }) {
+  const { t } = useI18n();
+  const { params, result } = props;
+  const on = params.translate !== false;
+  const groups = on ? (result?.translations ?? []) : [];
+  const off = params.off ?? [];
+  if (params.q.trim() === '') return null;
+  return (
+    <fieldset className="translations" aria-label={t.translationsLabel}>
+      <label className="translate-switch">
+        <input type="checkbox" checked={on} onChange={(e) => props.onSwitch(e.target.checked)} />
+        {t.translateSwitch}
+      </label>
+      {groups.map((g) => {
+        const offHere = (g.off as string[] | undefined) ?? [];
+        const chips = [...g.targets.map((x) => ({ text: x.text, origin: x.origin as string, on: true })), ...offHere.map((text) => ({ text, origin: '', on: false }))];
+        if (chips.length === 0) return null;
+        return (
+          <span className="chip-group" key={g.source}>
+            <span className="chip-source" lang={g.lang}>
+              {g.source} →
+            </span>
+            {chips.map((c) => (
+              <button
+                key={c.text}
+                type="button"
+                className="chip"
+                aria-pressed={c.on}
+                title={c.on ? `${t.chipOn} (${t.origin[c.origin] ?? c.origin})` : t.chipOff}
+                onClick={() => props.onToggle(c.text)}
+              >
+                {c.text}
+              </button>
+            ))}
+          </span>
+        );
+      })}
+      {on && groups.length === 0 && off.length === 0 && result && <span className="muted">{t.noTranslations}</span>}
+    </fieldset>
   );
 }
 

@@ -280,6 +280,12 @@ function WorkflowEditor({ initial, onSaved, onCancel }: { initial: Workflow | nu
         ) : preview ? (
           <>
             <p className="count-line">{t.wfPreview(num(preview.total))}</p>
+            {preview.translations.length > 0 && (
+              <p className="translations">
+                {t.alsoSearchedAs}{' '}
+                {preview.translations.map((g) => `${g.source} → ${g.targets.map((x) => x.text).join(' · ')}`).join('；')}
+              </p>
+            )}
             <ol className="preview-list">
               {preview.hits.slice(0, 8).map((h) => (
                 <li key={`${h.id}-${h.source}`}>
