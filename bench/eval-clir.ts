@@ -1,0 +1,193 @@
+/**
+ * `npm run eval:clir`: cross-language search, measured.
+ *
+ *   EN→ZH  English concepts (bench/clir-queries.ts) against cn_finance_flash_news. Oracle:
+ *          the documents whose folded title and text contain one of the concept's accepted
+ *          Chinese forms (Latin forms as whole words). Recall = oracle documents found;
+ *          precision = hits that contain an accepted form or every English word. Run with
+ *          our glossary and without it (CC-CEDICT and the corpus's evidence alone), and
+ *          untranslated (the literal query) for reference.
+ *   ZH→EN  Chinese queries against Reuters-21578, ranked by relevance; average precision
+ *          against the topic label, beside the same queries written in English (MAP ratio).
+ *   ZH→ZH  Chinese queries on the Chinese corpus with translation on: substring recall and
+ *          precision must stay 100%.
+ *
+ * Stores are built under bench/out/clir/ on first use (about a minute) and reused; set
+ * LODESTONE_CLIR_REBUILD=1 to rebuild. Skips with a message when ../shared/corpora is absent.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { foldText } from '../src/analysis/normalize.js';
+import { parseQuery } from '../src/search/query/parse.js';
+import { Lexicon } from '../src/search/translate/lexicon.js';
+import { DfCache, type Translation, translateQuery } from '../src/search/translate/translate.js';
+import { SqliteStore } from '../src/store/sqlite/store.js';
+import { EN_TO_ZH, type EnConcept, ZH_ON_ZH, ZH_TO_EN } from './clir-queries.js';
+import { CORPORA, machine, outDir, ROOT, skip } from './common.js';
+
+const dir = outDir('clir');
+
+function store(name: string, corpus: string): SqliteStore | null {
+  const src = join(CORPORA, corpus);
+  if (!existsSync(src)) {
+    skip(`eval:clir ${name}`, `${src} is absent (see ../shared/corpora/README.md)`);
+    return null;
+  }
+  const data = join(dir, name);
+  if (process.env.LODESTONE_CLIR_REBUILD === '1') rmSync(data, { recursive: true, force: true });
+  if (!existsSync(join(data, 'lodestone.db'))) {
+    console.log(`building the ${name} store from ${src} …`);
+    const r = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'cli', 'entry.ts'), 'ingest', src, '--data', data], { stdio: ['ignore', 'ignore', 'inherit'] });
+    if (r.status !== 0) throw new Error(`ingest of ${corpus} failed`);
+  }
+  return SqliteStore.open(data);
+}
+
+function texts(s: SqliteStore): Map<number, string> {
+  const rows = s.db.prepare('SELECT rowid, title, paragraphs FROM documents').raw(true).all() as [number, string, string][];
+  return new Map(rows.map(([id, title, paras]) => [id, foldText(`${title}\n${(JSON.parse(paras) as string[]).join('\n')}`)]));
+}
+
+function contains(text: string, form: string): boolean {
+  const f = foldText(form);
+  if (/^[a-z0-9 -]+$/.test(f)) return new RegExp(`(^|[^a-z0-9])${f.replace(/-/g, '\\-')}($|[^a-z0-9])`).test(text);
+  return text.includes(f);
+}
+
+async function run(s: SqliteStore, q: string, lex: Lexicon | null, sort: 'relevance' | 'newest') {
+  const parsed = parseQuery(q);
+  let query = parsed;
+  let translations: Translation[] = [];
+  if (lex) {
+    const ev = new DfCache(async () => (await s.indexStats()).documents, (leaf) => s.documentFrequency(leaf));
+    ({ query, translations } = await translateQuery(parsed, lex, ev));
+  }
+  const res = s.searchSync({ query, filters: {}, sort, collapse: false, limit: 1_000_000, offset: 0, facets: false });
+  return { ids: res.hits.map((h) => h.rowid), translations };
+}
+
+const fmt = (x: number) => (Number.isNaN(x) ? '—' : x.toFixed(3));
+
+async function enToZh(lines: string[]) {
+  const s = store('flash', 'cn_finance_flash_news');
+  if (!s) return;
+  const all = texts(s);
+  const modes: [string, Lexicon | null][] = [
+    ['with glossary', new Lexicon(null)],
+    ['CC-CEDICT only', new Lexicon(null, { glossary: false })],
+    ['untranslated', null],
+  ];
+  const summary: string[] = [];
+  let detail: string[] = [];
+  for (const [mode, lex] of modes) {
+    const rows: { c: EnConcept; oracle: number; hits: number; recall: number; precision: number; via: string }[] = [];
+    for (const c of EN_TO_ZH) {
+      const oracle = new Set<number>();
+      for (const [id, t] of all) if (c.zh.some((f) => contains(t, f))) oracle.add(id);
+      const { ids, translations } = await run(s, c.en, lex, 'newest');
+      const words = c.en.toLowerCase().split(/[^a-z0-9]+/).filter(Boolean);
+      let found = 0;
+      let correct = 0;
+      for (const id of ids) {
+        const t = all.get(id) ?? '';
+        if (oracle.has(id)) found++;
+        if (oracle.has(id) || words.every((w) => contains(t, w))) correct++;
+      }
+      const via = translations.map((t) => `${t.source} → ${t.targets.map((x) => `${x.text} (${x.origin})`).join(' · ') || '—'}`).join('; ');
+      rows.push({ c, oracle: oracle.size, hits: ids.length, recall: oracle.size ? found / oracle.size : 1, precision: ids.length ? correct / ids.length : oracle.size ? 0 : 1, via });
+    }
+    const mr = rows.reduce((a, r) => a + r.recall, 0) / rows.length;
+    const mp = rows.reduce((a, r) => a + r.precision, 0) / rows.length;
+    const inGloss = rows.filter((r) => /glossary|alias/.test(r.via)).length;
+    summary.push(`| ${mode} | ${rows.length} | ${fmt(mr)} | ${fmt(mp)} | ${lex ? inGloss : '—'} |`);
+    if (mode === 'with glossary') {
+      const worst = [...rows].sort((a, b) => a.recall + a.precision - (b.recall + b.precision)).slice(0, 10);
+      detail = [
+        '',
+        'The 10 worst concepts (with glossary), by recall + precision:',
+        '',
+        '| query | accepted forms | oracle | hits | recall | precision | searched as |',
+        '| --- | --- | ---: | ---: | ---: | ---: | --- |',
+        ...worst.map((r) => `| ${r.c.en} | ${r.c.zh.join(' ')} | ${r.oracle} | ${r.hits} | ${fmt(r.recall)} | ${fmt(r.precision)} | ${r.via} |`),
+      ];
+      const cedictOnly = rows.filter((r) => !/glossary|alias/.test(r.via));
+      detail.push('', `Concepts our glossary does not hold (${cedictOnly.length}; CC-CEDICT chose): mean recall ${fmt(cedictOnly.reduce((a, r) => a + r.recall, 0) / Math.max(1, cedictOnly.length))}, precision ${fmt(cedictOnly.reduce((a, r) => a + r.precision, 0) / Math.max(1, cedictOnly.length))}`);
+    }
+  }
+  lines.push('## English → Chinese (cn_finance_flash_news, every hit, duplicates not collapsed)', '', '| lexicon | concepts | mean recall | mean precision | translated by glossary/alias |', '| --- | ---: | ---: | ---: | ---: |', ...summary, ...detail, '');
+  // Chinese on Chinese with translation on: substring recall and precision.
+  let tp = 0;
+  let oracleN = 0;
+  let foundN = 0;
+  for (const q of ZH_ON_ZH) {
+    const oracle = new Set<number>();
+    for (const [id, t] of all) if (t.includes(foldText(q))) oracle.add(id);
+    const { ids } = await run(s, `"${q}"`, new Lexicon(null), 'newest');
+    for (const id of ids) if (oracle.has(id)) tp++;
+    oracleN += oracle.size;
+    foundN += ids.length;
+  }
+  lines.push('## Chinese → Chinese with translation on', '', `${ZH_ON_ZH.length} Chinese queries: substring recall ${fmt(tp / oracleN)}, precision ${fmt(tp / foundN)} (${foundN} hits, oracle ${oracleN}).`, '');
+  await s.close();
+}
+
+function averagePrecision(ranked: number[], relevant: Set<number>): number {
+  if (relevant.size === 0) return 0;
+  let hits = 0;
+  let sum = 0;
+  ranked.forEach((id, i) => {
+    if (relevant.has(id)) {
+      hits++;
+      sum += hits / (i + 1);
+    }
+  });
+  return sum / relevant.size;
+}
+
+async function zhToEn(lines: string[]) {
+  const s = store('reuters', 'reuters21578');
+  if (!s) return;
+  const topics = new Map<number, string[]>();
+  const rows = s.db.prepare('SELECT rowid, metadata FROM documents').raw(true).all() as [number, string | null][];
+  for (const [id, meta] of rows) {
+    const m = meta ? (JSON.parse(meta) as { topics?: string[] }) : {};
+    topics.set(id, m.topics ?? []);
+  }
+  const lex = new Lexicon(null);
+  const out: string[] = [];
+  let sumZh = 0;
+  let sumEn = 0;
+  for (const q of ZH_TO_EN) {
+    const rel = new Set<number>();
+    for (const [id, t] of topics) if (t.includes(q.topic)) rel.add(id);
+    const zh = await run(s, q.zh, lex, 'relevance');
+    const en = await run(s, q.en, lex, 'relevance');
+    const apZh = averagePrecision(zh.ids, rel);
+    const apEn = averagePrecision(en.ids, rel);
+    sumZh += apZh;
+    sumEn += apEn;
+    const via = zh.translations.map((t) => t.targets.map((x) => x.text).join(' · ') || '—').join('; ');
+    out.push(`| ${q.zh} | ${q.en} | ${q.topic} | ${rel.size} | ${fmt(apZh)} | ${fmt(apEn)} | ${via} |`);
+  }
+  const mapZh = sumZh / ZH_TO_EN.length;
+  const mapEn = sumEn / ZH_TO_EN.length;
+  lines.push(
+    '## Chinese → English (Reuters-21578, topic labels as judgements)',
+    '',
+    `MAP: Chinese queries ${fmt(mapZh)}, the same queries in English ${fmt(mapEn)}, ratio ${fmt(mapZh / mapEn)} (target ≥ 0.8).`,
+    '',
+    '| Chinese | English | topic | relevant | AP (zh) | AP (en) | searched as |',
+    '| --- | --- | --- | ---: | ---: | ---: | --- |',
+    ...out,
+    '',
+  );
+  await s.close();
+}
+
+const lines = [`# Cross-language search evaluation (${new Date().toISOString().slice(0, 10)}, ${machine()})`, ''];
+await enToZh(lines);
+await zhToEn(lines);
+const text = lines.join('\n');
+console.log(text);
+writeFileSync(join(dir, 'report.md'), text);
