@@ -12,11 +12,17 @@
  *   ZH→ZH  Chinese queries on the Chinese corpus with translation on: substring recall and
  *          precision must stay 100%.
  *
- * Stores are built under bench/out/clir/ on first use (about a minute) and reused; set
- * LODESTONE_CLIR_REBUILD=1 to rebuild. Skips with a message when ../shared/corpora is absent.
+ *   Latency Translated queries against the same queries in Chinese on the 1,000,000-document
+ *          generated store (`LODESTONE_BENCH_DOCS=1000000 npm run bench -- generated` builds
+ *          it; LODESTONE_CLIR_STORE points elsewhere): p99 ratio, target ≤ 2x.
+ *
+ * `npm run eval:clir [-- quality | latency]`. Stores are built under bench/out/clir/ on first
+ * use (about a minute) and reused; set LODESTONE_CLIR_REBUILD=1 to rebuild. Skips with a
+ * message when ../shared/corpora (or the generated store) is absent.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { foldText } from '../src/analysis/normalize.js';
 import { parseQuery } from '../src/search/query/parse.js';
@@ -185,9 +191,75 @@ async function zhToEn(lines: string[]) {
   await s.close();
 }
 
+/** Translated queries against the same queries written in the documents' language, through the search service as a server runs it. */
+const LATENCY_PAIRS: [string, string][] = [
+  ['rare earth', '稀土'],
+  ['export controls', '出口管制'],
+  ['rare earth export controls', '稀土 出口管制'],
+  ['NdFeB', '钕铁硼'],
+  ['rare earth OR NdFeB', '稀土 OR 钕铁硼'],
+  ['permanent magnets', '永磁'],
+  ['economic growth', '经济增长'],
+  ['international market', '国际市场'],
+];
+
+async function latency(lines: string[]) {
+  const dir = process.env.LODESTONE_CLIR_STORE ?? join(ROOT, 'bench', 'out', 'generated-1000000');
+  if (!existsSync(join(dir, 'lodestone.db'))) {
+    skip('eval:clir latency', `no store at ${dir}: build it with LODESTONE_BENCH_DOCS=1000000 npm run bench -- generated (or set LODESTONE_CLIR_STORE)`);
+    return;
+  }
+  const { searchDocuments } = await import('../src/services/search.js');
+  const { percentile } = await import('./common.js');
+  const s = SqliteStore.open(dir, { parallel: availableParallelism() > 1 });
+  const n = (await s.stats()).documents;
+  const runs = Number(process.env.LODESTONE_CLIR_RUNS ?? 100);
+  const time = async (q: string, sort: 'relevance' | 'newest', translate: boolean) => {
+    const t: number[] = [];
+    for (let i = 0; i < 5; i++) await searchDocuments(s, { q, sort, translate, limit: 10 });
+    let total = 0;
+    for (let i = 0; i < runs; i++) {
+      const t0 = performance.now();
+      const r = await searchDocuments(s, { q, sort, translate, limit: 10 });
+      t.push(performance.now() - t0);
+      total = r.total;
+    }
+    t.sort((a, b) => a - b);
+    return { p50: percentile(t, 0.5), p99: percentile(t, 0.99), total };
+  };
+  const rows: string[] = [];
+  const ratios: number[] = [];
+  for (const sort of ['relevance', 'newest'] as const) {
+    for (const [en, zh] of LATENCY_PAIRS) {
+      // Interleaved: native, translated, native, translated — the machine's drift hits both.
+      const a = await time(zh, sort, false);
+      const b = await time(en, sort, true);
+      const ratio = b.p99 / a.p99;
+      ratios.push(ratio);
+      rows.push(`| ${sort} | ${en} | ${zh} | ${b.total.toLocaleString('en')} / ${a.total.toLocaleString('en')} | ${b.p50.toFixed(1)} / ${b.p99.toFixed(1)} | ${a.p50.toFixed(1)} / ${a.p99.toFixed(1)} | ${ratio.toFixed(2)}x |`);
+    }
+  }
+  lines.push(
+    `## Latency at ${n.toLocaleString('en')} documents (generated Chinese corpus; ${runs} runs a query after 5 warm-ups; search service with snippets, top 10, two threads as a server runs)`,
+    '',
+    '| sort | translated query | same query in Chinese | totals | translated p50 / p99 ms | Chinese p50 / p99 ms | p99 ratio |',
+    '| --- | --- | --- | ---: | ---: | ---: | ---: |',
+    ...rows,
+    '',
+    `Worst p99 ratio ${Math.max(...ratios).toFixed(2)}x, median ${[...ratios].sort((x, y) => x - y)[Math.floor(ratios.length / 2)]!.toFixed(2)}x (target ≤ 2x).`,
+    '',
+  );
+  await s.close();
+}
+
 const lines = [`# Cross-language search evaluation (${new Date().toISOString().slice(0, 10)}, ${machine()})`, ''];
-await enToZh(lines);
-await zhToEn(lines);
+const parts = process.argv.slice(2);
+const want = (x: string) => parts.length === 0 || parts.includes(x);
+if (want('quality')) {
+  await enToZh(lines);
+  await zhToEn(lines);
+}
+if (want('latency')) await latency(lines);
 const text = lines.join('\n');
 console.log(text);
 writeFileSync(join(dir, 'report.md'), text);

@@ -17,6 +17,7 @@ import { verifyText } from '../summaries/verify.js';
 import { type Summary, summarize } from '../services/summaries.js';
 import { openContext, resolveDataDir, userDictPath } from '../services/context.js';
 import { addPairs, glossaryPath, importPairs, listPairs, removePairs } from '../services/glossary.js';
+import { harvestAliases } from '../services/aliases.js';
 import { ingestTargets } from '../services/ingest.js';
 import { EXPORT_DEFAULT, EXPORT_MAX, exportSearch } from '../services/export.js';
 import { searchDocuments } from '../services/search.js';
@@ -47,6 +48,7 @@ Usage:
   lodestone dict add WORD... [--data DIR]     add words to the user dictionary (no reindex needed)
   lodestone glossary add ENGLISH 中文... | list | rm ENGLISH [中文...] | import FILE.tsv [--data DIR] [--json]
                                               teach search an English-Chinese pair (no reindex needed)
+  lodestone glossary harvest [--data DIR]     collect name pairs (泰京银行（Krung Thai Bank）) from the documents
   lodestone stats [--data DIR] [--json]
   lodestone config [--json]                 the effective configuration (LODESTONE_* variables), secrets masked
 ${WORKFLOW_USAGE.replace(/^/gm, '  ')}
@@ -576,7 +578,7 @@ async function cmdDict(args: string[], out: Out): Promise<number> {
 async function cmdGlossary(args: string[], out: Out): Promise<number> {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: COMMON });
   const [sub, ...rest] = positionals;
-  const usage = 'usage: lodestone glossary add ENGLISH 中文... | list | rm ENGLISH [中文...] | import FILE.tsv [--data DIR] [--json]';
+  const usage = 'usage: lodestone glossary add ENGLISH 中文... | list | rm ENGLISH [中文...] | import FILE.tsv | harvest [--data DIR] [--json]';
   const dataDir = resolveDataDir(values.data);
   const file = glossaryPath(dataDir);
   switch (sub) {
@@ -600,6 +602,17 @@ async function cmdGlossary(args: string[], out: Out): Promise<number> {
       const r = removePairs(dataDir, en, zh);
       out.log(values.json ? JSON.stringify(r) : `removed ${r.removed} pair(s)${r.blocked ? `, blocked ${r.blocked} built-in pair(s)` : ''} in ${file}`);
       return 0;
+    }
+    case 'harvest': {
+      if (rest.length > 0) break;
+      const ctx = openContext(values.data ? { dataDir: values.data } : {});
+      try {
+        const r = await harvestAliases(ctx.store, ctx.dataDir);
+        out.log(values.json ? JSON.stringify(r) : `${r.pairs} name pair(s) from ${r.documents.toLocaleString('en')} documents in ${(r.took_ms / 1000).toFixed(1)} s → ${r.file}`);
+        return 0;
+      } finally {
+        await ctx.store.close();
+      }
     }
     case 'import': {
       const [path] = rest;

@@ -209,6 +209,7 @@ const ZH: [RegExp, Render][] = [
   [/^The index was built with analyzer (.+); this version uses (.+)\. Re-ingest into a new --data directory\.$/, '索引由分析器 $1 构建；当前版本使用 $2。请重新导入到新的数据目录。'],
   // Query translation (why a candidate translation was left out; explain) and the user glossary
   [/^switched off$/, '已关闭'],
+  [/^covered by (.+)$/, '已被“$1”涵盖'],
   [/^the query would cost too much with it$/, '加上它查询代价过高'],
   [/^the (.+) entry takes precedence$/, '以$1中的条目为准'],
   [/^more than (\d+) targets$/, '译词超过 $1 个'],

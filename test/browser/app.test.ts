@@ -140,7 +140,8 @@ describe.skipIf(missing !== null)(`web app in Chromium${missing ? ` (skipped: ${
     await page.waitForFunction(() => document.querySelectorAll('.result').length === 3);
     await july.click();
     await page.waitForURL((u) => !u.search.includes('from='));
-    await page.waitForFunction(() => document.querySelectorAll('.result').length === 3);
+    // Four: the June English wire about rare earths is found through the translation of 稀土.
+    await page.waitForFunction(() => document.querySelectorAll('.result').length === 4);
 
     await page.locator('.facets button', { hasText: 'Report' }).click();
     await page.waitForURL(/type=report/);
@@ -176,6 +177,47 @@ describe.skipIf(missing !== null)(`web app in Chromium${missing ? ` (skipped: ${
     await result.getByRole('button', { name: 'Summary' }).click();
     expect(await result.locator('.summary a.cite').first().getAttribute('href')).toMatch(/^\/documents\/r2#p\d+$/);
     expect(await result.locator('.snippet mark').count()).toBeGreaterThan(0);
+  });
+
+  it('shows the translations a search used as chips, in both languages; a chip or the switch takes them off (issue 19)', async () => {
+    const q = `${server.url}/search?q=${encodeURIComponent('rare earth')}&sort=relevance`;
+    await page.goto(q);
+    const chip = page.locator('.chip', { hasText: '稀土' });
+    await chip.waitFor();
+    expect(await chip.getAttribute('aria-pressed')).toBe('true');
+    expect(await page.locator('.chip-source').first().textContent()).toBe('rare earth →');
+    await page.locator('.result').nth(1).waitFor();
+    const both = await page.locator('.result').count();
+    expect(both).toBeGreaterThan(1); // the English wire and the Chinese documents about 稀土
+    expect(await titles()).toContain('Rare earth magnets: supply tightens');
+    await page.screenshot({ path: join(SHOTS, 'search-translated-en.png'), fullPage: true });
+    // One chip off: only the literal query is searched, and the chip stays to switch it back on.
+    await chip.click();
+    await page.waitForFunction(() => document.querySelectorAll('.result').length === 1);
+    expect(await chip.getAttribute('aria-pressed')).toBe('false');
+    expect(page.url()).toContain(`off=${encodeURIComponent('稀土')}`);
+    await chip.click();
+    await page.waitForFunction((n) => document.querySelectorAll('.result').length === n, both);
+    // The switch turns translation off, and the choice is remembered.
+    const toggle = page.getByRole('checkbox', { name: 'Search in both languages' });
+    await toggle.uncheck();
+    await page.waitForFunction(() => document.querySelectorAll('.result').length === 1);
+    expect(await page.locator('.chip').count()).toBe(0);
+    await page.goto(q);
+    await page.locator('.result').first().waitFor();
+    expect(await toggle.isChecked()).toBe(false);
+    expect(await page.locator('.result').count()).toBe(1);
+    await toggle.check();
+    await page.waitForFunction((n) => document.querySelectorAll('.result').length === n, both);
+    // In Chinese: the same chips under the Chinese labels; a Chinese query reaches the English wire.
+    await page.evaluate(() => localStorage.setItem('lodestone.lang', 'zh'));
+    await page.goto(`${server.url}/search?q=${encodeURIComponent('稀土 出口管制')}&sort=relevance`);
+    await page.locator('.chip', { hasText: 'export control' }).waitFor();
+    expect(await page.getByRole('checkbox', { name: '中英双语检索' }).isChecked()).toBe(true);
+    expect(await titles()).toContain('Rare earth magnets: supply tightens');
+    await page.screenshot({ path: join(SHOTS, 'search-translated-zh.png'), fullPage: true });
+    await page.evaluate(() => localStorage.setItem('lodestone.lang', 'en'));
+    expect(pageErrors).toEqual([]);
   });
 
   it('shows every time in one named zone, Asia/Shanghai unless the user picks another (issue 18, item 7)', async () => {

@@ -37,6 +37,9 @@ export const GLOSSARY_DIR = join(here, '..', '..', '..', 'dict', 'glossary');
 export const ALIASES_FILE = join(here, '..', '..', '..', 'dict', 'aliases.tsv');
 
 export type Origin = 'user' | 'glossary' | 'alias' | 'cedict';
+
+/** Entity names harvested from the documents, beside the user glossary in the data folder. */
+export const HARVESTED_FILE = 'aliases.harvested.tsv';
 export type Lang = 'en' | 'zh';
 
 export interface Candidate {
@@ -311,10 +314,34 @@ export function readUserGlossary(path: string): UserGlossary {
   return { en: t.en, zh: t.zh, blocked, maxWords: t.maxWords };
 }
 
+/** Entity names harvested from the documents (`lodestone glossary harvest`, services/aliases.ts): a glossary file of origin 'alias'. */
+export function readHarvested(path: string): Table {
+  const t = new Table();
+  try {
+    loadGlossaryFile(t, path, 'alias');
+  } catch {
+    // not harvested yet
+  }
+  return t;
+}
+
+/** Stat signature of a file (-2 when it does not exist). */
+function signature(path: string): number {
+  try {
+    const st = statSync(path);
+    return st.mtimeMs * 1000 + st.size;
+  } catch {
+    return -2;
+  }
+}
+
 export class Lexicon {
   private user: UserGlossary = EMPTY_USER;
   private userMtime = -1;
+  private harvested: Table = EMPTY_TABLE;
+  private harvestedMtime = -1;
   private lastCheck = 0;
+  private readonly harvestedPath: string | null;
 
   private readonly table: () => Table;
   private readonly dictionary: () => Cedict;
@@ -326,6 +353,7 @@ export class Lexicon {
   ) {
     this.table = opts.glossary === false ? () => EMPTY_TABLE : builtinTable;
     this.dictionary = cedictTable;
+    this.harvestedPath = userPath && opts.glossary !== false ? join(dirname(userPath), HARVESTED_FILE) : null;
   }
 
   /** Re-read the user glossary when its file changed (checked at most twice a second). */
@@ -334,16 +362,18 @@ export class Lexicon {
     const now = Date.now();
     if (now - this.lastCheck < 500) return;
     this.lastCheck = now;
-    let mtime = -2;
-    try {
-      const st = statSync(this.userPath);
-      mtime = st.mtimeMs * 1000 + st.size;
-    } catch {
-      // no glossary yet
+    const mtime = signature(this.userPath);
+    if (mtime !== this.userMtime) {
+      this.user = mtime === -2 ? EMPTY_USER : readUserGlossary(this.userPath);
+      this.userMtime = mtime;
     }
-    if (mtime === this.userMtime) return;
-    this.user = mtime === -2 ? EMPTY_USER : readUserGlossary(this.userPath);
-    this.userMtime = mtime;
+    if (this.harvestedPath) {
+      const h = signature(this.harvestedPath);
+      if (h !== this.harvestedMtime) {
+        this.harvested = h === -2 ? EMPTY_TABLE : readHarvested(this.harvestedPath);
+        this.harvestedMtime = h;
+      }
+    }
   }
 
   /** Forget the last check, so the next lookup re-reads the user glossary (the CLI after `glossary add`, tests). */
@@ -354,7 +384,7 @@ export class Lexicon {
   /** Longest English phrase worth trying, in words. */
   maxWords(): number {
     this.refresh();
-    return Math.max(this.table().maxWords, this.user.maxWords, this.dictionary().maxWords);
+    return Math.max(this.table().maxWords, this.user.maxWords, this.harvested.maxWords, this.dictionary().maxWords);
   }
 
   /** Chinese candidates for an English key (see enKey), the user's pairs alone when there are any. */
@@ -362,7 +392,7 @@ export class Lexicon {
     this.refresh();
     const mine = this.user.en.get(key);
     if (mine) return mine;
-    const all = [...(this.table().en.get(key) ?? []), ...this.dictionary().english(key)];
+    const all = [...(this.table().en.get(key) ?? []), ...(this.harvested.en.get(key) ?? []), ...this.dictionary().english(key)];
     return this.user.blocked.size === 0 ? all : all.filter((c) => !this.user.blocked.has(`${key}\u0000${zhKey(c.text)}`));
   }
 
@@ -371,7 +401,7 @@ export class Lexicon {
     this.refresh();
     const mine = this.user.zh.get(key);
     if (mine) return mine;
-    const all = [...(this.table().zh.get(key) ?? []), ...this.dictionary().chinese(key)];
+    const all = [...(this.table().zh.get(key) ?? []), ...(this.harvested.zh.get(key) ?? []), ...this.dictionary().chinese(key)];
     return this.user.blocked.size === 0 ? all : all.filter((c) => !this.user.blocked.has(`${enKey(c.text)}\u0000${key}`));
   }
 

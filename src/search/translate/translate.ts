@@ -251,8 +251,17 @@ class Translator {
     const targets: TranslationTarget[] = [];
     const dropped = [...chosen.dropped];
     const literalText = source.toLowerCase();
+    // A target that contains another target matches nothing more (稀土元素 inside 稀土's
+    // matches, "rare earth elements" inside "rare earth"'s): it is not searched.
+    const form = (t: TranslationTarget) => (t.lang === 'zh' ? zhKey(t.text) : ` ${enKey(t.text)} `);
+    const covering = (t: TranslationTarget) => chosen.targets.find((o) => o !== t && o.lang === t.lang && form(o) !== form(t) && form(t).includes(form(o)));
     for (const t of chosen.targets) {
       if (t.text.toLowerCase() === literalText) continue;
+      const cover = covering(t);
+      if (cover) {
+        dropped.push({ text: t.text, origin: t.origin, reason: `covered by ${cover.text}` });
+        continue;
+      }
       if (this.opts.off?.has(t.text)) {
         dropped.push({ text: t.text, origin: t.origin, reason: 'switched off' });
         continue;

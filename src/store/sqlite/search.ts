@@ -299,6 +299,55 @@ export class SqliteSearcher {
    * rank as they would for a query written in it, and BM25 scales of English and Chinese
    * leaves (different idfs, one term against a phrase of bigrams) become comparable.
    */
+  /**
+   * Variants of a translated concept that match no document (an English phrase over a
+   * Chinese corpus, a rare translation) are left out before planning, when that is cheap to
+   * know: a child with a term outside the hot lists is asked (rare terms are answered by
+   * FTS5 in well under a millisecond); a child of hot terms is taken to match. A concept left
+   * with one variant is searched as that variant alone, so `rare earth` over Chinese
+   * documents runs as `稀土` does (the single-term scan, split over two threads) rather than
+   * as a union of sets.
+   */
+  private pruneConcepts(node: QueryNode | null): QueryNode | null {
+    this.pruned.clear();
+    if (node === null) return node;
+    this.hot.refresh();
+    return this.prune(node);
+  }
+
+  private readonly pruned = new Set<QueryNode>();
+
+  private prune(n: QueryNode): QueryNode {
+    switch (n.kind) {
+      case 'text':
+      case 'filter':
+        return n;
+      case 'not': {
+        const c = this.prune(n.child);
+        return c === n.child ? n : { kind: 'not', child: c };
+      }
+      case 'and':
+      case 'or': {
+        if (n.kind === 'or' && n.concept) {
+          const alive = n.children.filter((c) => !this.surelyEmpty(c));
+          if (alive.length === 1) return alive[0]!;
+          for (const c of n.children) if (!alive.includes(c)) this.pruned.add(c);
+          return n;
+        }
+        const children = n.children.map((c) => this.prune(c));
+        return children.every((c, i) => c === n.children[i]) ? n : { ...n, children };
+      }
+    }
+  }
+
+  /** The subtree matches nothing, known cheaply (see pruneConcepts); false when unsure. */
+  private surelyEmpty(n: QueryNode): boolean {
+    if (n.kind === 'and') return n.children.some((c) => c.kind === 'text' && this.surelyEmpty(c));
+    if (n.kind !== 'text' || n.prefix || n.terms.length === 0 || this.resolved?.has(n)) return false;
+    if (n.terms.every((t) => this.hot.has(t))) return false;
+    return this.leaf(n, false).ids.length === 0;
+  }
+
   /** Scale factors of the concepts of the search under way, returned with its result (explain). */
   private readonly conceptScales = new Map<OrNode, number[]>();
 
@@ -309,6 +358,11 @@ export class SqliteSearcher {
     const maxes: number[] = [];
     const zh = this.columns.langs.find('zh');
     for (let k = 0; k < children.length; k++) {
+      if (this.pruned.has(children[k]!)) {
+        sets.push(EMPTY);
+        maxes.push(0);
+        continue;
+      }
       let s = this.textSet(children[k]!, withScores, range);
       if (s === null) return null;
       if (langs[k] === 'en' && zh !== undefined) s = notInLang(s, this.columns.lang, zh);
@@ -395,11 +449,12 @@ export class SqliteSearcher {
     }
   }
 
-  private searchNow(req: SearchRequest): RawSearchResult {
+  private searchNow(request: SearchRequest): RawSearchResult {
     // Checked before each text leaf: a query past its budget stops at the next leaf.
     this.deadline = performance.now() + queryBudgetMs();
     const cols = this.columns;
     cols.refresh();
+    const req = { ...request, query: this.pruneConcepts(request.query) };
     const f = req.filters;
     // With a date range, only rowids from the first to the last document inside the range
     // can match. Feeds are mostly ingested in publication order, so this narrows the scan to
