@@ -21,8 +21,8 @@ import { join } from 'node:path';
 import { HARVESTED_FILE, lexicon } from '../search/translate/lexicon.js';
 import type { DocumentStore } from '../store/ports.js';
 
-const ZH_THEN_EN = /(?:^|[\s，。：；、！？“”"'‘’【】《》（）()\[\]|·,.:;!?])(\p{Script=Han}{2,12})\s?[（(]([A-Z][A-Za-z0-9&.'\- ]{1,40}[A-Za-z0-9.])[)）]/gu;
-const EN_THEN_ZH = /(?:^|[^A-Za-z0-9])([A-Z][A-Za-z0-9&.'\-]*(?: [A-Z][A-Za-z0-9&.'\-]*){0,4})\s?[（(](\p{Script=Han}{2,12})[)）]/gu;
+const ZH_THEN_EN = /(?:^|[\s，。：；、！？“”"'‘’【】《》（）()[\]|·,.:;!?])(\p{Script=Han}{2,12})\s?[（(]([A-Z][A-Za-z0-9&.'\- ]{1,40}[A-Za-z0-9.])[)）]/gu;
+const EN_THEN_ZH = /(?:^|[^A-Za-z0-9])([A-Z][A-Za-z0-9&.'-]*(?: [A-Z][A-Za-z0-9&.'-]*){0,4})\s?[（(](\p{Script=Han}{2,12})[)）]/gu;
 const TICKER = /^(?:[A-Z]{1,6}\.[A-Z]{1,2}|\d+)$/;
 /** Bracketed English that is not a name of the thing before it. */
 const NOT_A_NAME = /^(?:Reuters|Bloomberg|AP|AFP|Xinhua|CNN|BBC|Note|Photo|Source|Update|Updated|Close|Open)$/;
@@ -49,9 +49,15 @@ export async function harvestAliases(store: DocumentStore, dataDir: string, opts
     const e = en.trim();
     if (TICKER.test(e) || NOT_A_NAME.test(e) || e.length < 2) return;
     let m = sightings.get(e);
-    if (!m) sightings.set(e, (m = new Map()));
+    if (!m) {
+      m = new Map();
+      sightings.set(e, m);
+    }
     let s = m.get(zh);
-    if (!s) m.set(zh, (s = new Set()));
+    if (!s) {
+      s = new Set();
+      m.set(zh, s);
+    }
     s.add(doc);
   };
   const total = (await store.indexStats()).documents;
