@@ -9,6 +9,7 @@ import { startServer, type RunningServer } from '../src/http/server.js';
 import { type AppContext, openContext } from '../src/services/context.js';
 import { ingestRecords } from '../src/services/ingest.js';
 import { searchDocuments } from '../src/services/search.js';
+import { createWorkflow, previewWorkflow, runNow } from '../src/workflows/service.js';
 import { runCli } from './helpers/cli.js';
 import { tempDir } from './helpers/fixtures.js';
 
@@ -99,6 +100,15 @@ describe('search across languages', () => {
     const gone = (await (await fetch(`${server.url}/api/search?q=${encodeURIComponent('all-solid-state battery')}&collapse=false`)).json()) as { total: number };
     expect(gone.total).toBe(0);
   }, 60_000);
+
+  it('a workflow written in English tracks the Chinese sources too; its preview lists the translations', async () => {
+    const input = { name: 'rare-earth-controls', query: 'rare earth export controls', first_run_days: 3650, summarize: false };
+    const preview = await previewWorkflow(ctx, input);
+    expect(preview.translations.map((t) => t.source)).toEqual(['rare earth', 'export controls']);
+    await createWorkflow(ctx, input);
+    const run = await runNow(ctx, 'rare-earth-controls');
+    expect(new Set(run.items.map((i) => i.id))).toEqual(new Set(['e1', 'z1', 'z3']));
+  });
 
   it('`glossary import` adds the good lines of a TSV and reports each bad one with its line number', async () => {
     const dir = tempDir();
