@@ -373,6 +373,7 @@ export class SqliteSearcher {
     }
     let ref = maxes[0]!;
     if (!(ref > 0)) for (let i = 1; i < maxes.length; i++) if (maxes[i]! > ref) ref = maxes[i]!;
+    if (withScores && conceptFusion !== 'normalize') return this.fuseOther(node, sets, weights, ref);
     let acc: DocSet | null = null;
     const factors = sets.map(() => 1);
     for (let i = 0; i < sets.length; i++) {
@@ -392,6 +393,29 @@ export class SqliteSearcher {
     return acc ?? EMPTY;
   }
 
+
+  /** The alternatives to per-variant normalisation that bench/eval-clir.ts measures (see `conceptFusion`). */
+  private fuseOther(node: OrNode, sets: DocSet[], weights: number[], ref: number): DocSet {
+    let acc: DocSet | null = null;
+    for (let i = 0; i < sets.length; i++) {
+      const s = sets[i]!;
+      if (s.ids.length === 0 || !s.scores) continue;
+      let part: DocSet = s;
+      if (conceptFusion === 'rrf') {
+        // Reciprocal rank fusion (k = 60), scaled to the literal's BM25 range so the concept
+        // weighs as much as a plain term beside it.
+        const order = Array.from(s.ids.keys()).sort((a, b) => s.scores![b]! - s.scores![a]! || a - b);
+        const sc = new Float64Array(s.ids.length);
+        order.forEach((j, rank) => {
+          sc[j] = ((weights[i] ?? 1) * ref * 61) / (60 + rank + 1);
+        });
+        part = { ids: s.ids, scores: sc };
+      }
+      acc = acc === null ? part : union(acc, part);
+    }
+    this.conceptScales.set(node, sets.map(() => 1));
+    return acc ?? EMPTY;
+  }
 
   /** A membership test over rowids for any subtree. */
   private predicate(node: QueryNode): (id: number) => boolean {
@@ -873,6 +897,9 @@ export class SqliteSearcher {
 
   /** Live documents matching one leaf (the df of explain). */
   documentFrequency(leaf: QueryNode): number {
+    // Its own time budget: query translation asks before the search starts, so the last
+    // search's deadline (long past) must not stop it.
+    this.deadline = performance.now() + queryBudgetMs();
     this.columns.refresh();
     const s = this.textSet(leaf, false);
     if (s === null) return 0;
@@ -1052,6 +1079,18 @@ function intersect(a: DocSet, b: DocSet): DocSet {
     }
   }
   return { ids: ids.subarray(0, m), scores: scores ? scores.subarray(0, m) : null };
+}
+
+/**
+ * How a translated concept combines its variants' scores: `normalize` (the product: each
+ * variant scaled to its weight times the literal's best, best variant per document), or,
+ * for the evaluation only, `sum` (a plain OR: raw BM25 added) and `rrf` (reciprocal rank
+ * fusion, summed). Measured in bench/eval-clir.ts ("fusion").
+ */
+export type ConceptFusion = 'normalize' | 'sum' | 'rrf';
+let conceptFusion: ConceptFusion = 'normalize';
+export function setConceptFusion(mode: ConceptFusion): void {
+  conceptFusion = mode;
 }
 
 /** The set's documents whose language code is not `code`. */
