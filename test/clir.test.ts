@@ -5,6 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resetConfig } from '../src/core/config.js';
 import { startServer, type RunningServer } from '../src/http/server.js';
 import { type AppContext, openContext } from '../src/services/context.js';
 import { ingestRecords } from '../src/services/ingest.js';
@@ -120,6 +121,21 @@ describe('search across languages', () => {
     expect(r.stderr).toMatch(/pairs\.tsv:3: expected/);
     expect(r.stderr).toMatch(/pairs\.tsv:4: "固态" is not an English phrase/);
   }, 30_000);
+
+  it('weighing a translation long after the last search is not stopped by that search\'s time budget', async () => {
+    process.env.LODESTONE_QUERY_TIMEOUT_MS = '100';
+    resetConfig();
+    try {
+      await searchDocuments(ctx.store, { q: '稀土', translate: false });
+      await new Promise((r) => setTimeout(r, 250));
+      // "flood" is not in our glossary: its CC-CEDICT senses are weighed with the store's document frequencies.
+      const r = await searchDocuments(ctx.store, { q: 'flood market', explain: true });
+      expect(r.translations.map((t) => t.source)).toContain('market');
+    } finally {
+      delete process.env.LODESTONE_QUERY_TIMEOUT_MS;
+      resetConfig();
+    }
+  });
 
   it('`glossary harvest` learns entity names printed side by side in the documents', async () => {
     const dir = tempDir();
