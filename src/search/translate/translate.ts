@@ -254,7 +254,8 @@ class Translator {
     // A target that contains another target matches nothing more (稀土元素 inside 稀土's
     // matches, "rare earth elements" inside "rare earth"'s): it is not searched.
     const form = (t: TranslationTarget) => (t.lang === 'zh' ? zhKey(t.text) : ` ${enKey(t.text)} `);
-    const covering = (t: TranslationTarget) => chosen.targets.find((o) => o !== t && o.lang === t.lang && form(o) !== form(t) && form(t).includes(form(o)));
+    const searched = chosen.targets.filter((t) => !this.opts.off?.has(t.text));
+    const covering = (t: TranslationTarget) => searched.find((o) => o !== t && o.lang === t.lang && form(o) !== form(t) && form(t).includes(form(o)));
     for (const t of chosen.targets) {
       if (t.text.toLowerCase() === literalText) continue;
       const cover = covering(t);
