@@ -263,7 +263,10 @@ const LATENCY_PAIRS: [string, string][] = [
   ['NdFeB', '钕铁硼'],
   ['rare earth OR NdFeB', '稀土 OR 钕铁硼'],
   ['permanent magnets', '永磁'],
-  ['economic growth', '经济增长'],
+  // Quoted: the glossary's 经济增长 is searched as the exact word (a phrase), while an unquoted
+  // 经济增长 is split by the segmenter into 经济 AND 增长 (96,942 matches against 161).
+  ['economic growth', '"经济增长"'],
+  // Not in the glossary: translated word by word (国际 AND 市场), as the segmenter splits 国际市场.
   ['international market', '国际市场'],
 ];
 
@@ -277,7 +280,7 @@ async function latency(lines: string[]) {
   const { percentile } = await import('./common.js');
   const s = SqliteStore.open(dir, { parallel: availableParallelism() > 1 });
   const n = (await s.stats()).documents;
-  const runs = Number(process.env.LODESTONE_CLIR_RUNS ?? 100);
+  const runs = Number(process.env.LODESTONE_CLIR_RUNS ?? 200);
   const time = async (q: string, sort: 'relevance' | 'newest', translate: boolean) => {
     const t: number[] = [];
     for (let i = 0; i < 5; i++) await searchDocuments(s, { q, sort, translate, limit: 10 });
