@@ -109,7 +109,17 @@ describe('search across languages', () => {
     await createWorkflow(ctx, input);
     const run = await runNow(ctx, 'rare-earth-controls');
     expect(new Set(run.items.map((i) => i.id))).toEqual(new Set(['e1', 'z1', 'z3']));
-  });
+    // A workflow can track the literal query only (`--no-translate`, the editor's switch, `translate: false`).
+    const literal = { ...input, name: 'literal-controls', translate: false };
+    expect((await previewWorkflow(ctx, literal)).translations).toEqual([]);
+    await createWorkflow(ctx, literal);
+    expect((await runNow(ctx, 'literal-controls')).items.map((i) => i.id)).toEqual(['e1']);
+    const shown = await runCli(['workflow', 'show', 'literal-controls', '--json', '--data', ctx.dataDir]);
+    expect(JSON.parse(shown.stdout)).toMatchObject({ name: 'literal-controls', translate: false });
+    const edited = await runCli(['workflow', 'edit', 'literal-controls', '--translate', '--json', '--data', ctx.dataDir]);
+    expect(edited.code, edited.stderr).toBe(0);
+    expect((await runCli(['workflow', 'show', 'literal-controls', '--data', ctx.dataDir])).stdout).toContain('(both languages)');
+  }, 60_000);
 
   it('`glossary import` adds the good lines of a TSV and reports each bad one with its line number', async () => {
     const dir = tempDir();

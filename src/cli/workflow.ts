@@ -34,8 +34,8 @@ type Out = { log: (s: string) => void; err: (s: string) => void };
 export const WORKFLOW_USAGE = `lodestone workflow add NAME --query Q [--schedule CRON] [--tz TZ] [--lang en|zh]
                           [--summarize] [--brief] [--webhook URL] [--max-items N]
                           [--source S] [--type T] [--filter-lang L] [--refresh-feeds]
-                          [--first-run-days N (default 7)] [--data DIR]
-lodestone workflow edit NAME [the same options] [--no-summarize] [--no-brief] [--no-webhook]
+                          [--first-run-days N (default 7)] [--no-translate] [--data DIR]
+lodestone workflow edit NAME [the same options] [--no-summarize] [--no-brief] [--no-webhook] [--translate]
 lodestone workflow run NAME [--json] [--data DIR]
 lodestone workflow list|show NAME|rm NAME|pause NAME|resume NAME|runs NAME [--json]
 lodestone workflow rotate-secret NAME       a new webhook signing secret, printed once
@@ -62,6 +62,8 @@ const OPTIONS = {
   'filter-lang': { type: 'string', multiple: true },
   'refresh-feeds': { type: 'boolean' },
   'first-run-days': { type: 'string' },
+  translate: { type: 'boolean' },
+  'no-translate': { type: 'boolean' },
   'allow-private': { type: 'boolean' },
   format: { type: 'string' },
 } as const;
@@ -85,6 +87,9 @@ function inputFrom(v: Values, forAdd: boolean): WorkflowInput {
   if (v['max-items'] !== undefined) input.max_items = Number(v['max-items']);
   if (v['refresh-feeds'] !== undefined) input.refresh_feeds = v['refresh-feeds'];
   if (v['first-run-days'] !== undefined) input.first_run_days = Number(v['first-run-days']);
+  // Both languages unless told otherwise, as a search.
+  if (v['no-translate']) input.translate = false;
+  else if (v.translate) input.translate = true;
   if (v.source || v.type || v['filter-lang']) {
     input.filters = { ...(v.source ? { source: v.source } : {}), ...(v.type ? { type: v.type } : {}), ...(v['filter-lang'] ? { lang: v['filter-lang'] } : {}) };
   }
@@ -164,7 +169,7 @@ export async function cmdWorkflow(args: string[], out: Out): Promise<number> {
         if (values.json) json(view);
         else {
           out.log(`${view.name}${view.paused ? ' (paused)' : ''}`);
-          out.log(`query: ${view.query}${Object.keys(view.filters).length ? `  filters: ${JSON.stringify(view.filters)}` : ''}`);
+          out.log(`query: ${view.query}${Object.keys(view.filters).length ? `  filters: ${JSON.stringify(view.filters)}` : ''}${view.translate ? '  (both languages)' : '  (literal query only)'}`);
           out.log(`schedule: ${view.schedule ? `${scheduleWords(view.schedule, view.tz)} (cron ${view.schedule})` : 'manual'}${view.next_run_at ? `, next ${view.next_run_at}` : ''}`);
           out.log(`summaries: ${view.summarize ? `yes (${view.lang ?? "each document's language"})` : 'no'}; brief: ${view.brief ? 'yes' : 'no'}; max items ${view.max_items}`);
           if (view.webhook) out.log(`webhook: ${view.webhook.url} (signing secret shown only when made; \`lodestone workflow rotate-secret ${view.name}\` makes a new one)`);

@@ -264,6 +264,7 @@ export const WorkflowView = z.object({
   max_items: z.number(),
   refresh_feeds: z.boolean(),
   first_run_days: z.number().int().describe('How many days before its creation the first run reaches back (by publication date); 0: from now'),
+  translate: z.boolean().describe('Searches in both languages (default true)'),
   paused: z.boolean(),
   created_at: z.string(),
   updated_at: z.string(),

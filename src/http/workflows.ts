@@ -41,6 +41,7 @@ export const WorkflowBody = z
     max_items: z.number().int().optional(),
     refresh_feeds: z.boolean().optional(),
     first_run_days: z.number().int().optional(),
+    translate: z.boolean().optional(),
     paused: z.boolean().optional(),
   })
   .strict();

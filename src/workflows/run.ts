@@ -205,7 +205,7 @@ export async function summaryFor(ctx: RunContext, wf: Workflow, d: StoredDocumen
 async function select(ctx: RunContext, wf: Workflow, run: WorkflowRun): Promise<void> {
   const repo = ctx.store.workflows;
   // Translated like a search (services/translation.ts): a workflow written in English tracks Chinese sources too.
-  const { query } = await prepareQuery(ctx.store, wf.query);
+  const { query } = await prepareQuery(ctx.store, wf.query, { translate: wf.translate });
   const filters = { ...buildFilters({ q: wf.query, type: wf.filters.type, source: wf.filters.source, lang: wf.filters.lang }) };
   filters.afterRowid = run.fromDoc;
   filters.throughRowid = run.toDoc;

@@ -33,6 +33,8 @@ export interface WorkflowView {
   refresh_feeds: boolean;
   /** How many days before its creation the first run reaches back (by publication date). */
   first_run_days: number;
+  /** Searches in both languages. */
+  translate: boolean;
   paused: boolean;
   created_at: string;
   updated_at: string;
@@ -121,6 +123,7 @@ export async function workflowView(ctx: RunContext, wf: Workflow, newSecret: str
     max_items: wf.maxItems,
     refresh_feeds: wf.refreshFeeds,
     first_run_days: wf.firstRunDays,
+    translate: wf.translate,
     paused: wf.paused,
     created_at: toIso(wf.createdAt)!,
     updated_at: toIso(wf.updatedAt)!,
@@ -177,6 +180,7 @@ export async function previewWorkflow(ctx: ServiceContext, input: WorkflowInput)
     ctx.store,
     {
       q: spec.query,
+      translate: spec.translate,
       sort: 'newest',
       limit: 10,
       ...(spec.filters.type ? { type: spec.filters.type } : {}),

@@ -30,6 +30,7 @@ export interface WorkflowInput {
   max_items?: unknown;
   refresh_feeds?: unknown;
   first_run_days?: unknown;
+  translate?: unknown;
 }
 
 function bad(message: string, field: string): never {
@@ -162,5 +163,6 @@ export function normalizeSpec(input: WorkflowInput, base?: WorkflowSpec): Workfl
     maxItems,
     refreshFeeds: bool(input.refresh_feeds, base?.refreshFeeds ?? false, 'refresh_feeds'),
     firstRunDays,
+    translate: bool(input.translate, base?.translate ?? true, 'translate'),
   };
 }

@@ -32,6 +32,8 @@ export interface WorkflowSpec {
    * workflow was created (undated documents are left out of it); 0 starts from now.
    */
   firstRunDays: number;
+  /** Search in both languages (search/translate), as a search does by default. */
+  translate: boolean;
 }
 
 export interface Workflow extends WorkflowSpec {

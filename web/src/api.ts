@@ -42,6 +42,7 @@ export interface WorkflowInput {
   schedule?: string | null;
   tz?: string;
   summarize?: boolean;
+  translate?: boolean;
   brief?: boolean;
   webhook?: string | null;
   max_items?: number;

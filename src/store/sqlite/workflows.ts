@@ -69,9 +69,9 @@ interface DeliveryRow {
 }
 
 function toWorkflow(r: WorkflowRow): Workflow {
-  const spec = JSON.parse(r.spec) as Omit<WorkflowSpec, 'name' | 'firstRunDays'> & { firstRunDays?: number };
-  // Workflows stored before first_run_days existed read as the default.
-  return { ...spec, firstRunDays: spec.firstRunDays ?? DEFAULT_FIRST_RUN_DAYS, name: r.name, id: r.id, paused: r.paused === 1, createdAt: r.created_at, updatedAt: r.updated_at, startAfter: r.start_after };
+  const spec = JSON.parse(r.spec) as Omit<WorkflowSpec, 'name' | 'firstRunDays' | 'translate'> & { firstRunDays?: number; translate?: boolean };
+  // Workflows stored before first_run_days (or translate) existed read as the default.
+  return { ...spec, firstRunDays: spec.firstRunDays ?? DEFAULT_FIRST_RUN_DAYS, translate: spec.translate ?? true, name: r.name, id: r.id, paused: r.paused === 1, createdAt: r.created_at, updatedAt: r.updated_at, startAfter: r.start_after };
 }
 
 function toRun(r: RunRow): WorkflowRun {

@@ -116,6 +116,7 @@ function WorkflowEditor({ initial, onSaved, onCancel }: { initial: Workflow | nu
   const [tz, setTz] = useState(initial?.tz ?? browserTz());
   const [lang, setLang] = useState<'' | 'en' | 'zh'>(initial?.lang ?? '');
   const [summarize, setSummarize] = useState(initial?.summarize ?? true);
+  const [translate, setTranslate] = useState(initial?.translate ?? true);
   const [brief, setBrief] = useState(initial?.brief ?? false);
   const [webhook, setWebhook] = useState(initial?.webhook?.url ?? '');
   const [maxItems, setMaxItems] = useState(initial?.max_items ?? 200);
@@ -143,7 +144,7 @@ function WorkflowEditor({ initial, onSaved, onCancel }: { initial: Workflow | nu
     const ctl = new AbortController();
     const timer = setTimeout(() => {
       api
-        .previewWorkflow({ query, filters }, ctl.signal)
+        .previewWorkflow({ query, filters, translate }, ctl.signal)
         .then((r) => {
           setPreview(r);
           setPreviewError(null);
@@ -156,7 +157,7 @@ function WorkflowEditor({ initial, onSaved, onCancel }: { initial: Workflow | nu
       clearTimeout(timer);
       ctl.abort();
     };
-  }, [query, filters]);
+  }, [query, filters, translate]);
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -169,6 +170,7 @@ function WorkflowEditor({ initial, onSaved, onCancel }: { initial: Workflow | nu
       tz,
       lang,
       summarize,
+      translate,
       brief,
       webhook: webhook.trim() === '' ? null : webhook.trim(),
       max_items: maxItems,
@@ -248,6 +250,10 @@ function WorkflowEditor({ initial, onSaved, onCancel }: { initial: Workflow | nu
             <input type="number" min={0} max={3650} value={firstRunDays} onChange={(e) => setFirstRunDays(Number(e.target.value))} name="first_run_days" />
           </label>
         )}
+        <label className="check">
+          <input type="checkbox" checked={translate} onChange={(e) => setTranslate(e.target.checked)} name="translate" />
+          {t.translateSwitch}
+        </label>
         <label className="check">
           <input type="checkbox" checked={summarize} onChange={(e) => setSummarize(e.target.checked)} name="summarize" />
           {t.wfSummarize}
