@@ -74,12 +74,12 @@ class Table {
   /** Longest English key in words. */
   maxWords = 1;
 
-  add(en: string, zh: string, origin: Origin, sense?: { sense: number; senses: number }): void {
+  add(en: string, zh: string, origin: Origin): void {
     const ek = enKey(en);
     const zk = zhKey(zh);
     if (ek === '' || zk === '') return;
-    push(this.en, ek, { text: zh, lang: 'zh', origin, ...sense });
-    push(this.zh, zk, { text: en, lang: 'en', origin, ...sense });
+    push(this.en, ek, { text: zh, lang: 'zh', origin });
+    push(this.zh, zk, { text: en, lang: 'en', origin });
     this.maxWords = Math.max(this.maxWords, ek.split(' ').length);
   }
 }
@@ -321,13 +321,6 @@ function builtinTable(): Table {
   loadAliases(t);
   builtin = t;
   return t;
-}
-
-/** Pairs in the built-in glossary and aliases (for `lodestone glossary list --all` and docs). */
-export function builtinPairs(): number {
-  let n = 0;
-  for (const list of builtinTable().en.values()) n += list.length;
-  return n;
 }
 
 function cedictTable(): Cedict {

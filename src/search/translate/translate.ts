@@ -211,7 +211,7 @@ class Translator {
         translated ||= node !== unit[0] && node.kind === 'or';
         out.push(node);
       } else {
-        if (span === 1 && lang !== null && !leaf.quoted && this.isStop(leaf, lang)) stops.push(leaf);
+        if (span === 1 && !leaf.quoted && this.isStop(leaf, lang)) stops.push(leaf);
         out.push(leaf);
       }
       i += span;
@@ -231,8 +231,7 @@ class Translator {
 
   private lookup(unit: TextNode[], lang: Lang): Candidate[] {
     if (lang === 'en') return this.lex.english(unit.map((l) => l.terms.join(' ')).join(' '));
-    const cands = this.lex.chinese(zhKey(unit.map((l) => l.raw).join('')));
-    return cands;
+    return this.lex.chinese(zhKey(unit.map((l) => l.raw).join('')));
   }
 
   private async expand(unit: TextNode[], lang: Lang, cands: Candidate[]): Promise<QueryNode> {
@@ -388,6 +387,7 @@ export class DfCache implements Evidence {
   private readonly cache = new Map<string, number>();
   private base = -1;
   private at = 0;
+  private stamp = 0;
   constructor(
     private readonly count: () => Promise<number>,
     private readonly compute: (leaf: TextNode) => Promise<number>,
@@ -415,6 +415,4 @@ export class DfCache implements Evidence {
       this.stamp = now;
     }
   }
-
-  private stamp = 0;
 }
