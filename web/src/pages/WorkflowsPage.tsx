@@ -289,7 +289,7 @@ function WorkflowEditor({ initial, onSaved, onCancel }: { initial: Workflow | nu
             {preview.translations.length > 0 && (
               <p className="translations">
                 {t.alsoSearchedAs}{' '}
-                {preview.translations.map((g) => `${g.source} → ${g.targets.map((x) => x.text).join(' · ')}`).join('；')}
+                {preview.translations.map((g) => `${g.source} → ${g.targets.map((x) => x.text).join(' · ')}`).join(t.listSeparator)}
               </p>
             )}
             <ol className="preview-list">
