@@ -74,7 +74,7 @@ async function run(s: SqliteStore, q: string, lex: Lexicon | null, sort: 'releva
     ({ query, translations } = await translateQuery(parsed, lex, ev));
   }
   const res = s.searchSync({ query, filters: {}, sort, collapse: false, limit: 1_000_000, offset: 0, facets: false });
-  return { ids: res.hits.map((h) => h.rowid), translations };
+  return { ids: res.hits.map((h) => h.seq), translations };
 }
 
 const fmt = (x: number) => (Number.isNaN(x) ? '—' : x.toFixed(3));

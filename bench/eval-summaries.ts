@@ -64,7 +64,7 @@ function rougeL(c: string[], r: string[]): number {
 function asDoc(id: string, title: string, body: string, lang = 'zh'): StoredDocument {
   const paragraphs = splitParagraphs(body).map((p) => p.text);
   return {
-    rowid: 0, id, key: id, externalId: id, title, source: 'eval', url: null, publishedAt: null, fetchedAt: 0, ingestedAt: 0,
+    seq: 0, id, key: id, externalId: id, title, source: 'eval', url: null, publishedAt: null, fetchedAt: 0, ingestedAt: 0,
     type: 'news', lang, script: 'Hans', paragraphs: paragraphs.map((text, i) => ({ n: i + 1, text })), metadata: {}, tickers: [],
     contentHash: id, clusterId: null,
   };

@@ -49,7 +49,7 @@ export function measureRecall(store: SqliteStore, terms = CJK_TERMS): { rows: Re
       facets: false,
     });
     let hit = 0;
-    for (const h of res.hits) if (oracle.has(h.rowid)) hit++;
+    for (const h of res.hits) if (oracle.has(h.seq)) hit++;
     out.push({ term, oracle: oracle.size, found: res.total, truePositives: hit });
     tp += hit;
     oracleTotal += oracle.size;

@@ -5,7 +5,7 @@ import { llmSummary } from '../src/summaries/llm.js';
 import { type FakeLlm, startFakeLlm } from './helpers/fake-llm.js';
 
 const doc: StoredDocument = {
-  rowid: 1,
+  seq: 1,
   id: 'r1',
   key: 'k',
   externalId: 'r1',

@@ -373,7 +373,7 @@ async function cmdSummarize(args: string[], out: Out): Promise<number> {
     // Bounded concurrency: as many documents at once as the model allows (one without a model).
     const workers = ctx.llm?.maxConcurrency ?? 1;
     for (let i = 0; i < raw.hits.length; i += 200) {
-      const docs = [...(await ctx.store.getManyByRowid(raw.hits.slice(i, i + 200).map((h) => h.rowid))).values()];
+      const docs = [...(await ctx.store.getManyBySeq(raw.hits.slice(i, i + 200).map((h) => h.seq))).values()];
       await forEachBounded(docs, workers, async (d) => {
         try {
           const s = (await summarize(ctx.store, d, { ...opts })) as Summary & { usage?: { prompt_tokens: number; completion_tokens: number; requests: number } };
@@ -639,12 +639,26 @@ async function cmdStats(args: string[], out: Out): Promise<number> {
     else {
       out.log(`${s.documents} documents, ${s.clusters} duplicate clusters (${s.clusteredDocuments} documents in clusters)`);
       out.log(`analyzer ${s.analyzer}, schema v${s.schemaVersion}`);
+      const b = s.backend;
+      out.log(`${b.name} ${b.version} at ${b.location}: ${formatBytes(b.sizeBytes)} (${b.parts.map((p) => `${p.name} ${formatBytes(p.bytes)}`).join(', ')})`);
       for (const src of s.sources.slice(0, 20)) out.log(`  ${src.count}\t${src.value}`);
     }
     return 0;
   } finally {
     await ctx.store.close();
   }
+}
+
+function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const units = ['KB', 'MB', 'GB', 'TB'];
+  let v = n / 1024;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
 }
 
 const LEVELS: Record<LogLevel, number> = { silent: 0, error: 1, warn: 2, info: 3, debug: 4 };

@@ -41,7 +41,7 @@ export interface DocumentInput {
 /** A stored document, as read back from a store. */
 export interface StoredDocument {
   /** Internal numeric id (store row id). */
-  rowid: number;
+  seq: number;
   /** Public id: the source's external id when it had one, otherwise a generated id. */
   id: string;
   key: string;

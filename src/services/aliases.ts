@@ -62,15 +62,15 @@ export async function harvestAliases(store: DocumentStore, dataDir: string, opts
   };
   const total = (await store.indexStats()).documents;
   const all = await store.search({ query: null, filters: {}, sort: 'newest', collapse: false, limit: Math.max(1, total), offset: 0, facets: false });
-  const rowids = all.hits.map((h) => h.rowid).sort((a, b) => a - b);
-  for (let i = 0; i < rowids.length; i += 1000) {
-    const docs = await store.getManyByRowid(rowids.slice(i, i + 1000));
-    for (const [rowid, d] of docs) {
+  const seqs = all.hits.map((h) => h.seq).sort((a, b) => a - b);
+  for (let i = 0; i < seqs.length; i += 1000) {
+    const docs = await store.getManyBySeq(seqs.slice(i, i + 1000));
+    for (const [seq, d] of docs) {
       const texts = [d.title, ...d.paragraphs.map((p) => p.text)];
       for (const t of texts) {
         if (t.indexOf('(') < 0 && t.indexOf('（') < 0) continue;
-        for (const m of t.matchAll(ZH_THEN_EN)) see(m[2]!, m[1]!, rowid);
-        for (const m of t.matchAll(EN_THEN_ZH)) see(m[1]!, m[2]!, rowid);
+        for (const m of t.matchAll(ZH_THEN_EN)) see(m[2]!, m[1]!, seq);
+        for (const m of t.matchAll(EN_THEN_ZH)) see(m[1]!, m[2]!, seq);
       }
     }
   }
@@ -112,5 +112,5 @@ export async function harvestAliases(store: DocumentStore, dataDir: string, opts
   writeFileSync(tmp, `${body}\n`);
   renameSync(tmp, file);
   lexicon().invalidate();
-  return { documents: rowids.length, pairs: kept.length, file, took_ms: Math.round(performance.now() - started) };
+  return { documents: seqs.length, pairs: kept.length, file, took_ms: Math.round(performance.now() - started) };
 }

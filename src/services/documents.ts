@@ -9,23 +9,23 @@ import type { DocumentStore } from '../store/ports.js';
 
 /**
  * Resolve a public id. Ids are the source's own ids where given; when two sources use the
- * same id, `#<rowid>` (shown in the error) picks one.
+ * same id, `#<seq>` (shown in the error) picks one.
  */
 export async function resolveDocument(store: DocumentStore, id: string): Promise<StoredDocument> {
   const m = /^#(\d+)$/.exec(id);
   if (m) {
-    const d = await store.getByRowid(Number(m[1]));
+    const d = await store.getBySeq(Number(m[1]));
     if (d) return d;
     throw new LodestoneError('not_found', `No document with internal id ${id}`);
   }
   const found = await store.findByPublicId(id);
   if (found.length === 0) throw new LodestoneError('not_found', `No document with id ${JSON.stringify(id)}`);
   if (found.length > 1) {
-    const choices = found.map((d) => `#${d.rowid} (${d.source})`).join(', ');
+    const choices = found.map((d) => `#${d.seq} (${d.source})`).join(', ');
     throw new LodestoneError(
       'ambiguous_id',
       `Id ${JSON.stringify(id)} is used by ${found.length} sources; pick one: ${choices}`,
-      { candidates: found.map((d) => ({ id: `#${d.rowid}`, source: d.source })) },
+      { candidates: found.map((d) => ({ id: `#${d.seq}`, source: d.source })) },
     );
   }
   return found[0]!;
@@ -71,7 +71,7 @@ export async function documentView(store: DocumentStore, d: StoredDocument): Pro
   const cluster = d.clusterId !== null ? await store.cluster(d.clusterId) : null;
   return {
     id: d.id,
-    internal_id: `#${d.rowid}`,
+    internal_id: `#${d.seq}`,
     external_id: d.externalId,
     title: d.title,
     source: d.source,
@@ -121,7 +121,7 @@ export async function documentHighlights(
  */
 export async function deleteDocument(store: DocumentStore, id: string): Promise<{ deleted: { id: string; internal_id: string; title: string; source: string } }> {
   const d = await resolveDocument(store, id);
-  await store.deleteByRowid([d.rowid]);
+  await store.deleteBySeq([d.seq]);
   await store.rememberDeleted([d.key], Date.now());
-  return { deleted: { id: d.id, internal_id: `#${d.rowid}`, title: d.title, source: d.source } };
+  return { deleted: { id: d.id, internal_id: `#${d.seq}`, title: d.title, source: d.source } };
 }

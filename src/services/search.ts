@@ -14,8 +14,7 @@ import { prepareQuery, publicTranslations } from './translation.js';
 import type { LlmProvider } from '../llm/provider.js';
 import { cachedSummary, type Summary } from './summaries.js';
 import type { DocumentStore, Facets, SearchFilters } from '../store/ports.js';
-import { BODY_WEIGHT, TITLE_WEIGHT } from '../store/sqlite/store.js';
-import { ftsPhrase } from '../store/sqlite/fts.js';
+import { B, bm25, BODY_WEIGHT, idf as idfOf, K1, TITLE_WEIGHT } from '../search/ranking.js';
 
 export interface SearchParams {
   q: string;
@@ -69,6 +68,8 @@ export interface SearchHit {
 }
 
 export interface Explanation {
+  /** The store that ranked (sqlite, postgres): each computes the same formula. */
+  engine: string;
   formula: string;
   /** The parsed query, as the engine understood it. */
   parsed_query: string;
@@ -107,8 +108,6 @@ export interface SearchResponse {
 }
 
 export const MAX_LIMIT = 100;
-const K1 = 1.2;
-const B = 0.75;
 
 export function buildFilters(p: SearchParams): SearchFilters {
   const f: SearchFilters = {};
@@ -147,13 +146,13 @@ export async function searchDocuments(
     offset,
     facets: p.facets ?? true,
   });
-  const docs = await store.getManyByRowid(raw.hits.map((h) => h.rowid));
+  const docs = await store.getManyBySeq(raw.hits.map((h) => h.seq));
   const leaves = positiveTextLeaves(query);
   const hits: SearchHit[] = [];
   const stats = p.explain ? await store.indexStats() : null;
   const dfCache = new Map<TextNode, number>();
   for (const h of raw.hits) {
-    const d = docs.get(h.rowid);
+    const d = docs.get(h.seq);
     if (!d) continue; // deleted between the match and the fetch
     const texts = d.paragraphs.map((x) => x.text);
     const snip = makeSnippet(texts, leaves);
@@ -236,16 +235,14 @@ async function explain(
       df = await store.documentFrequency(leaf);
       dfCache.set(leaf, df);
     }
-    let idf = Math.log((stats.documents - df + 0.5) / (df + 0.5));
-    if (idf <= 0) idf = 1e-6;
+    const idf = idfOf(stats.documents, df);
     const tfTitle = countOccurrences(d.title, leaf);
     const tfBody = leaf.field === 'title' ? 0 : d.paragraphs.reduce((s, p) => s + countOccurrences(p.text, leaf), 0);
     const w = TITLE_WEIGHT * tfTitle + BODY_WEIGHT * tfBody;
-    const norm = K1 * (1 - B + (B * docTokens) / Math.max(1, stats.avgTokens));
-    const contribution = (idf * w * (K1 + 1)) / (w + norm);
+    const contribution = bm25(idf, w, docTokens, stats.avgTokens);
     const row = {
       query: leaf.raw,
-      expression: ftsPhrase(leaf),
+      expression: store.leafExpression(leaf),
       df,
       idf: round(idf),
       tf_title: tfTitle,
@@ -297,6 +294,7 @@ async function explain(
   };
   const computed = query ? value(query).score : 0;
   return {
+    engine: store.backend,
     formula: `BM25 (k1=${K1}, b=${B}); weighted_tf = ${TITLE_WEIGHT}*tf_title + ${BODY_WEIGHT}*tf_body; contribution = idf*weighted_tf*(k1+1)/(weighted_tf + k1*(1-b+b*doc_tokens/avg_tokens)); a translated concept scores its best variant, each variant's contributions times its scale`,
     parsed_query: printQuery(query),
     documents: stats.documents,

@@ -11,7 +11,7 @@ import type { Analyzer } from './analysis-pool.js';
 import type { DocType } from '../core/types.js';
 import type { UrlResponse } from '../sources/connector.js';
 import type { DocumentStore, UpsertResult } from '../store/ports.js';
-import type { FeedPoll } from '../workflows/types.js';
+import type { FeedPoll } from '../store/records.js';
 import { type IngestReport, ingestTargets } from './ingest.js';
 
 /** A long-lived process's shared parser sandbox and analysis worker (see http/server.ts). */

@@ -1,29 +1,38 @@
 /**
- * Store and search-backend interfaces. Every backend (SQLite now, PostgreSQL later)
+ * Store and search-backend interfaces. Every backend (src/store/sqlite, src/store/postgres)
  * passes the same contract suite in src/store/contract/. Methods are async so that a
- * networked backend fits the same shape.
+ * networked backend fits the same shape. Nothing here names a backend's mechanics:
+ * documents are numbered by `seq` (ingest order, never reused), scores are the BM25 of
+ * search/ranking.ts, and what a backend says about itself (its query expression for a
+ * leaf, its version and sizes) it says through `leafExpression` and `stats`.
  */
 import type { AnalyzedDocument } from '../analysis/analyzer.js';
 import type { TermSet } from '../analysis/term-hits.js';
 import type { ClusterInfo, StoredDocument } from '../core/types.js';
-import type { OrNode, QueryNode } from '../search/query/ast.js';
-import type { Delivery, FeedPoll, RunItemRow, RunTrigger, Workflow, WorkflowRun, WorkflowSpec } from '../workflows/types.js';
+import type { OrNode, QueryNode, TextNode } from '../search/query/ast.js';
+import type {
+  Delivery,
+  FeedPoll,
+  FetchRecord,
+  RunItemRow,
+  RunTrigger,
+  SourceSummary,
+  SummaryKey,
+  SummaryRun,
+  SummaryStatus,
+  UpsertResult,
+  Workflow,
+  WorkflowRun,
+  WorkflowSpec,
+} from './records.js';
 
-export type UpsertStatus = 'inserted' | 'updated' | 'unchanged';
-
-export interface UpsertResult {
-  key: string;
-  id: string;
-  rowid: number;
-  status: UpsertStatus;
-  clusterId: number | null;
-}
+export type { FetchRecord, SourceSummary, SummaryKey, SummaryRun, SummaryStatus, UpsertResult, UpsertStatus } from './records.js';
 
 export interface SearchFilters {
-  /** Only documents stored after this internal id (ingest order; workflows' "new since"). */
-  afterRowid?: number;
-  /** Only documents stored up to and including this internal id. */
-  throughRowid?: number;
+  /** Only documents stored after this sequence number (ingest order; workflows' "new since"). */
+  afterSeq?: number;
+  /** Only documents stored up to and including this sequence number. */
+  throughSeq?: number;
   /** Inclusive lower bound on published_at (epoch ms). */
   from?: number;
   /** Exclusive upper bound on published_at (epoch ms). */
@@ -44,8 +53,8 @@ export interface SearchRequest {
 }
 
 export interface RawHit {
-  rowid: number;
-  /** Higher is better (negated FTS5 bm25); 0 when the query has no text. */
+  seq: number;
+  /** BM25 (search/ranking.ts), higher is better; 0 when the query has no text. */
   score: number;
   clusterId: number | null;
   /** Matching members of the cluster collapsed into this hit (1 when not collapsed). */
@@ -79,56 +88,20 @@ export interface StoreStats {
   sources: FacetCount[];
   analyzer: string;
   schemaVersion: number;
+  backend: BackendInfo;
 }
 
-export interface FetchRecord {
-  url: string;
-  /** Source name the documents were stored under ('' when it came from each document). */
-  source: string;
-  at: number;
-  /** Documents stored (inserted + updated + unchanged) by this fetch. */
-  items: number;
-  error: string | null;
-}
-
-export interface SourceSummary {
+/** What `stats` says about the database itself. */
+export interface BackendInfo {
+  /** sqlite | postgres */
   name: string;
-  documents: number;
-  lastIngestedAt: number | null;
-  /** Set for sources added as a URL. */
-  url: string | null;
-  lastFetchAt: number | null;
-  lastError: string | null;
-  /** Feeds: consecutive failed polls and the back-off's next attempt. */
-  failures: number;
-  nextPollAt: number | null;
-  feed: boolean;
-}
-
-export interface SummaryStatus {
-  status: 'pending' | 'done' | 'failed';
-  reason: string | null;
-  updatedAt: number;
-}
-
-export interface SummaryRun {
-  startedAt: number;
-  finishedAt: number;
-  scope: string;
-  model: string;
-  documents: number;
-  failed: number;
-  requests: number;
-  promptTokens: number;
-  completionTokens: number;
-  cost: number | null;
-}
-
-export interface SummaryKey {
-  contentHash: string;
-  template: string;
-  model: string;
-  lang: string;
+  /** The engine's version (sqlite_version(), server_version). */
+  version: string;
+  /** The file, or the database URL without its password. */
+  location: string;
+  /** Bytes on disk: the whole database, then its largest parts. */
+  sizeBytes: number;
+  parts: { name: string; bytes: number }[];
 }
 
 export interface DocumentStore {
@@ -146,10 +119,10 @@ export interface DocumentStore {
   findByPublicId(id: string): Promise<StoredDocument[]>;
   /** The document stored under a key (DocumentInput.key), or null. */
   findByKey(key: string): Promise<StoredDocument | null>;
-  getByRowid(rowid: number): Promise<StoredDocument | null>;
-  getManyByRowid(rowids: number[]): Promise<Map<number, StoredDocument>>;
+  getBySeq(seq: number): Promise<StoredDocument | null>;
+  getManyBySeq(seqs: number[]): Promise<Map<number, StoredDocument>>;
   /** Delete documents (with index entries); clusters shrink or dissolve. */
-  deleteByRowid(rowids: number[]): Promise<number>;
+  deleteBySeq(seqs: number[]): Promise<number>;
   /** Remember that a user deleted the documents stored under these keys (feeds must not bring them back). */
   rememberDeleted(keys: string[], at: number): Promise<void>;
   /** Which of these keys a user deleted (and nothing has stored again since). */
@@ -162,7 +135,9 @@ export interface DocumentStore {
    */
   labelCounts(req: SearchRequest, kind: 'tag' | 'level', max: number, top: number): Promise<{ counted: number; total: number; values: { value: string; count: number }[] }>;
   /** Number of documents matching one text leaf (for explain). */
-  documentFrequency(ftsLeaf: QueryNode): Promise<number>;
+  documentFrequency(leaf: QueryNode): Promise<number>;
+  /** The backend's own expression for a text leaf (FTS5 MATCH, tsquery), shown by explain. */
+  leafExpression(leaf: TextNode): string;
   cluster(clusterId: number): Promise<ClusterInfo | null>;
   clusters(minSize: number): Promise<ClusterInfo[]>;
   stats(): Promise<StoreStats>;
@@ -234,7 +209,7 @@ export interface WorkflowRepo {
   /** Which of `keys` this workflow delivered before. */
   seen(workflowId: number, keys: string[]): Promise<Set<string>>;
   /** Key and cluster of each stored document (what a selection needs, without the text). */
-  docKeys(rowids: number[]): Promise<Map<number, { key: string; clusterId: number | null }>>;
+  docKeys(seqs: number[]): Promise<Map<number, { key: string; clusterId: number | null }>>;
   /** Keys of the documents in a duplicate cluster. */
   clusterKeys(clusterId: number): Promise<string[]>;
   /** Items of the workflow's latest done runs, newest run first (Atom feed). */

@@ -12,7 +12,7 @@ import type { Summary } from '../services/summaries.js';
 import { needsSummary } from '../summaries/short.js';
 import { type Brief, citationMark } from './brief.js';
 import { type RunContext, summaryFor } from './run.js';
-import type { RunItemRow, Workflow, WorkflowRun } from './types.js';
+import type { RunItemRow, Workflow, WorkflowRun } from '../store/records.js';
 
 /** Another outlet's copy of the story (the search hit's cluster member shape). */
 export type DigestAlso = ClusterOther;
@@ -110,7 +110,7 @@ async function digestItem(ctx: RunContext, wf: Workflow, d: StoredDocument, n: n
 
 export async function loadDigest(ctx: RunContext, wf: Workflow, run: WorkflowRun): Promise<Digest> {
   const rows: RunItemRow[] = await ctx.store.workflows.items(run.id);
-  const docs = await ctx.store.getManyByRowid(rows.map((r) => r.docId));
+  const docs = await ctx.store.getManyBySeq(rows.map((r) => r.docId));
   const items: DigestItem[] = [];
   const repeats: DigestRepeat[] = [];
   for (const r of rows) {
@@ -310,7 +310,7 @@ ${body}
 /** The feed's entries: the latest delivered items with their digest view. */
 export async function atomEntries(ctx: RunContext, wf: Workflow, limit = 100): Promise<(AtomEntry & { key: string })[]> {
   const rows = await ctx.store.workflows.recentItems(wf.id, limit);
-  const docs = await ctx.store.getManyByRowid(rows.map((r) => r.docId));
+  const docs = await ctx.store.getManyBySeq(rows.map((r) => r.docId));
   const out: (AtomEntry & { key: string })[] = [];
   for (const r of rows) {
     const d = docs.get(r.docId);

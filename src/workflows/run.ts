@@ -24,7 +24,7 @@ import { buildFilters } from '../services/search.js';
 import { cachedSummary, type Summary, summarize } from '../services/summaries.js';
 import type { DocumentStore, NewRunItem } from '../store/ports.js';
 import { type Brief, extractiveBrief, llmBrief } from './brief.js';
-import type { RunTrigger, Workflow, WorkflowRun } from './types.js';
+import type { RunTrigger, Workflow, WorkflowRun } from '../store/records.js';
 
 export interface RunContext {
   store: DocumentStore;
@@ -138,7 +138,7 @@ async function runLocked(ctx: RunContext, wf: Workflow, opts: RunOptions, now: (
     }
     const items = await repo.items(run.id);
     // Documents are read only when summaries or a brief need their text.
-    const docs = wf.summarize || wf.brief ? await ctx.store.getManyByRowid(items.map((i) => i.docId)) : new Map<number, StoredDocument>();
+    const docs = wf.summarize || wf.brief ? await ctx.store.getManyBySeq(items.map((i) => i.docId)) : new Map<number, StoredDocument>();
     const summaries = new Map<number, Summary | null>();
     const tsum = performance.now();
     // Deleted since the selection: the digest leaves it out.
@@ -207,8 +207,8 @@ async function select(ctx: RunContext, wf: Workflow, run: WorkflowRun): Promise<
   // Translated like a search (services/translation.ts): a workflow written in English tracks Chinese sources too.
   const { query } = await prepareQuery(ctx.store, wf.query, { translate: wf.translate });
   const filters = { ...buildFilters({ q: wf.query, type: wf.filters.type, source: wf.filters.source, lang: wf.filters.lang }) };
-  filters.afterRowid = run.fromDoc;
-  filters.throughRowid = run.toDoc;
+  filters.afterSeq = run.fromDoc;
+  filters.throughSeq = run.toDoc;
   // Until a run is done, the window starts where the workflow started: narrow it to what was
   // published in the chosen number of days before the workflow was created (its first run).
   const first = run.fromDoc === wf.startAfter && (await repo.lastDone(wf.id)) === null;
@@ -229,21 +229,21 @@ async function select(ctx: RunContext, wf: Workflow, run: WorkflowRun): Promise<
       facets: false,
     });
     matched = raw.total;
-    const docs = await repo.docKeys(raw.hits.map((h) => h.rowid));
+    const docs = await repo.docKeys(raw.hits.map((h) => h.seq));
     for (const h of raw.hits) {
-      const d = docs.get(h.rowid);
+      const d = docs.get(h.seq);
       if (!d) continue;
       const keys = h.clusterId !== null ? await repo.clusterKeys(h.clusterId) : [d.key];
       if (!keys.includes(d.key)) keys.push(d.key);
       const before = await repo.seen(wf.id, keys);
       if (before.size > 0) {
         repeats++;
-        items.push({ kind: 'repeat', docId: h.rowid, docKey: d.key, clusterId: h.clusterId, repeatOfRun: null });
+        items.push({ kind: 'repeat', docId: h.seq, docKey: d.key, clusterId: h.clusterId, repeatOfRun: null });
         for (const k of keys) seenKeys.add(k);
         continue;
       }
       if (items.length - repeats >= wf.maxItems) continue;
-      items.push({ kind: 'item', docId: h.rowid, docKey: d.key, clusterId: h.clusterId, repeatOfRun: null });
+      items.push({ kind: 'item', docId: h.seq, docKey: d.key, clusterId: h.clusterId, repeatOfRun: null });
       for (const k of keys) seenKeys.add(k);
     }
   }

@@ -12,7 +12,7 @@ import { describeError } from '../core/errors.js';
 import { defaultTimeZone } from '../core/time.js';
 import { pollFeeds } from '../services/sources.js';
 import { runNow, type ServiceContext } from './service.js';
-import type { Workflow } from './types.js';
+import type { Workflow } from '../store/records.js';
 import { backoffFromEnv, deliverDue } from './webhook.js';
 
 export interface SchedulerOptions {

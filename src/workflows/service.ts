@@ -10,7 +10,7 @@ import { type SearchResponse, searchDocuments } from '../services/search.js';
 import { type Digest, loadDigest } from './digest.js';
 import { getWorkflow, type RunContext, type RunOptions, type RunOutcome, runWorkflow } from './run.js';
 import { newWebhookSecret, normalizeSpec, type WorkflowInput } from './spec.js';
-import type { Delivery, Workflow, WorkflowRun } from './types.js';
+import type { Delivery, Workflow, WorkflowRun } from '../store/records.js';
 import { backoffFromEnv, deliverDue } from './webhook.js';
 
 export interface ServiceContext extends RunContext {

@@ -8,7 +8,7 @@ import { Cron } from 'croner';
 import { LodestoneError } from '../core/errors.js';
 import { isDocType } from '../core/types.js';
 import { parseQuery } from '../search/query/parse.js';
-import type { WorkflowSpec } from './types.js';
+import type { WorkflowSpec } from '../store/records.js';
 
 export const DEFAULT_MAX_ITEMS = 200;
 /** A first run covers the last week unless the user picks another window. */

@@ -12,7 +12,7 @@ import { describeError, LodestoneError } from '../core/errors.js';
 import { safePost } from '../sources/fetch.js';
 import { loadDigest } from './digest.js';
 import type { RunContext } from './run.js';
-import type { Delivery, Workflow } from './types.js';
+import type { Delivery, Workflow } from '../store/records.js';
 import { config } from '../core/config.js';
 
 /** Waits before attempts 2, 3, …; one more attempt than entries. */

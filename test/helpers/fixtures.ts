@@ -209,7 +209,7 @@ export const LONG_ARTICLE_ZH = [
 /** A stored document of our own paragraphs, for summarizer tests (no store involved). */
 export function storedDoc(paragraphs: string[], type = 'news', lang = 'zh', title = '标题'): StoredDocument {
   return {
-    rowid: 1,
+    seq: 1,
     id: 'd1',
     key: 'k',
     externalId: 'd1',

@@ -89,7 +89,7 @@ describe('migration 19: publishers\' tags and levels become query fields', () =>
 
     store = SqliteStore.open(dir);
     const ids = async (q: string) =>
-      (await store.search({ query: parseQuery(q), filters: {}, sort: 'newest', collapse: false, limit: 10, offset: 0, facets: false })).hits.map((h) => h.rowid).sort();
+      (await store.search({ query: parseQuery(q), filters: {}, sort: 'newest', collapse: false, limit: 10, offset: 0, facets: false })).hits.map((h) => h.seq).sort();
     expect(await ids('tag:人工智能')).toEqual([1, 2]);
     expect(await ids('tag:美股IPO动态')).toEqual([1]);
     expect(await ids('level:A')).toEqual([1]);

@@ -50,8 +50,8 @@ export function runStoreContract(name: string, factory: StoreFactory, skip?: str
     });
     const ids = async (s: DocumentStore, q: string, over: Partial<SearchRequest> = {}) => {
       const r = await s.search(req(q, over));
-      const docs = await s.getManyByRowid(r.hits.map((h) => h.rowid));
-      return r.hits.map((h) => docs.get(h.rowid)!.id);
+      const docs = await s.getManyBySeq(r.hits.map((h) => h.seq));
+      return r.hits.map((h) => docs.get(h.seq)!.id);
     };
 
     it('inserts, skips unchanged, updates changed content and re-indexes it', async () => {
@@ -108,8 +108,8 @@ export function runStoreContract(name: string, factory: StoreFactory, skip?: str
       await s.upsert(batch);
       const newest = await s.search(req('稀土', { sort: 'newest', limit: 5 }));
       expect(newest.total).toBe(25);
-      const first = await s.getManyByRowid(newest.hits.map((h) => h.rowid));
-      expect(newest.hits.map((h) => first.get(h.rowid)!.id)).toEqual(['d24', 'd23', 'd22', 'd21', 'd20']);
+      const first = await s.getManyBySeq(newest.hits.map((h) => h.seq));
+      expect(newest.hits.map((h) => first.get(h.seq)!.id)).toEqual(['d24', 'd23', 'd22', 'd21', 'd20']);
       const page2 = await ids(s, '稀土', { sort: 'newest', limit: 5, offset: 5 });
       expect(page2).toEqual(['d19', 'd18', 'd17', 'd16', 'd15']);
       expect((await s.search(req('稀土 type:report'))).total).toBe(12);
@@ -162,7 +162,7 @@ export function runStoreContract(name: string, factory: StoreFactory, skip?: str
       // deleting members shrinks, then dissolves the cluster
       const [x1] = await s.findByPublicId('x1');
       const [x3] = await s.findByPublicId('x3');
-      await s.deleteByRowid([x1!.rowid, x3!.rowid]);
+      await s.deleteBySeq([x1!.seq, x3!.seq]);
       expect(await s.clusters(2)).toEqual([]);
       expect((await s.search(req('稀土'))).total).toBe(1);
     });
@@ -260,7 +260,7 @@ export function runStoreContract(name: string, factory: StoreFactory, skip?: str
         const expected = texts.flatMap((t, i) => (foldText(t).includes(q) ? [`p${i}`] : [])).sort();
         const r = await s.search(req(`"${q}"`, { limit: 100 }));
         expect(r.total, q).toBe(expected.length);
-        const got = await s.getManyByRowid(r.hits.map((h) => h.rowid));
+        const got = await s.getManyBySeq(r.hits.map((h) => h.seq));
         expect([...got.values()].map((x) => x.id).sort(), q).toEqual(expected.slice(0, 100));
       }
     });

@@ -128,7 +128,7 @@ describe('hot-term lists answer exactly like FTS5', () => {
     // matches are compared (and the order of newest-first results).
     const compare = async (label: string, relTol: number | null = 1e-9) => {
       // Ingest-order windows (workflows) read only the hot chunks overlapping them.
-      const windows: SearchRequest['filters'][] = [{}, { afterRowid: 30, throughRowid: 90 }, { afterRowid: 100 }, { afterRowid: 7, throughRowid: 7 }];
+      const windows: SearchRequest['filters'][] = [{}, { afterSeq: 30, throughSeq: 90 }, { afterSeq: 100 }, { afterSeq: 7, throughSeq: 7 }];
       // Filters checked inside the scans: dates, sources, types.
       windows.push({ from: T0 + 20 * 3_600_000, to: T0 + 70 * 3_600_000 }, { sources: ['desk'] }, { types: ['report'], sources: ['wire', 'copy'] });
       const shapes = (['relevance', 'newest'] as const).flatMap((sort) =>
@@ -147,11 +147,11 @@ describe('hot-term lists answer exactly like FTS5', () => {
           expect(b.total, ctx).toBe(a.total);
           // With collapse, facets count each cluster's best member, which follows the scores.
           if (relTol !== null || sort === 'newest' || !shape.collapse) expect(b.facets, ctx).toEqual(a.facets);
-          const ka = await plain.getManyByRowid(a.hits.map((h) => h.rowid));
-          const kb = await hot.getManyByRowid(b.hits.map((h) => h.rowid));
+          const ka = await plain.getManyBySeq(a.hits.map((h) => h.seq));
+          const kb = await hot.getManyBySeq(b.hits.map((h) => h.seq));
           // Each hit's id with the number of its cluster's members that matched.
-          const idsA = a.hits.map((h) => `${ka.get(h.rowid)!.id}×${h.collapsed}`);
-          const idsB = b.hits.map((h) => `${kb.get(h.rowid)!.id}×${h.collapsed}`);
+          const idsA = a.hits.map((h) => `${ka.get(h.seq)!.id}×${h.collapsed}`);
+          const idsB = b.hits.map((h) => `${kb.get(h.seq)!.id}×${h.collapsed}`);
           // Stale scores may also pick another member of a cluster to show: then only the sizes.
           const bySize = (ids: string[]) => ids.map((x) => x.split('×')[1]).sort();
           if (relTol === null && sort === 'relevance' && shape.collapse) expect(bySize(idsB), ctx).toEqual(bySize(idsA));
@@ -162,8 +162,8 @@ describe('hot-term lists answer exactly like FTS5', () => {
           // delete, the idf would drift).
           if (sort === 'relevance' && !shape.collapse && Object.keys(shape.filters).length > 0) {
             const all = await hot.search(req(q, { sort, collapse: false }));
-            const score = new Map(all.hits.map((h) => [h.rowid, h.score]));
-            for (const h of b.hits) expect(Math.abs(h.score - score.get(h.rowid)!), `${ctx}: unfiltered score`).toBeLessThanOrEqual(1e-9 * Math.abs(h.score) + 1e-12);
+            const score = new Map(all.hits.map((h) => [h.seq, h.score]));
+            for (const h of b.hits) expect(Math.abs(h.score - score.get(h.seq)!), `${ctx}: unfiltered score`).toBeLessThanOrEqual(1e-9 * Math.abs(h.score) + 1e-12);
           }
           if (relTol !== null) {
             b.hits.forEach((h, i) => {
@@ -188,9 +188,9 @@ describe('hot-term lists answer exactly like FTS5', () => {
     const changed = [3, 17, 41].map((i) => analyzeDocument(doc(`d${i}`, '稀土 update', `北方稀土永磁 rare earth magnet ${i}`)));
     await plain.upsert(changed);
     await hot.upsert(changed);
-    const victims = async (s: SqliteStore) => (await s.findByPublicId('d5')).concat(await s.findByPublicId('d60')).map((d) => d.rowid);
-    await plain.deleteByRowid(await victims(plain));
-    await hot.deleteByRowid(await victims(hot));
+    const victims = async (s: SqliteStore) => (await s.findByPublicId('d5')).concat(await s.findByPublicId('d60')).map((d) => d.seq);
+    await plain.deleteBySeq(await victims(plain));
+    await hot.deleteBySeq(await victims(hot));
     await compare('after updates and deletes', null);
     await plain.close();
     await hot.close();
@@ -300,7 +300,7 @@ describe('hot-term lists answer exactly like FTS5', () => {
     await both([doc('a', '稀土', '北方稀土')]);
     expect((await hot.search(req('稀土'))).total).toBe(1); // promoted: one level-30 chunk
     await both([doc('b', '稀土价格', '稀土价格上涨')]); // a level-0 chunk
-    for (const s of [hot, plain]) await s.deleteByRowid((await s.findByPublicId('b')).map((d) => d.rowid));
+    for (const s of [hot, plain]) await s.deleteBySeq((await s.findByPublicId('b')).map((d) => d.seq));
     // Seven more one-document batches: eight level-0 chunks merge into one level-1 chunk.
     for (let i = 0; i < 7; i++) await both([doc(`c${i}`, `稀土 ${i}`, `稀土永磁 ${i}`)]);
     const rows = hot.db.prepare('SELECT level, n FROM hot_postings WHERE term = ? ORDER BY first_doc').raw().all('稀土');

@@ -8,11 +8,9 @@ import type { DocColumns } from './columns.js';
 import type { PostingChunk } from './postings.js';
 import { TopK } from './topk.js';
 
-/** BM25 column weights: a term in the title counts three times a term in the body. */
-export const TITLE_WEIGHT = 3;
-export const BODY_WEIGHT = 1;
-export const K1 = 1.2;
-export const B = 0.75;
+import { B, BODY_WEIGHT, K1, TITLE_WEIGHT } from '../../search/ranking.js';
+
+export { B, BODY_WEIGHT, K1, TITLE_WEIGHT };
 
 /** The columns a scan reads (shared memory, see columns.ts). */
 export type ScanColumns = Pick<DocColumns, 'alive' | 'published' | 'ntokens' | 'facet' | 'cluster'>;

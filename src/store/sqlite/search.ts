@@ -494,9 +494,9 @@ export class SqliteSearcher {
     const dated = f.from !== undefined || f.to !== undefined;
     let range = dated ? cols.rowidRange(f.from, f.to) : undefined;
     // Ingest-order bounds (workflows' "stored since the last run") narrow the same range.
-    if (range !== null && (f.afterRowid !== undefined || f.throughRowid !== undefined)) {
-      const lo = Math.max(range?.lo ?? 1, (f.afterRowid ?? 0) + 1);
-      const hi = Math.min(range?.hi ?? cols.maxRowid, f.throughRowid ?? cols.maxRowid);
+    if (range !== null && (f.afterSeq !== undefined || f.throughSeq !== undefined)) {
+      const lo = Math.max(range?.lo ?? 1, (f.afterSeq ?? 0) + 1);
+      const hi = Math.min(range?.hi ?? cols.maxRowid, f.throughSeq ?? cols.maxRowid);
       range = lo <= hi ? { lo, hi } : null;
     }
     const top = conjuncts(req.query);
@@ -579,7 +579,7 @@ export class SqliteSearcher {
     const hits: RawHit[] = page.map((h) => {
       const cl = cols.cluster[h.id]!;
       return {
-        rowid: h.id,
+        seq: h.id,
         score: byScore ? h.primary * scale : 0,
         clusterId: cl === 0 ? null : cl,
         collapsed: cl !== 0 && collapse ? Math.max(1, bestN[cl]!) : 1,

@@ -57,7 +57,7 @@ describe('in-memory columns snapshot', () => {
     const w = SqliteStore.open(dir, { snapshotMinRows: 1_000_000 });
     await w.upsert(docs(40, 25));
     await w.upsert([analyzeDocument(doc('s3', '稀土 changed', '出口管制 新内容', { source: 'wire' }))]);
-    await w.deleteByRowid((await w.findByPublicId('s8')).map((d) => d.rowid));
+    await w.deleteBySeq((await w.findByPublicId('s8')).map((d) => d.seq));
     await w.close();
     const c = SqliteStore.open(dir, { snapshotMinRows: 1_000_000 }); // snapshot + changes
     const fromRows = SqliteStore.open(dir, { snapshotMinRows: 1_000_000 });
@@ -87,7 +87,7 @@ describe('column log', () => {
     // New documents, near copies joining and merging clusters, an update, a delete.
     await w.upsert([story('a3', 'C', `${X}分析人士认为，后市仍有上行空间。`, 3), story('a4', 'D', '光伏组件排产回升。', 4)]);
     await w.upsert([story('a2', 'B', '碳酸锂价格反弹。', 5)]);
-    await w.deleteByRowid((await w.findByPublicId('a4')).map((d) => d.rowid));
+    await w.deleteBySeq((await w.findByPublicId('a4')).map((d) => d.seq));
     expect(w.db.prepare('SELECT count(*) FROM column_log').pluck().get()).toBe(4);
     const fresh = SqliteStore.open(dir);
     expect(await answers(r)).toEqual(await answers(fresh));
@@ -161,7 +161,7 @@ describe('LSH buckets in memory', () => {
     await expect(a.upsert([story('y1', 'A', Y), story('boom', 'C', '另一条消息，内容无关。')])).rejects.toThrow(/boom/);
     a.db.exec('DROP TRIGGER boom');
     const [y2, y3] = await a.upsert([story('y2', 'B', Y), story('y3', 'C', Y, more)]);
-    expect(y2!.rowid).toBeLessThanOrEqual(x2!.rowid + 2);
+    expect(y2!.seq).toBeLessThanOrEqual(x2!.seq + 2);
     expect(y3!.clusterId).not.toBeNull();
     expect((await a.cluster(y3!.clusterId!))!.members.map((m) => m.id)).toEqual(['y2', 'y3']);
     // A fresh process loads every key from lsh_keys.
@@ -180,7 +180,7 @@ describe('LSH buckets in memory', () => {
     const [z2] = await a.upsert([story('z2', 'B', Z, more)]); // verified from a's recent fingerprints
     expect(z2!.clusterId).not.toBeNull();
     // b deletes both and writes a copy: a must not take z1 or z2 for candidates any more.
-    await b.deleteByRowid([z1!.rowid, z2!.rowid]);
+    await b.deleteBySeq([z1!.seq, z2!.seq]);
     const [z3] = await a.upsert([story('z3', 'C', Z)]);
     expect(z3!.clusterId).toBeNull();
     // b merges clusters a holds: a's next copy joins the merged cluster.

@@ -3,7 +3,7 @@
  * full-text entries (FTS5, contentless, over analyzer terms), dedup fingerprints and
  * clusters live in one database file and commit in one transaction per batch.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -15,11 +15,12 @@ import { sha256Hex } from '../../core/hash.js';
 import { type ClusterInfo, type DocType, isDocType, type Paragraph, type StoredDocument } from '../../core/types.js';
 import { saneTime } from '../../core/time.js';
 import { LshBuckets } from '../../dedup/buckets.js';
-import { BANDS, containment, exactKey, signatureFromBuffer, signatureToBuffer, similarity } from '../../dedup/minhash.js';
-import { fingerprintsNear, isNearDuplicate, LONG_EXACT_SHINGLES, clusterConflict, sameHeadline, withinWindow } from '../../dedup/policy.js';
+import { type ClusterCandidates, decideCluster } from '../../dedup/assign.js';
+import { BANDS, exactKey, signatureFromBuffer, signatureToBuffer } from '../../dedup/minhash.js';
 import { type Fingerprint, RecentFingerprints } from '../../dedup/recent.js';
 import type { QueryNode, TextNode } from '../../search/query/ast.js';
 import type {
+  BackendInfo,
   DocumentStore,
   FacetCount,
   FetchRecord,
@@ -44,15 +45,6 @@ import { BODY_WEIGHT, queryBudgetMs, SqliteSearcher, TITLE_WEIGHT } from './sear
 
 import { SqliteWorkflowRepo } from './workflows.js';
 export { BODY_WEIGHT, TITLE_WEIGHT } from './search.js';
-/**
- * Bounds for template-heavy corpora, where one band key can be shared by thousands of
- * documents: at most MAX_PER_KEY (newest) documents are read per key, and of those the
- * MAX_CANDIDATES sharing the most keys with the new document are verified.
- */
-const MAX_PER_KEY = 64;
-const MAX_CANDIDATES = 32;
-/** Exact copies verified per document, newest first. */
-const MAX_EXACT = 50;
 
 export const DB_FILE = 'lodestone.db';
 
@@ -406,7 +398,7 @@ export class SqliteStore implements DocumentStore {
       return {
         key: doc.key,
         id: existing.public_id,
-        rowid: existing.id,
+        seq: existing.id,
         status: 'unchanged',
         clusterId: existing.cluster_id,
       };
@@ -464,7 +456,7 @@ export class SqliteStore implements DocumentStore {
       this.lshSeen = rowid;
     }
     recent.put(rowid, { publishedAt: doc.publishedAt, minhash: a.minhash, shingles: a.shingles, figures: a.figures, clusterId });
-    return { key: doc.key, id: publicId, rowid, status: existing ? 'updated' : 'inserted', clusterId };
+    return { key: doc.key, id: publicId, seq: rowid, status: existing ? 'updated' : 'inserted', clusterId };
   }
 
   /** Remove a document's full-text, dedup and ticker entries (before an update or delete). */
@@ -478,96 +470,28 @@ export class SqliteStore implements DocumentStore {
   }
 
   /**
-   * Find duplicates of a freshly written document and join or create a cluster (the rules
-   * are dedup/policy.ts's: one cluster, matched at its canonical member, no two headlines
-   * of one publisher, never a merge of two clusters).
+   * Find duplicates of a freshly written document and join or create a cluster: the
+   * decision is dedup/assign.ts's, read through this store's port (the in-memory LSH
+   * buckets, the recent fingerprints, rows).
    */
-  private assignCluster(
-    rowid: number,
-    ad: AnalyzedDocument,
-    exact: number | null,
-    rev: number,
-    lsh: LshBuckets,
-    recent: RecentFingerprints,
-  ): number | null {
-    const a = ad.analysis;
-    const pub = ad.doc.publishedAt;
-    const longExact = a.shingles >= LONG_EXACT_SHINGLES;
-    const matches = new Map<number, { cluster: number | null; sim: number }>(); // doc id -> its cluster, similarity
-    if (exact !== null) {
-      // Newest first, as many as an index lookup would have verified; deleted documents'
-      // entries (kept in memory until the next load) find no row.
-      for (const id of lsh.lookup(exact, MAX_EXACT)) {
+  private assignCluster(seq: number, ad: AnalyzedDocument, exact: number | null, rev: number, lsh: LshBuckets, recent: RecentFingerprints): number | null {
+    const port: ClusterCandidates = {
+      // Newest first; deleted documents' entries (kept in memory until the next load) find no row.
+      withKey: (key, limit) => lsh.lookup(key, limit),
+      fingerprint: (id) => recent.get(id) ?? this.candidateRow(id),
+      exactRow: (id) => {
         const r = this.st.exactRow.get(id);
-        if (r && r.norm_hash === a.normHash && (longExact || withinWindow(pub, r.published_at))) matches.set(id, { cluster: r.cluster_id, sim: 2 });
-      }
-    }
-    const mine = { publishedAt: pub, figures: new Set(a.figures) };
-    /** Is the stored document `id` a near-duplicate of this one (its fingerprint from memory or its row)? */
-    const near = (id: number, c: Fingerprint | null = recent.get(id) ?? this.candidateRow(id)): number | null => {
-      if (c === null) return null;
-      const sim = similarity(a.minhash, c.minhash);
-      const other = { publishedAt: c.publishedAt, similarity: sim, containment: containment(sim, a.shingles, c.shingles), figures: new Set(c.figures) };
-      return isNearDuplicate(mine, other) ? sim : null;
+        return r ? { normHash: r.norm_hash, clusterId: r.cluster_id, publishedAt: r.published_at } : null;
+      },
+      headline: (id) => this.st.docSourceTitle.get(id) ?? null,
+      members: (c) => this.st.clusterRows.all(c).map((r) => ({ seq: r.id, source: r.source, title: r.title, publishedAt: r.published_at })),
     };
-    if (a.bandKeys.length > 0) {
-      const shared = new Map<number, number>(); // candidate -> number of keys shared
-      for (const k of a.bandKeys) {
-        // Newest first: recent documents are the ones inside the duplicate time window.
-        for (const id of lsh.lookup(k, MAX_PER_KEY)) {
-          if (!matches.has(id)) shared.set(id, (shared.get(id) ?? 0) + 1);
-        }
-      }
-      const candidates = [...shared.entries()]
-        .sort((x, y) => y[1] - x[1] || y[0] - x[0])
-        .slice(0, MAX_CANDIDATES)
-        .map(([id]) => id);
-      for (const id of candidates) {
-        const c = recent.get(id) ?? this.candidateRow(id);
-        const sim = near(id, c);
-        if (c !== null && sim !== null) matches.set(id, { cluster: c.clusterId, sim });
-      }
-    }
-    if (matches.size === 0) return null;
-    const me = { source: ad.doc.source, title: ad.doc.title };
-    // Clusters in order of the best match each holds; the first that takes this document wins.
-    const best = new Map<number, number>();
-    for (const m of matches.values()) if (m.cluster !== null) best.set(m.cluster, Math.max(best.get(m.cluster) ?? 0, m.sim));
-    let target: number | null = null;
-    let members: { id: number; source: string; title: string }[] = [];
-    for (const [c] of [...best.entries()].sort((x, y) => y[1] - x[1] || x[0] - y[0])) {
-      const rows = this.st.clusterRows.all(c);
-      if (rows.length === 0) continue;
-      // A cluster only takes members within the window of its canonical (earliest) member.
-      if (!longExact && !withinWindow(pub, rows[0]!.published_at)) continue;
-      if (clusterConflict(me, rows)) continue;
-      const canonical = rows[0]!.id;
-      // The canonical member must match too, unless a member carries this very headline.
-      if (!matches.has(canonical) && !sameHeadline(me, rows) && near(canonical) === null) continue;
-      target = c;
-      members = rows;
-      break;
-    }
-    // Documents in no cluster yet that match this one join it (each under the same rules).
-    const joining: number[] = [];
-    const group = [...members, { id: rowid, ...me }];
-    for (const [id, m] of matches) {
-      if (m.cluster !== null) continue;
-      const row = this.st.docSourceTitle.get(id);
-      if (!row || clusterConflict(row, group)) continue;
-      if (target !== null && !matches.has(members[0]!.id)) {
-        // It must also match the cluster's canonical member, as this document did.
-        const cf = recent.get(members[0]!.id) ?? this.candidateRow(members[0]!.id);
-        const of = recent.get(id) ?? this.candidateRow(id);
-        if (cf === null || of === null || !fingerprintsNear(of, cf)) continue;
-      }
-      joining.push(id);
-      group.push({ id, ...row });
-    }
-    if (target === null && joining.length === 0) return null;
-    target ??= Number(this.st.newCluster.run(rowid).lastInsertRowid);
-    for (const id of joining) this.setCluster(id, target, rev);
-    this.setCluster(rowid, target, rev);
+    const { doc, analysis } = ad;
+    const decision = decideCluster({ seq, source: doc.source, title: doc.title, publishedAt: doc.publishedAt, analysis, exact }, port);
+    if (decision === null) return null;
+    const target = decision.cluster ?? Number(this.st.newCluster.run(seq).lastInsertRowid);
+    for (const id of decision.adopt) this.setCluster(id, target, rev);
+    this.setCluster(seq, target, rev);
     this.refreshCluster(target);
     return target;
   }
@@ -602,7 +526,7 @@ export class SqliteStore implements DocumentStore {
     }
   }
 
-  async deleteByRowid(rowids: number[]): Promise<number> {
+  async deleteBySeq(rowids: number[]): Promise<number> {
     let rev = 0;
     const run = this.db.transaction((ids: number[]) => {
       rev = this.nextRev();
@@ -636,19 +560,19 @@ export class SqliteStore implements DocumentStore {
 
   async findByKey(key: string): Promise<StoredDocument | null> {
     const row = this.st.byKey.get(key);
-    return row ? this.getByRowid(row.id) : null;
+    return row ? this.getBySeq(row.id) : null;
   }
 
   async findByPublicId(id: string): Promise<StoredDocument[]> {
     return this.st.byPublicId.all(id).map(toStored);
   }
 
-  async getByRowid(rowid: number): Promise<StoredDocument | null> {
+  async getBySeq(rowid: number): Promise<StoredDocument | null> {
     const r = this.st.byRowid.get(rowid);
     return r ? toStored(r) : null;
   }
 
-  async getManyByRowid(rowids: number[]): Promise<Map<number, StoredDocument>> {
+  async getManyBySeq(rowids: number[]): Promise<Map<number, StoredDocument>> {
     const out = new Map<number, StoredDocument>();
     for (let i = 0; i < rowids.length; i += 500) {
       const chunk = rowids.slice(i, i + 500);
@@ -685,7 +609,7 @@ export class SqliteStore implements DocumentStore {
 
   async labelCounts(req: SearchRequest, kind: 'tag' | 'level', max: number, top: number) {
     const all = await this.search({ ...req, collapse: false, facets: false, offset: 0, limit: max });
-    const ids = all.hits.map((h) => h.rowid);
+    const ids = all.hits.map((h) => h.seq);
     if (ids.length === 0) return { counted: 0, total: all.total, values: [] };
     const rows = this.db
       .prepare<[string, string, string, number], { label: string; n: number }>(
@@ -763,7 +687,34 @@ export class SqliteStore implements DocumentStore {
         .all() as FacetCount[],
       analyzer: String(this.db.prepare("SELECT value FROM meta WHERE key = 'analyzer'").pluck().get() ?? ''),
       schemaVersion: Number(this.db.pragma('user_version', { simple: true })),
+      backend: this.backendInfo(),
     };
+  }
+
+  private backendInfo(): BackendInfo {
+    const size = (f: string) => {
+      try {
+        return statSync(f).size;
+      } catch {
+        return 0;
+      }
+    };
+    const file = this.db.name;
+    const parts = [
+      { name: 'database', bytes: size(file) },
+      { name: 'wal', bytes: size(`${file}-wal`) },
+    ];
+    return {
+      name: 'sqlite',
+      version: String(this.db.prepare('SELECT sqlite_version()').pluck().get()),
+      location: file,
+      sizeBytes: parts.reduce((a, p) => a + p.bytes, 0),
+      parts,
+    };
+  }
+
+  leafExpression(leaf: TextNode): string {
+    return ftsPhrase(leaf);
   }
 
   async listSources(): Promise<SourceSummary[]> {
@@ -813,7 +764,7 @@ export class SqliteStore implements DocumentStore {
   async deleteSource(name: string): Promise<number> {
     const ids = this.db.prepare('SELECT id FROM documents WHERE source = ?').pluck().all(name) as number[];
     let n = 0;
-    for (let i = 0; i < ids.length; i += 2000) n += await this.deleteByRowid(ids.slice(i, i + 2000));
+    for (let i = 0; i < ids.length; i += 2000) n += await this.deleteBySeq(ids.slice(i, i + 2000));
     this.db.prepare("DELETE FROM fetches WHERE source = ? OR (source = '' AND url = ?)").run(name, name);
     return n;
   }
@@ -902,7 +853,7 @@ function toStored(r: DocRow): StoredDocument {
     return page === null || page === undefined ? { n: i + 1, text } : { n: i + 1, text, page };
   });
   return {
-    rowid: r.id,
+    seq: r.id,
     id: r.public_id,
     key: r.key,
     externalId: r.external_id,

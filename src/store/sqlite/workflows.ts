@@ -6,7 +6,7 @@
 import type Database from 'better-sqlite3';
 import { LodestoneError } from '../../core/errors.js';
 import { DEFAULT_FIRST_RUN_DAYS } from '../../workflows/spec.js';
-import type { Delivery, FeedPoll, RunItemRow, Workflow, WorkflowRun, WorkflowSpec } from '../../workflows/types.js';
+import type { Delivery, FeedPoll, RunItemRow, Workflow, WorkflowRun, WorkflowSpec } from '../records.js';
 import type { BeginRun, NewRunItem, WorkflowRepo } from '../ports.js';
 
 interface WorkflowRow {

@@ -1,6 +1,8 @@
 /**
- * Workflows: tracked topics that run on a schedule and deliver digests. Domain types only;
- * persistence is behind WorkflowRepo (src/store/ports.ts).
+ * Persisted shapes: what the stores keep and hand back, in one place that every backend
+ * (src/store/sqlite, src/store/postgres) and the domain modules (src/workflows, services)
+ * import. Workflows are tracked topics that run on a schedule and deliver digests; the
+ * repositories that keep them are in ports.ts.
  */
 
 export interface WebhookTarget {
@@ -105,4 +107,64 @@ export interface FeedPoll {
   nextPollAt: number | null;
   lastFetchAt: number;
   lastError: string | null;
+}
+
+export type UpsertStatus = 'inserted' | 'updated' | 'unchanged';
+
+export interface UpsertResult {
+  key: string;
+  id: string;
+  seq: number;
+  status: UpsertStatus;
+  clusterId: number | null;
+}
+
+export interface FetchRecord {
+  url: string;
+  /** Source name the documents were stored under ('' when it came from each document). */
+  source: string;
+  at: number;
+  /** Documents stored (inserted + updated + unchanged) by this fetch. */
+  items: number;
+  error: string | null;
+}
+
+export interface SourceSummary {
+  name: string;
+  documents: number;
+  lastIngestedAt: number | null;
+  /** Set for sources added as a URL. */
+  url: string | null;
+  lastFetchAt: number | null;
+  lastError: string | null;
+  /** Feeds: consecutive failed polls and the back-off's next attempt. */
+  failures: number;
+  nextPollAt: number | null;
+  feed: boolean;
+}
+
+export interface SummaryStatus {
+  status: 'pending' | 'done' | 'failed';
+  reason: string | null;
+  updatedAt: number;
+}
+
+export interface SummaryRun {
+  startedAt: number;
+  finishedAt: number;
+  scope: string;
+  model: string;
+  documents: number;
+  failed: number;
+  requests: number;
+  promptTokens: number;
+  completionTokens: number;
+  cost: number | null;
+}
+
+export interface SummaryKey {
+  contentHash: string;
+  template: string;
+  model: string;
+  lang: string;
 }
