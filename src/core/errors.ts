@@ -22,6 +22,8 @@ export const ERROR_CODES = {
   fetch_failed: 502,
   llm_failed: 502,
   too_large: 413,
+  /** The database cannot be reached (PostgreSQL down, wrong URL). */
+  unavailable: 503,
   unsupported_format: 415,
   internal: 500,
 } as const;
