@@ -42,6 +42,11 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 
 const Env = z.object({
   LODESTONE_DATA: z.string().trim().min(1).default('./data'),
+  LODESTONE_DATABASE_URL: z
+    .string()
+    .trim()
+    .optional()
+    .refine((v) => v === undefined || /^postgres(ql)?:\/\/./.test(v), 'LODESTONE_DATABASE_URL must be a PostgreSQL URL, e.g. postgres://lodestone@db.internal/lodestone'),
   LODESTONE_TZ: z
     .string()
     .trim()
@@ -82,6 +87,8 @@ const Env = z.object({
 
 export interface Config {
   dataDir: string;
+  /** PostgreSQL URL: the store lives there instead of in dataDir's SQLite file. */
+  databaseUrl: string | null;
   tz: string;
   publicUrl: string | null;
   allowedHosts: string[];
@@ -127,6 +134,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   return {
     dataDir: e.LODESTONE_DATA,
+    databaseUrl: e.LODESTONE_DATABASE_URL ?? null,
     tz: e.LODESTONE_TZ,
     publicUrl: e.LODESTONE_PUBLIC_URL,
     allowedHosts: e.LODESTONE_ALLOWED_HOSTS,
@@ -171,6 +179,7 @@ export function describeConfig(c: Config): [string, string][] {
   const show = (v: unknown) => (v === null || v === undefined ? '(unset)' : Array.isArray(v) ? v.join(',') || '(none)' : String(v));
   return [
     ['LODESTONE_DATA', c.dataDir],
+    ['LODESTONE_DATABASE_URL', c.databaseUrl ? c.databaseUrl.replace(/(\/\/[^:/@]*:)[^@]*@/, '$1***@') : '(unset: SQLite in LODESTONE_DATA)'],
     ['LODESTONE_TZ', c.tz],
     ['LODESTONE_PUBLIC_URL', show(c.publicUrl)],
     ['LODESTONE_ALLOWED_HOSTS', show(c.allowedHosts)],

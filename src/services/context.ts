@@ -5,7 +5,7 @@ import { chineseSegmenter, setUserDictionary } from '../analysis/segmenters/chin
 import type { DocumentStore } from '../store/ports.js';
 import type { BackgroundWorkers } from './sources.js';
 import { type LlmProvider, llmConfigFromEnv, OpenAiCompatibleProvider } from '../llm/provider.js';
-import { SqliteStore } from '../store/sqlite/store.js';
+import { openStore } from '../store/open.js';
 import { config } from '../core/config.js';
 import { lexicon, setUserGlossary } from '../search/translate/lexicon.js';
 
@@ -41,12 +41,15 @@ export function openContext(
     llm?: LlmProvider | null;
     /** A long-lived process (the server): split long scans with a second thread when there is a second core. */
     longLived?: boolean;
+    /** PostgreSQL URL (default LODESTONE_DATABASE_URL); null: SQLite in the data directory. */
+    databaseUrl?: string | null;
   } = {},
 ): AppContext {
   const dataDir = resolveDataDir(options.dataDir);
-  const store = SqliteStore.open(dataDir, {
-    onUpgrade: (message) => process.stderr.write(`${message}\n`),
-    parallel: (options.longLived ?? false) && availableParallelism() > 1,
+  const store = openStore({
+    dataDir,
+    databaseUrl: options.databaseUrl !== undefined ? options.databaseUrl : config().databaseUrl,
+    longLived: (options.longLived ?? false) && availableParallelism() > 1,
   });
   setUserDictionary(userDictPath(dataDir));
   setUserGlossary(join(dataDir, 'glossary.tsv'));

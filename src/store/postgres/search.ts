@@ -21,7 +21,7 @@ import { config } from '../../core/config.js';
 import type { FilterNode, OrNode, QueryNode, TextNode } from '../../search/query/ast.js';
 import { B, BODY_WEIGHT, idf, K1, TITLE_WEIGHT } from '../../search/ranking.js';
 import type { FacetCount, Facets, RawHit, RawSearchResult, SearchFilters, SearchRequest } from '../ports.js';
-import { exactInTsvector, needle, tsquery } from './terms.js';
+import { exactInTsvector, needle, overlapPattern, selfOverlapping, tsquery } from './terms.js';
 
 /** Parameters of one statement: `p(v)` appends a value and returns its placeholder. */
 class Params {
@@ -97,7 +97,9 @@ export class PgSearcher {
       const matches = missing.map((l) => leafMatch(l, ps));
       const cols = matches.map((m, i) => `count(*) FILTER (WHERE ${m}) AS c${i}`).join(', ');
       const r = await c.query<Record<string, number>>(`SELECT ${cols} FROM documents d WHERE ${matches.map((m) => `(${m})`).join(' OR ')}`, ps.values);
-      missing.forEach((l, i) => this.df.set(leafKey(l), Number(r.rows[0]![`c${i}`])));
+      missing.forEach((l, i) => {
+        this.df.set(leafKey(l), Number(r.rows[0]![`c${i}`]));
+      });
     }
     return leaves.map((l) => (l.terms.length === 0 ? 0 : this.df.get(leafKey(l))!));
   }
@@ -115,7 +117,9 @@ export class PgSearcher {
       if (byScore) {
         const leaves = scored.flatMap((n) => textLeaves(n));
         const dfs = await this.frequencies(c, leaves, stats);
-        leaves.forEach((l, i) => ctx.idf.set(l, idf(stats.documents, dfs[i]!)));
+        leaves.forEach((l, i) => {
+          ctx.idf.set(l, idf(stats.documents, dfs[i]!));
+        });
         for (const concept of concepts(scored)) await this.conceptScales(c, concept, req.filters, ctx);
       }
       const ps = new Params();
@@ -176,7 +180,7 @@ export class PgSearcher {
     const ps = new Params();
     const range = rangeWhere(filters, ps);
     const children = node.children;
-    const cols = children.map((ch, i) => `max(${variantScore(node, i, ps, ctx)}) FILTER (WHERE ${variantMatch(node, i, ps)}) AS m${i}`);
+    const cols = children.map((_, i) => `max(${variantScore(node, i, ps, ctx)}) FILTER (WHERE ${variantMatch(node, i, ps)}) AS m${i}`);
     const sql = `SELECT ${cols.join(', ')} FROM documents d WHERE ${range === '' ? '' : `${range} AND `}(${children.map((_, i) => variantMatch(node, i, ps)).join(' OR ')})`;
     const row = (await c.query<Record<string, number | null>>(sql, ps.values)).rows[0]!;
     const maxes = children.map((_, i) => Number(row[`m${i}`] ?? 0));
@@ -276,11 +280,13 @@ function leafMatch(l: TextNode, ps: Params): string {
 /** BM25 of a leaf for the row (0 where it does not occur). */
 function leafScore(l: TextNode, ps: Params, ctx: Compile): string {
   if (l.terms.length === 0) return '0::float8';
-  const n = ps.p(needle(l));
+  const overlap = selfOverlapping(l);
+  const n = ps.p(overlap ? overlapPattern(l) : needle(l));
+  const occ = (col: string) => (overlap ? `regexp_count(${col}, ${n})` : `lodestone_occ(${col}, ${n})`);
   const w =
     l.field === 'title'
-      ? `(${TITLE_WEIGHT} * lodestone_occ(d.title_terms, ${n}))`
-      : `(${TITLE_WEIGHT} * lodestone_occ(d.title_terms, ${n}) + ${BODY_WEIGHT} * lodestone_occ(d.body_terms, ${n}))`;
+      ? `(${TITLE_WEIGHT} * ${occ('d.title_terms')})`
+      : `(${TITLE_WEIGHT} * ${occ('d.title_terms')} + ${BODY_WEIGHT} * ${occ('d.body_terms')})`;
   const i = ctx.idf.get(l) ?? idf(ctx.stats.documents, 0);
   const norm = `${K1} * (1 - ${B} + ${B} * d.ntokens / ${Math.max(1, ctx.stats.avgTokens)}::float8)`;
   return `(SELECT CASE WHEN x.w > 0 THEN ${i}::float8 * x.w * ${K1 + 1} / (x.w + ${norm}) ELSE 0 END FROM (SELECT ${w}::float8 AS w) x)`;
@@ -340,8 +346,11 @@ function scoreOf(n: QueryNode, ps: Params, ctx: Compile): string {
     case 'not':
       return '0::float8';
     case 'and': {
+      // The sum of its positive children, where the whole conjunction matches (under an OR
+      // it may not, while some of its terms still occur).
       const pos = n.children.filter((ch) => ch.kind !== 'not');
-      return pos.length === 0 ? '0::float8' : pos.map((ch) => `(${scoreOf(ch, ps, ctx)})`).join(' + ');
+      if (pos.length === 0) return '0::float8';
+      return `(CASE WHEN ${match(n, ps)} THEN ${pos.map((ch) => `(${scoreOf(ch, ps, ctx)})`).join(' + ')} ELSE 0 END)`;
     }
     case 'or': {
       if (n.concept) {

@@ -1,4 +1,8 @@
+import { tempDir } from '../../../test/helpers/fixtures.js';
+import { runCrossBackend } from '../contract/cross.js';
 import { runStoreContract } from '../contract/suite.js';
+import { prepareQuery } from '../../services/translation.js';
+import { SqliteStore } from '../sqlite/store.js';
 import { PgStore } from './store.js';
 import { createTestDatabase, pgUnavailable } from './testing.js';
 
@@ -19,3 +23,5 @@ export async function freshPgStore(): Promise<PgStore> {
 }
 
 runStoreContract('postgres', freshPgStore, unavailable ?? undefined);
+
+runCrossBackend('sqlite', async () => SqliteStore.open(tempDir('lodestone-cross-')), 'postgres', freshPgStore, unavailable ?? undefined, async (s, q) => (await prepareQuery(s, q)).query);

@@ -591,7 +591,9 @@ class BatchWriter implements ClusterCandidates {
     const realIds = new Map<number, number>();
     if (newClusters.length > 0) {
       const ids = (await c.query<{ id: number }>("SELECT nextval(pg_get_serial_sequence('clusters', 'id')) AS id FROM generate_series(1, $1)", [newClusters.length])).rows;
-      newClusters.forEach((t, i) => realIds.set(t, ids[i]!.id));
+      newClusters.forEach((t, i) => {
+        realIds.set(t, ids[i]!.id);
+      });
     }
     for (const cl of setCluster.values()) touched.add(cl);
     const real = (cl: number | null) => (cl === null ? null : cl < 0 ? realIds.get(cl)! : cl);

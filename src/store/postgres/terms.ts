@@ -12,23 +12,29 @@
  * - `title_terms`, `body_terms`: the terms in order, each wrapped in its own pair of spaces
  *   (` a  b  c `). A phrase `a b` occurs exactly where ` a  b ` does, a prefix `a*` where
  *   ` a` does, so phrases are verified and term frequencies counted (lodestone_occ) by
- *   plain string search. Occurrences are counted without overlap: a phrase that overlaps
- *   itself (`哈哈 哈哈` in 哈哈哈哈) counts fewer times than FTS5 counts it (docs/benchmarks.md).
+ *   plain string search; a phrase whose occurrences can overlap (`哈哈 哈哈` in 哈哈哈哈) is
+ *   counted at every start, as FTS5 counts it (`selfOverlapping`).
  */
 import type { TextNode } from '../../search/query/ast.js';
 
 /** Bytes of distinct terms kept in one tsvector (the type's limit is 1 MB with overhead). */
 export const MAX_TSVECTOR_BYTES = 700_000;
 
-/** `a b c` (the analyzer's space-separated terms) -> ` a  b  c `. */
+/** The analyzer's terms of a field: separated by spaces, paragraphs by ` \n ` (FTS5 reads both as separators). */
+function split(terms: string): string[] {
+  return terms.split(/\s+/).filter((t) => t !== '');
+}
+
+/** `a b \n c` (the analyzer's terms) -> ` a  b  c `: a phrase may run across paragraphs, as in FTS5. */
 export function wrapTerms(terms: string): string {
-  return terms === '' ? '' : ` ${terms.split(' ').join('  ')} `;
+  const list = split(terms);
+  return list.length === 0 ? '' : ` ${list.join('  ')} `;
 }
 
 /** The distinct terms of a document for its tsvector, and whether some did not fit. */
 export function distinctTerms(titleTerms: string, bodyTerms: string): { terms: string[]; overflow: boolean } {
   const seen = new Set<string>();
-  for (const s of [titleTerms, bodyTerms]) if (s !== '') for (const t of s.split(' ')) seen.add(t);
+  for (const s of [titleTerms, bodyTerms]) for (const t of split(s)) seen.add(t);
   const terms: string[] = [];
   let bytes = 0;
   for (const t of seen) {
@@ -38,6 +44,26 @@ export function distinctTerms(titleTerms: string, bodyTerms: string): { terms: s
     terms.push(t);
   }
   return { terms, overflow: false };
+}
+
+/**
+ * Whether occurrences of the phrase can overlap (some leading terms equal the trailing
+ * ones: `哈哈 哈哈`, `a b a`): then they are counted at every start, as FTS5 counts them,
+ * by a regular expression (`occurrenceCount`); otherwise by the cheaper string replace.
+ */
+export function selfOverlapping(leaf: TextNode): boolean {
+  const t = leaf.terms;
+  for (let k = 1; k < t.length; k++) {
+    let same = true;
+    for (let i = 0; i < k && same; i++) same = t[i] === t[t.length - k + i] || (leaf.prefix && t.length - k + i === t.length - 1 && t[i]!.startsWith(t[t.length - 1]!));
+    if (same) return true;
+  }
+  return false;
+}
+
+/** The lookahead pattern that counts a needle at every start (regexp_count). */
+export function overlapPattern(leaf: TextNode): string {
+  return `(?=${needle(leaf).replace(/[\\^$.*+?()[\]{}|]/g, '\\$&')})`;
 }
 
 /** What a leaf is searched for in a wrapped term string. */

@@ -54,7 +54,7 @@ export async function createTestDatabase(prefix = 'lodestone_test'): Promise<{ u
     name,
     drop: () =>
       admin(async (c) => {
-        await c.query('DROP DATABASE IF EXISTS ' + name + ' WITH (FORCE)');
+        await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       }),
   };
 }

@@ -1118,6 +1118,10 @@ function notInLang(s: DocSet, lang: Uint16Array, code: number): DocSet {
 
 /** Rowids in either set; a document in both scores the sum (or with `best`, the larger). */
 function union(a: DocSet, b: DocSet, best = false): DocSet {
+  // An empty side changes nothing: it must not drop the other side's scores (an empty
+  // set carries none), or `稀土 OR <a word nothing holds>` would be ranked newest first.
+  if (b.ids.length === 0) return a;
+  if (a.ids.length === 0) return b;
   const n = a.ids.length + b.ids.length;
   const ids = new Int32Array(n);
   const withScores = a.scores !== null && b.scores !== null;
