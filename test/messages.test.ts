@@ -53,7 +53,10 @@ describe('messages in both languages', () => {
   });
 
   it('every message the server can send has a Chinese rendering', () => {
-    const files = sourceFiles(join(ROOT, 'src')).filter((f) => !relative(ROOT, f).startsWith(join('src', 'cli')));
+    // Not the CLI's own lines, nor the store contracts (test code that lives beside the stores).
+    const files = sourceFiles(join(ROOT, 'src')).filter(
+      (f) => !relative(ROOT, f).startsWith(join('src', 'cli')) && !relative(ROOT, f).startsWith(join('src', 'store', 'contract')),
+    );
     const found: { at: string; text: string }[] = [];
     for (const f of files) {
       const s = readFileSync(f, 'utf8');

@@ -207,6 +207,8 @@ const ZH: [RegExp, Render][] = [
   ],
   [/^no columns$/, '内部错误：列数据尚不可用'],
   [/^The index was built with analyzer (.+); this version uses (.+)\. Re-ingest into a new --data directory\.$/, '索引由分析器 $1 构建；当前版本使用 $2。请重新导入到新的数据目录。'],
+  [/^The index was built with analyzer (.+); this version uses (.+)\. Re-ingest into a new database\.$/, '索引由分析器 $1 构建；当前版本使用 $2。请重新导入到新的数据库。'],
+  [/^cannot connect to PostgreSQL at (\S+): ([\s\S]+)$/, '无法连接到 PostgreSQL（$1）：$2'],
   // Query translation (why a candidate translation was left out; explain) and the user glossary
   [/^switched off$/, '已关闭'],
   [/^covered by (.+)$/, '已被“$1”涵盖'],

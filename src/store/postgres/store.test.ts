@@ -1,5 +1,6 @@
 import { tempDir } from '../../../test/helpers/fixtures.js';
 import { runCrossBackend } from '../contract/cross.js';
+import { runRepoContract } from '../contract/repos.js';
 import { runStoreContract } from '../contract/suite.js';
 import { prepareQuery } from '../../services/translation.js';
 import { SqliteStore } from '../sqlite/store.js';
@@ -23,5 +24,6 @@ export async function freshPgStore(): Promise<PgStore> {
 }
 
 runStoreContract('postgres', freshPgStore, unavailable ?? undefined);
+runRepoContract('postgres', freshPgStore, unavailable ?? undefined);
 
 runCrossBackend('sqlite', async () => SqliteStore.open(tempDir('lodestone-cross-')), 'postgres', freshPgStore, unavailable ?? undefined, async (s, q) => (await prepareQuery(s, q)).query);

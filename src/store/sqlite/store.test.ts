@@ -4,12 +4,14 @@ import { describe, expect, it } from 'vitest';
 import { tempDir } from '../../../test/helpers/fixtures.js';
 import { analyzeDocument } from '../../analysis/analyzer.js';
 import { parseQuery } from '../../search/query/parse.js';
+import { runRepoContract } from '../contract/repos.js';
 import { doc, runStoreContract, T0 } from '../contract/suite.js';
 import type { SearchRequest } from '../ports.js';
 import { SqliteStore } from './store.js';
 import { resetConfig } from '../../core/config.js';
 
 runStoreContract('sqlite', async () => SqliteStore.open(tempDir('lodestone-store-')));
+runRepoContract('sqlite', async () => SqliteStore.open(tempDir('lodestone-store-')));
 // Every term that matches anything becomes hot on first use: the same contract through the
 // hot posting lists (phrases from positions, BM25 computed in JavaScript).
 runStoreContract('sqlite, hot lists', async () => SqliteStore.open(tempDir('lodestone-store-'), { hotThreshold: 1 }));
