@@ -21,6 +21,8 @@ import { harvestAliases } from '../services/aliases.js';
 import { ingestTargets } from '../services/ingest.js';
 import { EXPORT_DEFAULT, EXPORT_MAX, exportSearch } from '../services/export.js';
 import { searchDocuments } from '../services/search.js';
+import { migrateStore } from '../services/migrate.js';
+import { openStore } from '../store/open.js';
 import { ProgressBar } from './progress.js';
 import { cmdWorkflow, WORKFLOW_USAGE } from './workflow.js';
 import { renderLocalized } from '../summaries/labels.js';
@@ -49,11 +51,15 @@ Usage:
   lodestone glossary add ENGLISH 中文... | list | rm ENGLISH [中文...] | import FILE.tsv [--data DIR] [--json]
                                               teach search an English-Chinese pair (no reindex needed)
   lodestone glossary harvest [--data DIR]     collect name pairs (泰京银行（Krung Thai Bank）) from the documents
-  lodestone stats [--data DIR] [--json]
+  lodestone stats [--data DIR] [--json]      counts, the backend (SQLite file or PostgreSQL), its version and sizes
+  lodestone migrate --from DIR|URL --to DIR|URL [--json]
+                                              copy a store (SQLite directory or postgres:// URL) into another;
+                                              run it again after an interruption and it goes on where it stopped
   lodestone config [--json]                 the effective configuration (LODESTONE_* variables), secrets masked
 ${WORKFLOW_USAGE.replace(/^/gm, '  ')}
 
---data defaults to ./data (or LODESTONE_DATA).
+--data defaults to ./data (or LODESTONE_DATA); with LODESTONE_DATABASE_URL=postgres://… every command
+uses that PostgreSQL database instead (user dictionary and glossary files stay in --data).
 Query language: terms (AND), "phrases", OR, NOT / -term, ( ), title: source: type: lang: ticker: tag: level:`;
 
 const COMMON = {
@@ -109,6 +115,8 @@ export async function main(argv: string[], out: Out = stdio): Promise<number> {
         return await cmdWorkflow(rest, out);
       case 'stats':
         return await cmdStats(rest, out);
+      case 'migrate':
+        return await cmdMigrate(rest, out);
       case undefined:
       case 'help':
       case '--help':
@@ -628,6 +636,39 @@ async function cmdGlossary(args: string[], out: Out): Promise<number> {
   }
   out.err(usage);
   return 2;
+}
+
+/** A store named on the command line: a postgres:// URL, or a data directory. */
+function storeAt(where: string) {
+  return /^postgres(ql)?:\/\//.test(where) ? openStore({ dataDir: '', databaseUrl: where }) : openStore({ dataDir: resolveDataDir(where), databaseUrl: null });
+}
+
+async function cmdMigrate(args: string[], out: Out): Promise<number> {
+  const { values } = parseArgs({ args, allowPositionals: false, options: { ...COMMON, from: { type: 'string' }, to: { type: 'string' } } });
+  if (!values.from || !values.to) {
+    out.err('usage: lodestone migrate --from DIR|URL --to DIR|URL [--json]');
+    return 2;
+  }
+  if (values.from === values.to) throw new LodestoneError('bad_request', '--from and --to name the same store');
+  const from = storeAt(values.from);
+  const to = storeAt(values.to);
+  const bar = new ProgressBar();
+  try {
+    const r = await migrateStore(from, to, { onProgress: (done, total) => bar.update(total > 0 ? done / total : null, `${done.toLocaleString('en')} of ${total.toLocaleString('en')} documents`) });
+    bar.done();
+    if (values.json) out.log(JSON.stringify(r));
+    else {
+      const d = r.documents;
+      out.log(
+        `${d.copied} documents copied, ${d.skipped} already there${d.resumedAfter > 0 ? ` (resumed after source document #${d.resumedAfter})` : ''}, of ${d.source}; in ${(r.took_ms / 1000).toFixed(1)} s`,
+      );
+      for (const [name, t] of Object.entries(r.tables)) if (t.source > 0) out.log(`  ${name}: ${t.copied} of ${t.source} rows copied`);
+    }
+    return 0;
+  } finally {
+    await from.close();
+    await to.close();
+  }
 }
 
 async function cmdStats(args: string[], out: Out): Promise<number> {

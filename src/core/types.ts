@@ -40,7 +40,7 @@ export interface DocumentInput {
 
 /** A stored document, as read back from a store. */
 export interface StoredDocument {
-  /** Internal numeric id (store row id). */
+  /** Sequence number: the store's numbering in ingest order, never reused (a changed document gets a new one). */
   seq: number;
   /** Public id: the source's external id when it had one, otherwise a generated id. */
   id: string;
@@ -60,6 +60,8 @@ export interface StoredDocument {
   tickers: string[];
   contentHash: string;
   clusterId: number | null;
+  /** sha256 of the original bytes, when known (provenance; carried over by `lodestone migrate`). */
+  originalHash?: string | null;
 }
 
 export interface ClusterInfo {

@@ -14,6 +14,8 @@ import type {
   Delivery,
   FeedPoll,
   FetchRecord,
+  PortableRow,
+  PortableTable,
   RunItemRow,
   RunTrigger,
   SourceSummary,
@@ -157,6 +159,12 @@ export interface DocumentStore {
   recordSummaryRun(run: SummaryRun): Promise<void>;
   /** Workflows, their runs, items, deliveries and feed polling state (same database). */
   readonly workflows: WorkflowRepo;
+  /** Documents stored after `seq`, in seq order, at most `limit` (copying a store: `lodestone migrate`). */
+  documentsAfter(seq: number, limit: number): Promise<StoredDocument[]>;
+  /** Every row of a portable table (records.ts PORTABLE_TABLES), in key order. */
+  exportRows(table: PortableTable): Promise<PortableRow[]>;
+  /** Insert rows of a portable table, leaving rows whose key is already there as they are; returns how many were new. */
+  importRows(table: PortableTable, rows: PortableRow[]): Promise<number>;
   /** Index statistics BM25 uses: document count and average tokens per document. */
   indexStats(): Promise<{ documents: number; avgTokens: number }>;
   close(): Promise<void>;

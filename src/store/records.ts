@@ -168,3 +168,136 @@ export interface SummaryKey {
   model: string;
   lang: string;
 }
+
+/**
+ * The tables besides documents that `lodestone migrate` copies between backends, with
+ * their columns in a backend-neutral form: whole numbers (times, ids, counts), text,
+ * reals, and booleans (0/1). Every backend keeps these tables under these names and
+ * columns; `ref` marks columns that hold a document seq, mapped to the target's seqs.
+ */
+export type PortableKind = 'int' | 'text' | 'real' | 'bool';
+export interface PortableTable {
+  name: string;
+  /** The primary key's columns: a row already in the target is left as it is (a re-run copies nothing twice). */
+  key: string[];
+  columns: { name: string; kind: PortableKind; ref?: 'seq' }[];
+}
+export type PortableRow = Record<string, string | number | null>;
+
+const col = (name: string, kind: PortableKind, ref?: 'seq') => (ref ? { name, kind, ref } : { name, kind });
+
+export const PORTABLE_TABLES: PortableTable[] = [
+  {
+    name: 'summaries',
+    key: ['content_hash', 'template', 'model', 'lang'],
+    columns: [col('content_hash', 'text'), col('template', 'text'), col('model', 'text'), col('lang', 'text'), col('created_at', 'int'), col('body', 'text')],
+  },
+  {
+    name: 'summary_status',
+    key: ['content_hash', 'model', 'lang'],
+    columns: [col('content_hash', 'text'), col('model', 'text'), col('lang', 'text'), col('status', 'text'), col('reason', 'text'), col('updated_at', 'int')],
+  },
+  {
+    name: 'summary_runs',
+    key: ['id'],
+    columns: [
+      col('id', 'int'),
+      col('started_at', 'int'),
+      col('finished_at', 'int'),
+      col('scope', 'text'),
+      col('model', 'text'),
+      col('documents', 'int'),
+      col('failed', 'int'),
+      col('requests', 'int'),
+      col('prompt_tokens', 'int'),
+      col('completion_tokens', 'int'),
+      col('cost', 'real'),
+    ],
+  },
+  {
+    name: 'fetches',
+    key: ['url'],
+    columns: [
+      col('url', 'text'),
+      col('source', 'text'),
+      col('last_fetch_at', 'int'),
+      col('items', 'int'),
+      col('last_error', 'text'),
+      col('kind', 'text'),
+      col('schedule', 'text'),
+      col('etag', 'text'),
+      col('last_modified', 'text'),
+      col('failures', 'int'),
+      col('next_poll_at', 'int'),
+    ],
+  },
+  { name: 'deleted_keys', key: ['key'], columns: [col('key', 'text'), col('deleted_at', 'int')] },
+  {
+    name: 'workflows',
+    key: ['id'],
+    columns: [
+      col('id', 'int'),
+      col('name', 'text'),
+      col('spec', 'text'),
+      col('paused', 'bool'),
+      col('created_at', 'int'),
+      col('updated_at', 'int'),
+      col('start_after', 'int', 'seq'),
+    ],
+  },
+  {
+    name: 'workflow_runs',
+    key: ['id'],
+    columns: [
+      col('id', 'int'),
+      col('workflow_id', 'int'),
+      col('trigger', 'text'),
+      col('scheduled_for', 'int'),
+      col('status', 'text'),
+      col('reason', 'text'),
+      col('from_doc', 'int', 'seq'),
+      col('to_doc', 'int', 'seq'),
+      col('selected', 'bool'),
+      col('matched', 'int'),
+      col('capped', 'int'),
+      col('owner', 'text'),
+      col('started_at', 'int'),
+      col('heartbeat_at', 'int'),
+      col('finished_at', 'int'),
+      col('brief', 'text'),
+    ],
+  },
+  {
+    name: 'workflow_items',
+    key: ['run_id', 'pos'],
+    columns: [
+      col('run_id', 'int'),
+      col('pos', 'int'),
+      col('kind', 'text'),
+      col('doc_id', 'int', 'seq'),
+      col('doc_key', 'text'),
+      col('cluster_id', 'int'),
+      col('repeat_of_run', 'int'),
+      col('summary_state', 'text'),
+      col('summary_error', 'text'),
+    ],
+  },
+  { name: 'workflow_seen', key: ['workflow_id', 'doc_key'], columns: [col('workflow_id', 'int'), col('doc_key', 'text'), col('run_id', 'int')] },
+  {
+    name: 'deliveries',
+    key: ['id'],
+    columns: [
+      col('id', 'int'),
+      col('workflow_id', 'int'),
+      col('run_id', 'int'),
+      col('target', 'text'),
+      col('status', 'text'),
+      col('attempts', 'int'),
+      col('last_status', 'int'),
+      col('last_error', 'text'),
+      col('next_attempt_at', 'int'),
+      col('created_at', 'int'),
+      col('updated_at', 'int'),
+    ],
+  },
+];

@@ -9,6 +9,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { analyzeDocument } from '../../analysis/analyzer.js';
 import { parseQuery } from '../../search/query/parse.js';
+import type { DocType } from '../../core/types.js';
 import type { QueryNode } from '../../search/query/ast.js';
 import type { DocumentStore, SearchRequest } from '../ports.js';
 import { doc, T0 } from './suite.js';
@@ -31,7 +32,7 @@ export function generatedCorpus(n: number, seed: number) {
       body: fc.array(fc.array(fc.nat(99), { minLength: 1, maxLength: 8 }), { minLength: 1, maxLength: 4 }),
       source: fc.constantFrom(...SOURCES),
       hours: fc.option(fc.nat(24 * 60), { nil: null }),
-      type: fc.constantFrom('news', 'research', 'note'),
+      type: fc.constantFrom('news', 'report', 'note'),
       copyOf: fc.option(fc.nat(n - 1), { freq: 4, nil: null }),
       tags: fc.subarray(['稀土', '有色金属', '宏观']),
     }),
@@ -52,7 +53,7 @@ export function generatedCorpus(n: number, seed: number) {
       key: `x${i}`,
       source: orig ? SOURCES[(SOURCES.indexOf(orig.d.source) + 1) % SOURCES.length]! : d.source,
       publishedAt,
-      type: d.type as 'news',
+      type: d.type as DocType,
       metadata: d.tags.length > 0 ? { tags: d.tags } : {},
     });
   });
@@ -72,7 +73,7 @@ export function generatedQueries(n: number, seed: number): string[] {
     { weight: 4, arbitrary: word },
     { weight: 1, arbitrary: fc.tuple(word, word).map(([a, b]) => `${a} OR ${b}`) },
     { weight: 1, arbitrary: word.map((w) => `-${w.replace(/^title:/, '')}`) },
-    { weight: 1, arbitrary: fc.constantFrom('source:wire', 'type:research', 'tag:稀土', 'lang:en', 'lang:zh') },
+    { weight: 1, arbitrary: fc.constantFrom('source:wire', 'type:report', 'tag:稀土', 'lang:en', 'lang:zh') },
   );
   return fc.sample(
     fc.array(clause, { minLength: 1, maxLength: 3 }).map((cs) => cs.join(' ')),

@@ -21,6 +21,7 @@ import { CANDIDATE_BOUNDS, type ClusterCandidates, type ClusterMember, decideClu
 import { exactKey, signatureFromBuffer, signatureToBuffer } from '../../dedup/minhash.js';
 import type { Fingerprint } from '../../dedup/recent.js';
 import type { QueryNode, TextNode } from '../../search/query/ast.js';
+import type { PortableRow, PortableTable } from '../records.js';
 import type {
   BackendInfo,
   DocumentStore,
@@ -51,7 +52,7 @@ function generatedId(key: string): string {
 }
 
 const DOC_COLUMNS =
-  'seq, public_id, key, external_id, title, source, url, published_at, fetched_at, ingested_at, type, lang, script, paragraphs, pages, metadata, tickers, content_hash, cluster_id';
+  'seq, public_id, key, external_id, title, source, url, published_at, fetched_at, ingested_at, type, lang, script, paragraphs, pages, metadata, tickers, content_hash, cluster_id, original_hash';
 
 interface DocRow {
   seq: number;
@@ -73,6 +74,7 @@ interface DocRow {
   tickers: string;
   content_hash: string;
   cluster_id: number | null;
+  original_hash: string | null;
 }
 
 export interface PgStoreOptions {
@@ -456,6 +458,36 @@ export class PgStore implements DocumentStore {
     );
   }
 
+  async documentsAfter(seq: number, limit: number): Promise<StoredDocument[]> {
+    return (await this.q<DocRow>(`SELECT ${DOC_COLUMNS} FROM documents WHERE seq > $1 ORDER BY seq LIMIT $2`, [seq, limit])).map(toStored);
+  }
+
+  async exportRows(t: PortableTable): Promise<PortableRow[]> {
+    const cols = t.columns.map((c) => (c.kind === 'bool' ? `${c.name}::int AS ${c.name}` : c.name));
+    return this.q<PortableRow>(`SELECT ${cols.join(', ')} FROM ${t.name} ORDER BY ${t.key.join(', ')}`);
+  }
+
+  async importRows(t: PortableTable, rows: PortableRow[]): Promise<number> {
+    if (rows.length === 0) return 0;
+    const type = { int: 'bigint', text: 'text', real: 'float8', bool: 'int' } as const;
+    const arrays = t.columns.map((c) => rows.map((r) => r[c.name] ?? null));
+    const cols = t.columns.map((c) => c.name);
+    const select = t.columns.map((c) => (c.kind === 'bool' ? `(x.${c.name} <> 0)` : `x.${c.name}`));
+    return this.tx(async (c) => {
+      const r = await c.query(
+        `INSERT INTO ${t.name} (${cols.join(', ')})
+         SELECT ${select.join(', ')} FROM unnest(${t.columns.map((col, i) => `$${i + 1}::${type[col.kind]}[]`).join(', ')}) AS x(${cols.join(', ')})
+         ON CONFLICT (${t.key.join(', ')}) DO NOTHING`,
+        arrays,
+      );
+      // Ids copied as they were: the table's sequence continues after the highest.
+      if (t.key.length === 1 && t.key[0] === 'id') {
+        await c.query(`SELECT setval(pg_get_serial_sequence('${t.name}', 'id'), greatest((SELECT max(id) FROM ${t.name}), 1))`);
+      }
+      return r.rowCount ?? 0;
+    });
+  }
+
   async indexStats(): Promise<{ documents: number; avgTokens: number }> {
     await this.ready;
     const s = await this.searcher.corpusStats();
@@ -829,5 +861,6 @@ function toStored(r: DocRow): StoredDocument {
     tickers: r.tickers === '' ? [] : r.tickers.split(' '),
     contentHash: r.content_hash,
     clusterId: r.cluster_id,
+    originalHash: r.original_hash,
   };
 }

@@ -19,6 +19,7 @@ import { type ClusterCandidates, decideCluster } from '../../dedup/assign.js';
 import { BANDS, exactKey, signatureFromBuffer, signatureToBuffer } from '../../dedup/minhash.js';
 import { type Fingerprint, RecentFingerprints } from '../../dedup/recent.js';
 import type { QueryNode, TextNode } from '../../search/query/ast.js';
+import type { PortableRow, PortableTable } from '../records.js';
 import type {
   BackendInfo,
   DocumentStore,
@@ -68,10 +69,11 @@ interface DocRow {
   tickers: string;
   content_hash: string;
   cluster_id: number | null;
+  original_hash: string | null;
 }
 
 const DOC_COLUMNS =
-  'id, public_id, key, external_id, title, source, url, published_at, fetched_at, ingested_at, type, lang, script, paragraphs, pages, metadata, tickers, content_hash, cluster_id';
+  'id, public_id, key, external_id, title, source, url, published_at, fetched_at, ingested_at, type, lang, script, paragraphs, pages, metadata, tickers, content_hash, cluster_id, original_hash';
 
 /** Public id for a document without an external id: stable, derived from its key. */
 export function generatedId(key: string): string {
@@ -818,6 +820,24 @@ export class SqliteStore implements DocumentStore {
       .run(f.url, f.source, f.at, f.items, f.error);
   }
 
+  async documentsAfter(seq: number, limit: number): Promise<StoredDocument[]> {
+    return (this.read(`SELECT ${DOC_COLUMNS} FROM documents WHERE id > ? ORDER BY id LIMIT ?`).all(seq, limit) as DocRow[]).map(toStored);
+  }
+
+  async exportRows(t: PortableTable): Promise<PortableRow[]> {
+    return this.db.prepare(`SELECT ${t.columns.map((c) => c.name).join(', ')} FROM ${t.name} ORDER BY ${t.key.join(', ')}`).all() as PortableRow[];
+  }
+
+  async importRows(t: PortableTable, rows: PortableRow[]): Promise<number> {
+    const names = t.columns.map((c) => c.name);
+    const ins = this.db.prepare(`INSERT OR IGNORE INTO ${t.name} (${names.join(', ')}) VALUES (${names.map(() => '?').join(', ')})`);
+    return this.db.transaction(() => {
+      let n = 0;
+      for (const r of rows) n += ins.run(...names.map((c) => r[c] ?? null)).changes;
+      return n;
+    })();
+  }
+
   /** BM25's N and avgdl over the live documents, from the in-memory columns (no table scan). */
   async indexStats(): Promise<{ documents: number; avgTokens: number }> {
     this.columns.refresh();
@@ -872,6 +892,7 @@ function toStored(r: DocRow): StoredDocument {
     tickers: r.tickers === '' ? [] : r.tickers.split(' '),
     contentHash: r.content_hash,
     clusterId: r.cluster_id,
+    originalHash: r.original_hash,
   };
 }
 
