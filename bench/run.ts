@@ -20,13 +20,13 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { searchDocuments, type SearchParams } from '../src/services/search.js';
 import { ingestTargets } from '../src/services/ingest.js';
 import { SqliteStore } from '../src/store/sqlite/store.js';
-import { corpusFiles, cpuProbe, dirSize, machine, mb, OUT, outDir, percentile, ROOT, skip } from './common.js';
+import { corpusFiles, cpuProbe, dirSize, machine, mb, OUT, outDir, ROOT, skip } from './common.js';
 import { generateCorpus, TOPIC } from './generate.js';
 import { CJK_TERMS, measureRecall } from './recall.js';
 import { concurrentWriter } from './concurrent.js';
+import { classes, GENERATED_MEDIUM, GENERATED_PHRASES, latency, sqliteSpan } from './latency.js';
 
 const lines: string[] = [];
 const say = (s = '') => {
@@ -91,81 +91,6 @@ async function ingestCorpus(name: string, files: string[]): Promise<{ store: Sql
   return { store, dir };
 }
 
-/**
- * Let the event loop turn between queries, as it does between a server's requests: work a
- * search queued for afterwards (a hot phrase's list, store/sqlite/hot.ts) runs here,
- * outside the timings.
- */
-const nextTick = () => new Promise((r) => setImmediate(r));
-
-interface QueryClass {
-  name: string;
-  params: SearchParams[];
-}
-
-async function latency(store: SqliteStore, classes: QueryClass[], label: string): Promise<void> {
-  say(
-    `### ${label}: query latency (search service, top-10, exact totals, collapse on${SERVER_THREADS ? '; lists of 100,000+ postings scanned by two threads, as the server does' : ''})`,
-  );
-  say('');
-  say('| class | example | matches | cold max ms | p50 ms | p95 ms | p99 ms |');
-  say('| --- | --- | --- | --- | --- | --- | --- |');
-  // Warm up as a server does at start: the in-memory columns and the segmenter's dictionary.
-  await searchDocuments(store, { q: '稀土出口管制' });
-  for (const c of classes) {
-    const times: number[] = [];
-    let matches = 0;
-    // The first run of each distinct query may pay one-time costs (hot-term promotion,
-    // store/sqlite/hot.ts): reported as "cold max", then three measured rounds.
-    let first = 0;
-    for (const key of new Set(c.params.map((p) => JSON.stringify(p)))) {
-      const t0 = performance.now();
-      const r = await searchDocuments(store, { limit: 10, ...(JSON.parse(key) as SearchParams) });
-      first = Math.max(first, performance.now() - t0);
-      await nextTick();
-      if (key === JSON.stringify(c.params[0])) matches = r.total; // the example's total
-    }
-    for (let round = 0; round < 3; round++) {
-      for (const p of c.params) {
-        const t = performance.now();
-        await searchDocuments(store, { limit: 10, ...p });
-        times.push(performance.now() - t);
-        await nextTick();
-      }
-    }
-    times.sort((a, b) => a - b);
-    const ex = c.params[0]!;
-    const desc = `\`${ex.q}\`${ex.sort === 'newest' ? ' newest' : ''}${ex.from ? ` ${ex.from}..${ex.to}` : ''}${ex.type ? ` type=${ex.type}` : ''}${ex.source ? ` source=${ex.source}` : ''}`;
-    say(
-      `| ${c.name} | ${desc} | ${matches.toLocaleString('en')} | ${first.toFixed(0)} | ${percentile(times, 0.5).toFixed(1)} | ${percentile(times, 0.95).toFixed(1)} | ${percentile(times, 0.99).toFixed(1)} |`,
-    );
-  }
-  say('');
-}
-
-function classes(store: SqliteStore, common: string, medium: string[], phrases: string[], source: string): QueryClass[] {
-  const rep = <T>(xs: T[], n: number) => Array.from({ length: n }, (_, i) => xs[i % xs.length]!);
-  // Date ranges: ten 20-day windows spread over the corpus's own time span.
-  const span = store.db.prepare('SELECT min(published_at) AS lo, max(published_at) AS hi FROM documents').get() as { lo: number; hi: number };
-  const day = (t: number) => new Date(t + 8 * 3600_000).toISOString().slice(0, 10);
-  const ranges = Array.from({ length: 10 }, (_, i) => {
-    const from = span.lo + ((span.hi - span.lo - 20 * 86400_000) * i) / 10;
-    return { from: day(from), to: day(from + 19 * 86400_000) };
-  });
-  return [
-    { name: 'common term, relevance', params: rep([{ q: common }], 30) },
-    { name: 'common term, newest', params: rep([{ q: common, sort: 'newest' as const }], 30) },
-    { name: '2-term AND', params: rep(medium.slice(0, 10).map((m, i) => ({ q: `${m} ${medium[(i + 3) % medium.length]}` })), 30) },
-    { name: 'phrase', params: rep(phrases.map((p) => ({ q: `"${p}"` })), 30) },
-    { name: 'term + date range', params: rep(medium.slice(0, 10).map((m, i) => ({ q: m, ...ranges[i]! })), 30) },
-    {
-      name: 'newest + filters',
-      params: rep(medium.slice(0, 10).map((m) => ({ q: m, sort: 'newest' as const, type: ['news'], source: [source] })), 30),
-    },
-    { name: 'zero-hit', params: rep(['不存在之词甲', '乙丙丁戊己', 'zzzqqq', '"稀土 不存在"'].map((q) => ({ q })), 30) },
-  ];
-}
-
 async function serverRss(dir: string, queries: string[]): Promise<number | null> {
   const bin = join(ROOT, 'bin', 'lodestone.js');
   if (!existsSync(join(ROOT, 'dist', 'cli', 'entry.js'))) return null;
@@ -215,7 +140,7 @@ async function flash(): Promise<void> {
   const common = pickCommon(store, ['公司', '市场', '亿元', '中国', '美国', '同比', '增长', '发布']);
   const medium = ['稀土', '光伏', '储能', '芯片', '黄金', '原油', '降息', '关税', '机器人', '锂电池', '半导体', '美联储'];
   const phrases = ['国际油价', '北向资金', '稀土永磁', '人民币汇率', '半导体设备', '美联储主席', '碳酸锂期货', '光伏组件'];
-  await latency(store, classes(store, common, medium, phrases, '财联社'), 'cn_finance_flash_news');
+  await latency(say, store, classes(sqliteSpan(store), common, medium, phrases, '财联社'), 'cn_finance_flash_news', SERVER_THREADS);
   const rss = await serverRss(dir, [common, ...medium]);
   if (rss) say(`Server RSS after the query mix: ${mb(rss)}.\n`);
   await store.close();
@@ -240,14 +165,20 @@ async function generated(): Promise<void> {
     console.log(`generated ${n} documents in ${((performance.now() - t) / 1000).toFixed(1)} s`);
   }
   const { store, dir: dbDir } = await ingestCorpus(`generated-${n}`, [file]);
-  const medium = ['发展', '企业', '政府', '经济', '技术', '国际', '市场', '研究', '管理', '问题'];
-  await latency(store, classes(store, TOPIC[0]!, medium, ['出口管制', '冶炼分离', '稀土独立', '经济发展', '国际市场'], '财联社'), `generated ${n.toLocaleString('en')} docs`);
-  const rss = await serverRss(dbDir, [TOPIC[0]!, ...medium]);
+  await latency(say, store, classes(sqliteSpan(store), TOPIC[0]!, GENERATED_MEDIUM, GENERATED_PHRASES, '财联社'), `generated ${n.toLocaleString('en')} docs`, SERVER_THREADS);
+  const rss = await serverRss(dbDir, [TOPIC[0]!, ...GENERATED_MEDIUM]);
   if (rss) say(`Server RSS after the query mix: ${mb(rss)}.\n`);
   await store.close();
 }
 
-const which = process.argv.slice(2);
+const which = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+if (process.argv.includes('--backend') && process.argv[process.argv.indexOf('--backend') + 1] === 'postgres') {
+  // npm run bench -- --backend postgres: the PostgreSQL backend beside the SQLite engine and plain ts_rank (bench/postgres.ts).
+  const { postgresBench } = await import('./postgres.js');
+  await postgresBench(say);
+  writeFileSync(join(OUT, `results-${Date.now()}.md`), `${lines.join('\n')}\n`);
+  process.exit(0);
+}
 const run = (name: string) => which.length === 0 || which.includes(name);
 say(`## Benchmark run ${new Date().toISOString()} on ${machine()}; ${cpuProbe()}`);
 say('');
