@@ -28,6 +28,8 @@ import type { DocColumns } from './columns.js';
 import { ftsPhrase, rowsToScored } from './fts.js';
 import { type HotIndex, spanKey } from './hot.js';
 import type { CollectSpec, ScanWorker } from './parallel.js';
+import { advance, type DocSet, EMPTY, intersect, notInLang, type Range, subtract, union, within } from './docset.js';
+import { bm25Scores, idfOf, phraseMatches } from './phrase.js';
 import type { PostingChunk, Postings } from './postings.js';
 import {
   B,
@@ -65,42 +67,10 @@ export function queryBudgetMs(): number {
   return config().queryTimeoutMs;
 }
 
-/** A set's part within a rowid range (ids ascending), with or without its scores. */
-function within(set: DocSet, withScores: boolean, range?: Range): DocSet {
-  let { ids, scores } = set;
-  if (range) {
-    const lo = lowerBound(ids, range.lo);
-    const hi = lowerBound(ids, range.hi + 1);
-    ids = ids.subarray(lo, hi);
-    scores = scores?.subarray(lo, hi) ?? null;
-  }
-  return { ids, scores: withScores ? scores : null };
-}
 
-/** The first index of `a` (ascending) holding a value >= `v`. */
-function lowerBound(a: Int32Array, v: number): number {
-  let lo = 0;
-  let hi = a.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (a[mid]! < v) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
 
-/** Rowids ascending; scores parallel (null when the caller did not ask for scores). */
-export interface DocSet {
-  ids: Int32Array;
-  scores: Float64Array | null;
-}
 
-interface Range {
-  lo: number;
-  hi: number;
-}
 
-const EMPTY: DocSet = { ids: new Int32Array(0), scores: null };
 const NO_IDS = new Int32Array(0);
 
 export class SqliteSearcher {
@@ -918,176 +888,10 @@ export class SqliteSearcher {
 }
 
 
-/** BM25's idf as FTS5 computes it: ln((N - df + 0.5) / (df + 0.5)), floored at 1e-6. */
-function idfOf(live: number, df: number): number {
-  const idf = Math.log((live - df + 0.5) / (df + 0.5));
-  return idf <= 0 ? 1e-6 : idf;
-}
 
-/** FTS5's BM25 for one leaf from weighted frequencies: idf from the live document frequency, k1 1.2, b 0.75. */
-function bm25Scores(ids: Int32Array, freq: Float64Array, df: number, live: number, avgTokens: number, ntok: Uint32Array): Float64Array {
-  const m = ids.length;
-  const scores = new Float64Array(m);
-  const c1 = K1 * (1 - B);
-  const c2 = (K1 * B) / Math.max(avgTokens, 1e-9);
-  const k1p = idfOf(live, df) * (K1 + 1);
-  for (let i = 0; i < m; i++) {
-    const w = freq[i]!;
-    scores[i] = (k1p * w) / (w + c1 + c2 * ntok[ids[i]!]!);
-  }
-  return scores;
-}
 
-/**
- * Documents where the terms occur at consecutive positions within one column, with the
- * phrase's weighted frequency (occurrences in the title weigh TITLE_WEIGHT). The shortest
- * list drives; positions are decoded only for documents that hold every term.
- */
-function phraseMatches(lists: Postings[], titleOnly: boolean, keep: (doc: number, w: number) => void, lo = 0, hi = 0x7fffffff): void {
-  const k = lists.length;
-  let driver = 0;
-  for (let j = 1; j < k; j++) if (lists[j]!.n < lists[driver]!.n) driver = j;
-  // Each list's arrays as locals (no property loads in the loop).
-  const docsOf = lists.map((l) => l.docs);
-  const ttOf = lists.map((l) => l.tfTitle);
-  const tbOf = lists.map((l) => l.tfBody);
-  const posOf = lists.map((l) => l.pos!);
-  const offOf = lists.map((l) => l.posOff!);
-  const cur = new Int32Array(k);
-  // One document's positions of every term: term j's title positions at [tStart[j], bStart[j]),
-  // its body positions at [bStart[j], bEnd[j]).
-  let buf = new Int32Array(256);
-  const tStart = new Int32Array(k);
-  const bStart = new Int32Array(k);
-  const bEnd = new Int32Array(k);
-  const ptr = new Int32Array(k);
-  const end = new Int32Array(k);
-  const dd = docsOf[driver]!;
-  const dn = dd.length;
-  // Documents outside [lo, hi] are not looked at (positions are the expensive part).
-  outer: for (let a = advance(dd, 0, lo); a < dn; a++) {
-    const doc = dd[a]!;
-    if (doc > hi) break;
-    let need = 0;
-    for (let j = 0; j < k; j++) {
-      let c = a;
-      if (j !== driver) {
-        const o = docsOf[j]!;
-        c = cur[j]!;
-        // Lists of a phrase's terms are usually close: a few steps, else gallop.
-        const stop = Math.min(c + 4, o.length);
-        while (c < stop && o[c]! < doc) c++;
-        if (c === stop && c < o.length) c = advance(o, c, doc);
-        cur[j] = c;
-        if (c >= o.length) break outer;
-        if (o[c] !== doc) continue outer;
-      } else cur[j] = a;
-      need += ttOf[j]![c]! + tbOf[j]![c]!;
-    }
-    if (buf.length < need) buf = new Int32Array(need * 2);
-    // Decode the positions of every term for this document (varints, restarting per column).
-    let o = 0;
-    for (let j = 0; j < k; j++) {
-      const c = cur[j]!;
-      const b = posOf[j]!;
-      let i = offOf[j]![c]!;
-      const nt = ttOf[j]![c]!;
-      const total = nt + tbOf[j]![c]!;
-      tStart[j] = o;
-      bStart[j] = o + nt;
-      bEnd[j] = o + total;
-      let prev = 0;
-      for (let t = 0; t < total; t++) {
-        if (t === nt) prev = 0;
-        let x = b[i++]!;
-        if (x >= 0x80) {
-          let v = x & 0x7f;
-          let shift = 7;
-          let y: number;
-          do {
-            y = b[i++]!;
-            v |= (y & 0x7f) << shift;
-            shift += 7;
-          } while (y & 0x80);
-          x = v;
-        }
-        prev += x;
-        buf[o++] = prev;
-      }
-    }
-    let w = 0;
-    for (let col = 0; col < (titleOnly ? 1 : 2); col++) {
-      let empty = false;
-      for (let j = 0; j < k; j++) {
-        ptr[j] = col === 0 ? tStart[j]! : bStart[j]!;
-        end[j] = col === 0 ? bStart[j]! : bEnd[j]!;
-        if (ptr[j] === end[j]) empty = true;
-      }
-      if (empty) continue;
-      let occ = 0;
-      const e0 = end[0]!;
-      scan: for (let i = ptr[0]!; i < e0; i++) {
-        const p = buf[i]!;
-        for (let j = 1; j < k; j++) {
-          const ej = end[j]!;
-          const want = p + j;
-          let q = ptr[j]!;
-          while (q < ej && buf[q]! < want) q++;
-          ptr[j] = q;
-          if (q >= ej) break scan; // no later occurrence can complete the phrase
-          if (buf[q] !== want) continue scan;
-        }
-        occ++;
-      }
-      w += (col === 0 ? TITLE_WEIGHT : BODY_WEIGHT) * occ;
-    }
-    if (w > 0) keep(doc, w);
-  }
-}
 
-/** First index >= from whose value is >= target (galloping search over ascending values). */
-function advance(a: Int32Array, from: number, target: number): number {
-  const n = a.length;
-  if (from >= n || a[from]! >= target) return from;
-  let step = 1;
-  let lo = from;
-  while (lo + step < n && a[lo + step]! < target) {
-    lo += step;
-    step *= 2;
-  }
-  let hi = Math.min(lo + step, n);
-  // a[lo] < target; a[hi] >= target or hi === n
-  while (lo + 1 < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (a[mid]! < target) lo = mid;
-    else hi = mid;
-  }
-  return hi;
-}
 
-function intersect(a: DocSet, b: DocSet): DocSet {
-  const n = Math.min(a.ids.length, b.ids.length);
-  const ids = new Int32Array(n);
-  const withScores = a.scores !== null && b.scores !== null;
-  const scores = withScores ? new Float64Array(n) : null;
-  let i = 0;
-  let j = 0;
-  let m = 0;
-  while (i < a.ids.length && j < b.ids.length) {
-    const x = a.ids[i]!;
-    const y = b.ids[j]!;
-    if (x < y) i++;
-    else if (x > y) j++;
-    else {
-      ids[m] = x;
-      if (scores) scores[m] = a.scores![i]! + b.scores![j]!;
-      m++;
-      i++;
-      j++;
-    }
-  }
-  return { ids: ids.subarray(0, m), scores: scores ? scores.subarray(0, m) : null };
-}
 
 /**
  * How a translated concept combines its variants' scores: `normalize` (the product: each
@@ -1101,71 +905,8 @@ export function setConceptFusion(mode: ConceptFusion): void {
   conceptFusion = mode;
 }
 
-/** The set's documents whose language code is not `code`. */
-function notInLang(s: DocSet, lang: Uint16Array, code: number): DocSet {
-  const ids = new Int32Array(s.ids.length);
-  const scores = s.scores ? new Float64Array(s.ids.length) : null;
-  let m = 0;
-  for (let i = 0; i < s.ids.length; i++) {
-    const id = s.ids[i]!;
-    if (lang[id] === code) continue;
-    ids[m] = id;
-    if (scores) scores[m] = s.scores![i]!;
-    m++;
-  }
-  return { ids: ids.subarray(0, m), scores: scores ? scores.subarray(0, m) : null };
-}
 
-/** Rowids in either set; a document in both scores the sum (or with `best`, the larger). */
-function union(a: DocSet, b: DocSet, best = false): DocSet {
-  // An empty side changes nothing: it must not drop the other side's scores (an empty
-  // set carries none), or `稀土 OR <a word nothing holds>` would be ranked newest first.
-  if (b.ids.length === 0) return a;
-  if (a.ids.length === 0) return b;
-  const n = a.ids.length + b.ids.length;
-  const ids = new Int32Array(n);
-  const withScores = a.scores !== null && b.scores !== null;
-  const scores = withScores ? new Float64Array(n) : null;
-  let i = 0;
-  let j = 0;
-  let m = 0;
-  while (i < a.ids.length || j < b.ids.length) {
-    const x = i < a.ids.length ? a.ids[i]! : 0x7fffffff;
-    const y = j < b.ids.length ? b.ids[j]! : 0x7fffffff;
-    if (x < y) {
-      ids[m] = x;
-      if (scores) scores[m] = a.scores![i]!;
-      i++;
-    } else if (y < x) {
-      ids[m] = y;
-      if (scores) scores[m] = b.scores![j]!;
-      j++;
-    } else {
-      ids[m] = x;
-      if (scores) scores[m] = best ? Math.max(a.scores![i]!, b.scores![j]!) : a.scores![i]! + b.scores![j]!;
-      i++;
-      j++;
-    }
-    m++;
-  }
-  return { ids: ids.subarray(0, m), scores: scores ? scores.subarray(0, m) : null };
-}
 
-function subtract(a: DocSet, b: DocSet): DocSet {
-  const ids = new Int32Array(a.ids.length);
-  const scores = a.scores ? new Float64Array(a.ids.length) : null;
-  let j = 0;
-  let m = 0;
-  for (let i = 0; i < a.ids.length; i++) {
-    const x = a.ids[i]!;
-    while (j < b.ids.length && b.ids[j]! < x) j++;
-    if (j < b.ids.length && b.ids[j] === x) continue;
-    ids[m] = x;
-    if (scores) scores[m] = a.scores![i]!;
-    m++;
-  }
-  return { ids: ids.subarray(0, m), scores: scores ? scores.subarray(0, m) : null };
-}
 
 
 /**

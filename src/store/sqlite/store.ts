@@ -44,6 +44,8 @@ import { FtsReader } from './fts-reader.js';
 import { ftsPhrase } from './fts.js';
 import { BODY_WEIGHT, queryBudgetMs, SqliteSearcher, TITLE_WEIGHT } from './search.js';
 
+import { SqliteSources } from './sources.js';
+import { SqliteSummaries } from './summaries.js';
 import { SqliteWorkflowRepo } from './workflows.js';
 export { BODY_WEIGHT, TITLE_WEIGHT } from './search.js';
 
@@ -135,6 +137,8 @@ export class SqliteStore implements DocumentStore {
   private readonly searcher: SqliteSearcher;
   private readonly hot: HotIndex;
   readonly workflows: SqliteWorkflowRepo;
+  private readonly summaries: SqliteSummaries;
+  private readonly sources: SqliteSources;
   private readonly snapshotMinRows: number;
   private lsh: LshBuckets | null = null;
   /** Highest document id whose keys are in `lsh`. */
@@ -158,6 +162,8 @@ export class SqliteStore implements DocumentStore {
     this.ftsReader = options.parallel ? new FtsReader(db.name, { title: TITLE_WEIGHT, body: BODY_WEIGHT }) : null;
     this.searcher = new SqliteSearcher(db, this.columns, this.hot, this.scanWorker, options.parallelMin);
     this.workflows = new SqliteWorkflowRepo(db);
+    this.summaries = new SqliteSummaries(db);
+    this.sources = new SqliteSources(db);
     this.snapshotMinRows = options.snapshotMinRows ?? SNAPSHOT_MIN_ROWS;
   }
 
@@ -190,11 +196,6 @@ export class SqliteStore implements DocumentStore {
   private prepare() {
     const db = this.db;
     return {
-      summary: db
-        .prepare<[string, string, string, string], string>(
-          'SELECT body FROM summaries WHERE content_hash = ? AND template = ? AND model = ? AND lang = ?',
-        )
-        .pluck(),
       byKey: db.prepare<[string], { id: number; public_id: string; record_hash: string; cluster_id: number | null }>(
         'SELECT id, public_id, record_hash, cluster_id FROM documents WHERE key = ?',
       ),
@@ -719,48 +720,33 @@ export class SqliteStore implements DocumentStore {
     return ftsPhrase(leaf);
   }
 
-  async listSources(): Promise<SourceSummary[]> {
-    const docs = this.db
-      .prepare('SELECT source, count(*) AS n, max(ingested_at) AS last FROM documents GROUP BY source')
-      .all() as { source: string; n: number; last: number | null }[];
-    const fetches = this.db.prepare('SELECT url, source, last_fetch_at, items, last_error, failures, next_poll_at, kind FROM fetches').all() as {
-      url: string;
-      source: string;
-      last_fetch_at: number;
-      items: number;
-      last_error: string | null;
-      failures: number;
-      next_poll_at: number | null;
-      kind: string | null;
-    }[];
-    const out = new Map<string, SourceSummary>();
-    const row = (name: string, documents: number, lastIngestedAt: number | null): SourceSummary => ({
-      name,
-      documents,
-      lastIngestedAt,
-      url: null,
-      lastFetchAt: null,
-      lastError: null,
-      failures: 0,
-      nextPollAt: null,
-      feed: false,
-    });
-    for (const d of docs) out.set(d.source, row(d.source, d.n, d.last));
-    for (const f of fetches) {
-      // A URL whose documents carry their own source names is listed under the URL itself.
-      const name = f.source !== '' ? f.source : f.url;
-      const r = out.get(name) ?? row(name, 0, null);
-      if (r.lastFetchAt === null || f.last_fetch_at > r.lastFetchAt) {
-        r.url = f.url;
-        r.lastFetchAt = f.last_fetch_at;
-        r.lastError = f.last_error;
-        r.failures = f.failures;
-        r.nextPollAt = f.next_poll_at;
-        r.feed = f.kind === 'feed';
-      }
-      out.set(name, r);
-    }
-    return [...out.values()].sort((a, b) => (b.lastIngestedAt ?? b.lastFetchAt ?? 0) - (a.lastIngestedAt ?? a.lastFetchAt ?? 0));
+
+  getSummary(k: SummaryKey): Promise<string | null> {
+    return this.summaries.getSummary(k);
+  }
+
+  putSummary(k: SummaryKey, body: string): Promise<void> {
+    return this.summaries.putSummary(k, body);
+  }
+
+  setSummaryStatus(k: Omit<SummaryKey, 'template'>, st: SummaryStatus): Promise<void> {
+    return this.summaries.setSummaryStatus(k, st);
+  }
+
+  getSummaryStatus(k: Omit<SummaryKey, 'template'>): Promise<SummaryStatus | null> {
+    return this.summaries.getSummaryStatus(k);
+  }
+
+  recordSummaryRun(r: SummaryRun): Promise<void> {
+    return this.summaries.recordSummaryRun(r);
+  }
+
+  listSources(): Promise<SourceSummary[]> {
+    return this.sources.listSources();
+  }
+
+  recordFetch(f: FetchRecord): Promise<void> {
+    return this.sources.recordFetch(f);
   }
 
   async deleteSource(name: string): Promise<number> {
@@ -771,54 +757,11 @@ export class SqliteStore implements DocumentStore {
     return n;
   }
 
-  async getSummary(k: SummaryKey): Promise<string | null> {
-    const body = this.st.summary.get(k.contentHash, k.template, k.model, k.lang);
-    return body ?? null;
-  }
 
-  async putSummary(k: SummaryKey, body: string): Promise<void> {
-    this.db
-      .prepare(
-        `INSERT INTO summaries (content_hash, template, model, lang, created_at, body) VALUES (?, ?, ?, ?, ?, ?)
-         ON CONFLICT DO UPDATE SET created_at = excluded.created_at, body = excluded.body`,
-      )
-      .run(k.contentHash, k.template, k.model, k.lang, Date.now(), body);
-  }
 
-  async setSummaryStatus(k: Omit<SummaryKey, 'template'>, st: SummaryStatus): Promise<void> {
-    this.db
-      .prepare(
-        `INSERT INTO summary_status (content_hash, model, lang, status, reason, updated_at) VALUES (?, ?, ?, ?, ?, ?)
-         ON CONFLICT DO UPDATE SET status = excluded.status, reason = excluded.reason, updated_at = excluded.updated_at`,
-      )
-      .run(k.contentHash, k.model, k.lang, st.status, st.reason, st.updatedAt);
-  }
 
-  async getSummaryStatus(k: Omit<SummaryKey, 'template'>): Promise<SummaryStatus | null> {
-    const r = this.db
-      .prepare('SELECT status, reason, updated_at FROM summary_status WHERE content_hash = ? AND model = ? AND lang = ?')
-      .get(k.contentHash, k.model, k.lang) as { status: SummaryStatus['status']; reason: string | null; updated_at: number } | undefined;
-    return r ? { status: r.status, reason: r.reason, updatedAt: r.updated_at } : null;
-  }
 
-  async recordSummaryRun(r: SummaryRun): Promise<void> {
-    this.db
-      .prepare(
-        `INSERT INTO summary_runs (started_at, finished_at, scope, model, documents, failed, requests, prompt_tokens, completion_tokens, cost)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(r.startedAt, r.finishedAt, r.scope, r.model, r.documents, r.failed, r.requests, r.promptTokens, r.completionTokens, r.cost);
-  }
 
-  async recordFetch(f: FetchRecord): Promise<void> {
-    this.db
-      .prepare(
-        `INSERT INTO fetches (url, source, last_fetch_at, items, last_error) VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT(url) DO UPDATE SET source = excluded.source, last_fetch_at = excluded.last_fetch_at,
-           items = excluded.items, last_error = excluded.last_error`,
-      )
-      .run(f.url, f.source, f.at, f.items, f.error);
-  }
 
   async documentsAfter(seq: number, limit: number): Promise<StoredDocument[]> {
     return (this.read(`SELECT ${DOC_COLUMNS} FROM documents WHERE id > ? ORDER BY id LIMIT ?`).all(seq, limit) as DocRow[]).map(toStored);
