@@ -162,6 +162,40 @@ d(`the product on PostgreSQL${unavailable ? ` (skipped: ${unavailable})` : ''}`,
     }
   }, 120_000);
 
+  it('the glossary lives in the database (as the dictionary does): a pair added on one machine is used by every process', async () => {
+    const url = await database();
+    const env = { LODESTONE_DATABASE_URL: url };
+    const [a, b] = [tempDir(), tempDir()];
+    const ctx = openContext({ dataDir: tempDir(), databaseUrl: url });
+    const server = await startServer(ctx, { port: 0, host: '127.0.0.1' });
+    try {
+      const posted = await fetch(`${server.url}/api/documents`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify([{ id: 'w1', title: '奇异部件订单', body: '奇异部件订单大增。' }]),
+      });
+      expect(posted.status).toBe(200);
+      const added = await runCli(['glossary', 'add', 'quux widget', '奇异部件', '--data', a], env);
+      expect(added.code, added.stderr).toBe(0);
+      // Another machine's CLI (its own data directory) translates with it.
+      const found = await runCli(['search', 'quux widget', '--data', b, '--json'], env);
+      expect(found.code, found.stderr).toBe(0);
+      expect(JSON.parse(found.stdout)).toMatchObject({ total: 1, hits: [{ id: 'w1' }] });
+      // A running server picks it up within its polling interval.
+      let total = 0;
+      for (let i = 0; i < 40 && total === 0; i++) {
+        await new Promise((r) => setTimeout(r, 250));
+        total = ((await (await fetch(`${server.url}/api/search?q=quux%20widget`)).json()) as { total: number }).total;
+      }
+      expect(total).toBe(1);
+      const listed = await runCli(['glossary', 'list', '--data', b, '--json'], env);
+      expect(JSON.parse(listed.stdout).pairs).toEqual([expect.objectContaining({ en: 'quux widget' })]);
+    } finally {
+      await server.close();
+      await ctx.store.close();
+    }
+  }, 60_000);
+
   it('migrate, interrupted and run again, ends with identical counts, clusters and search results on both sides', async () => {
     const url = await database();
     const src = SqliteStore.open(tempDir());

@@ -22,6 +22,7 @@ import { ingestTargets } from '../services/ingest.js';
 import { EXPORT_DEFAULT, EXPORT_MAX, exportSearch } from '../services/export.js';
 import { searchDocuments } from '../services/search.js';
 import { migrateStore } from '../services/migrate.js';
+import { pullSharedFiles, pushSharedFiles } from '../services/shared-files.js';
 import { openStore } from '../store/open.js';
 import { ProgressBar } from './progress.js';
 import { cmdWorkflow, WORKFLOW_USAGE } from './workflow.js';
@@ -162,6 +163,7 @@ async function cmdIngest(args: string[], out: Out): Promise<number> {
   }
   lowerPriority();
   const ctx = openContext({ ...(values.data ? { dataDir: values.data } : {}), ...(values['allow-private'] ? { allowPrivate: true } : {}) });
+  await ctx.ready;
   const bar = new ProgressBar();
   const shown = new Map<string, number>();
   try {
@@ -263,6 +265,7 @@ async function cmdSearch(args: string[], out: Out): Promise<number> {
   const format = values.format ?? (values.json ? 'json' : 'text');
   if (!['text', 'json', 'csv', 'ndjson'].includes(format)) throw new LodestoneError('bad_request', '--format must be text, json, csv or ndjson');
   const ctx = openContext(values.data ? { dataDir: values.data } : {});
+  await ctx.ready;
   try {
     // The query and filters, the same for a page of results and an export.
     const params = {
@@ -352,6 +355,7 @@ async function cmdSummarize(args: string[], out: Out): Promise<number> {
     return 2;
   }
   const ctx = openContext(values.data ? { dataDir: values.data } : {});
+  await ctx.ready;
   const opts = { force: values.force, llm: ctx.llm, ...(values.lang ? { lang: values.lang as 'en' | 'zh' } : {}) };
   try {
     if (positionals.length === 1) {
@@ -439,6 +443,7 @@ async function cmdVerify(args: string[], out: Out): Promise<number> {
     return 2;
   }
   const ctx = openContext(values.data ? { dataDir: values.data } : {});
+  await ctx.ready;
   try {
     const doc = await resolveDocument(ctx.store, positionals[0]!);
     const result = verifyText(values.text, doc.paragraphs.map((p) => p.text));
@@ -471,6 +476,7 @@ async function cmdRm(args: string[], out: Out): Promise<number> {
     return 2;
   }
   const ctx = openContext(values.data ? { dataDir: values.data } : {});
+  await ctx.ready;
   try {
     const r = await deleteDocument(ctx.store, positionals[0]!);
     out.log(values.json ? JSON.stringify(r) : terminalSafe(`deleted ${r.deleted.id} (${r.deleted.internal_id}): ${r.deleted.title || '(untitled)'} · ${r.deleted.source}`));
@@ -487,6 +493,7 @@ async function cmdShow(args: string[], out: Out): Promise<number> {
     return 2;
   }
   const ctx = openContext(values.data ? { dataDir: values.data } : {});
+  await ctx.ready;
   try {
     const view = await documentView(ctx.store, await resolveDocument(ctx.store, positionals[0]!));
     if (values.json) {
@@ -517,6 +524,7 @@ async function cmdClusters(args: string[], out: Out): Promise<number> {
     options: { ...COMMON, 'min-size': { type: 'string' }, limit: { type: 'string' } },
   });
   const ctx = openContext(values.data ? { dataDir: values.data } : {});
+  await ctx.ready;
   try {
     const all = await ctx.store.clusters(intArg(values['min-size'], 'min-size', 2));
     // Largest first; --limit N shows the first N (default 50; 0: all).
@@ -550,6 +558,7 @@ async function cmdServe(args: string[], out: Out): Promise<number> {
     ...(values['allow-private'] ? { allowPrivate: true } : {}),
     longLived: true,
   });
+  await ctx.ready;
   const port = values.port !== undefined ? intArg(values.port, 'port', 8787) : config().port;
   const host = values.host ?? config().host;
   const server = await startServer(ctx, { port, host, scheduler: true, log: serverLog(config().logLevel) });
@@ -572,14 +581,35 @@ async function cmdDict(args: string[], out: Out): Promise<number> {
     return 2;
   }
   const ctx = openContext(values.data ? { dataDir: values.data } : {});
+  await ctx.ready;
   try {
     mkdirSync(ctx.dataDir, { recursive: true });
     // A high frequency makes jieba keep the word whole; the index needs no change (terms.ts).
     appendFileSync(userDictPath(ctx.dataDir), words.map((w) => `${w.trim()} 100000 n\n`).join(''));
+    await pushSharedFiles(ctx.store, ctx.dataDir, ['userdict.txt']);
     out.log(`added ${words.length} word(s) to ${userDictPath(ctx.dataDir)}; queries use them at once, no reindex needed`);
     return 0;
   } finally {
     await ctx.store.close();
+  }
+}
+
+/**
+ * Change a file shared through the database (services/shared-files.ts): on PostgreSQL the
+ * data directory's copy is brought up to date first, changed, then stored for every other
+ * process; on SQLite the file is simply changed.
+ */
+async function changeShared<T>(dataDir: string, name: string, change: () => T | Promise<T>): Promise<T> {
+  const url = config().databaseUrl;
+  if (!url) return change();
+  const store = openStore({ dataDir, databaseUrl: url });
+  try {
+    await pullSharedFiles(store, dataDir);
+    const r = await change();
+    await pushSharedFiles(store, dataDir, [name]);
+    return r;
+  } finally {
+    await store.close();
   }
 }
 
@@ -593,12 +623,12 @@ async function cmdGlossary(args: string[], out: Out): Promise<number> {
     case 'add': {
       const [en, ...zh] = rest;
       if (!en || zh.length === 0) break;
-      const n = addPairs(dataDir, en, zh);
+      const n = await changeShared(dataDir, 'glossary.tsv', () => addPairs(dataDir, en, zh));
       out.log(values.json ? JSON.stringify({ added: n, file }) : `added ${n} pair(s) to ${file}; searches use them at once, no reindex needed`);
       return 0;
     }
     case 'list': {
-      const pairs = listPairs(dataDir);
+      const pairs = await changeShared(dataDir, 'glossary.tsv', () => listPairs(dataDir));
       if (values.json) out.log(JSON.stringify({ file, pairs }));
       else if (pairs.length === 0) out.log(`no pairs of your own yet (${file}); the built-in glossary is in dict/glossary/`);
       else for (const p of pairs) out.log(`${p.blocked ? 'blocked ' : ''}${p.en}\t${p.zh}`);
@@ -607,15 +637,17 @@ async function cmdGlossary(args: string[], out: Out): Promise<number> {
     case 'rm': {
       const [en, ...zh] = rest;
       if (!en) break;
-      const r = removePairs(dataDir, en, zh);
+      const r = await changeShared(dataDir, 'glossary.tsv', () => removePairs(dataDir, en, zh));
       out.log(values.json ? JSON.stringify(r) : `removed ${r.removed} pair(s)${r.blocked ? `, blocked ${r.blocked} built-in pair(s)` : ''} in ${file}`);
       return 0;
     }
     case 'harvest': {
       if (rest.length > 0) break;
       const ctx = openContext(values.data ? { dataDir: values.data } : {});
+      await ctx.ready;
       try {
         const r = await harvestAliases(ctx.store, ctx.dataDir);
+        await pushSharedFiles(ctx.store, ctx.dataDir, ['aliases.harvested.tsv']);
         out.log(values.json ? JSON.stringify(r) : `${r.pairs} name pair(s) from ${r.documents.toLocaleString('en')} documents in ${(r.took_ms / 1000).toFixed(1)} s → ${r.file}`);
         return 0;
       } finally {
@@ -625,7 +657,7 @@ async function cmdGlossary(args: string[], out: Out): Promise<number> {
     case 'import': {
       const [path] = rest;
       if (!path || rest.length !== 1) break;
-      const r = importPairs(dataDir, path);
+      const r = await changeShared(dataDir, 'glossary.tsv', () => importPairs(dataDir, path));
       if (values.json) out.log(JSON.stringify(r));
       else {
         for (const e of r.errors) out.err(`${path}:${e.line}: ${e.reason}`);
@@ -674,6 +706,7 @@ async function cmdMigrate(args: string[], out: Out): Promise<number> {
 async function cmdStats(args: string[], out: Out): Promise<number> {
   const { values } = parseArgs({ args, allowPositionals: false, options: COMMON });
   const ctx = openContext(values.data ? { dataDir: values.data } : {});
+  await ctx.ready;
   try {
     const s = await ctx.store.stats();
     if (values.json) out.log(JSON.stringify(s));

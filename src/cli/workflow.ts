@@ -108,6 +108,7 @@ export async function cmdWorkflow(args: string[], out: Out): Promise<number> {
     return name;
   };
   const ctx = openContext({ ...(values.data ? { dataDir: values.data } : {}), ...(values['allow-private'] ? { allowPrivate: true } : {}) });
+  await ctx.ready;
   const json = (x: unknown) => out.log(JSON.stringify(x));
   try {
     switch (sub) {

@@ -22,6 +22,7 @@ import { formatOf } from '../sources/files.js';
 import { configuredHosts, isLoopbackHost, registerGuards } from './guard.js';
 import { exportSearch } from '../services/export.js';
 import { type SearchParams, searchDocuments, searchLabels } from '../services/search.js';
+import { watchSharedFiles } from '../services/shared-files.js';
 import { fetchSource } from '../services/sources.js';
 import { summarize, summaryStatus } from '../services/summaries.js';
 import { verifyText } from '../summaries/verify.js';
@@ -373,6 +374,10 @@ export async function startServer(
     exposed,
     ...(opts.log && opts.requestLog !== false ? { log: opts.log } : {}),
   });
+  // The dictionary and glossary shared through the database, current before the first query,
+  // then pulled again every few seconds (services/shared-files.ts).
+  await ctx.ready;
+  const stopSharedFiles = watchSharedFiles(ctx.store, ctx.dataDir, opts.log);
   // Warm up before taking traffic: the in-memory columns and the segmenter's dictionary
   // load on first use, which would otherwise land on the first user's query.
   await searchDocuments(ctx.store, { q: '稀土出口管制', limit: 1, facets: false });
@@ -398,6 +403,7 @@ export async function startServer(
     app,
     url,
     close: async () => {
+      stopSharedFiles();
       await scheduler?.stop();
       await app.close();
     },

@@ -6,6 +6,7 @@ import type { DocumentStore } from '../store/ports.js';
 import type { BackgroundWorkers } from './sources.js';
 import { type LlmProvider, llmConfigFromEnv, OpenAiCompatibleProvider } from '../llm/provider.js';
 import { openStore } from '../store/open.js';
+import { pullSharedFiles } from './shared-files.js';
 import { config } from '../core/config.js';
 import { lexicon, setUserGlossary } from '../search/translate/lexicon.js';
 
@@ -23,6 +24,12 @@ export interface AppContext {
   llm: LlmProvider | null;
   /** A server's parser sandbox and analysis worker, shared by its requests and feed polls (set by http/server.ts). */
   workers?: BackgroundWorkers | undefined;
+  /**
+   * Resolves once the files shared through the database (user dictionary, glossary:
+   * services/shared-files.ts) are current in dataDir; await it before parsing a query.
+   * Already resolved on SQLite.
+   */
+  ready: Promise<void>;
 }
 
 export function resolveDataDir(flag?: string): string {
@@ -59,9 +66,13 @@ export function openContext(
     chineseSegmenter();
     lexicon().warm();
   }
+  const ready = store.sharedFiles ? pullSharedFiles(store, dataDir).then(() => {}) : Promise.resolve();
+  // Whoever never awaits it (a command that parses no query) must not see an unhandled rejection.
+  ready.catch(() => {});
   return {
     dataDir,
     store,
+    ready,
     allowPrivate: options.allowPrivate ?? config().allowPrivate,
     llm: options.llm !== undefined ? options.llm : llmFromEnv(),
   };

@@ -159,6 +159,15 @@ export interface DocumentStore {
   recordSummaryRun(run: SummaryRun): Promise<void>;
   /** Workflows, their runs, items, deliveries and feed polling state (same database). */
   readonly workflows: WorkflowRepo;
+  /**
+   * Files every process of a deployment must share (user dictionary, glossary: see
+   * services/shared-files.ts), kept in the database by a backend that several machines
+   * share; absent when the data directory is shared anyway (SQLite).
+   */
+  readonly sharedFiles?: {
+    all(): Promise<Map<string, string>>;
+    put(name: string, body: string, at: number): Promise<void>;
+  };
   /** Documents stored after `seq`, in seq order, at most `limit` (copying a store: `lodestone migrate`). */
   documentsAfter(seq: number, limit: number): Promise<StoredDocument[]>;
   /** Every row of a portable table (records.ts PORTABLE_TABLES), in key order. */

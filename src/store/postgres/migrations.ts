@@ -181,4 +181,8 @@ export const PG_MIGRATIONS: string[] = [
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     AS $$ SELECT (length(hay) - length(replace(hay, needle, ''))) / length(needle) $$;
   `,
+  // 2: files every process must share (user dictionary, glossary, harvested aliases).
+  `
+  CREATE TABLE shared_files (name text PRIMARY KEY, body text NOT NULL, updated_at bigint NOT NULL);
+  `,
 ];

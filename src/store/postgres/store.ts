@@ -458,6 +458,17 @@ export class PgStore implements DocumentStore {
     );
   }
 
+  readonly sharedFiles = {
+    all: async (): Promise<Map<string, string>> =>
+      new Map((await this.q<{ name: string; body: string }>('SELECT name, body FROM shared_files')).map((r) => [r.name, r.body])),
+    put: async (name: string, body: string, at: number): Promise<void> => {
+      await this.q(
+        'INSERT INTO shared_files (name, body, updated_at) VALUES ($1, $2, $3) ON CONFLICT (name) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at',
+        [name, body, at],
+      );
+    },
+  };
+
   async documentsAfter(seq: number, limit: number): Promise<StoredDocument[]> {
     return (await this.q<DocRow>(`SELECT ${DOC_COLUMNS} FROM documents WHERE seq > $1 ORDER BY seq LIMIT $2`, [seq, limit])).map(toStored);
   }
