@@ -1,3 +1,4 @@
+import { describe, expect, it } from 'vitest';
 import { tempDir } from '../../../test/helpers/fixtures.js';
 import { runCrossBackend } from '../contract/cross.js';
 import { runRepoContract } from '../contract/repos.js';
@@ -27,3 +28,12 @@ runStoreContract('postgres', freshPgStore, unavailable ?? undefined);
 runRepoContract('postgres', freshPgStore, unavailable ?? undefined);
 
 runCrossBackend('sqlite', async () => SqliteStore.open(tempDir('lodestone-cross-')), 'postgres', freshPgStore, unavailable ?? undefined, async (s, q) => (await prepareQuery(s, q)).query);
+
+describe('PostgreSQL unreachable', () => {
+  it('says so, naming the server without its password', async () => {
+    const s = PgStore.open('postgres://lodestone:secret@127.0.0.1:1/nowhere');
+    await expect(s.opened()).rejects.toMatchObject({ code: 'unavailable', message: expect.stringMatching(/^cannot connect to PostgreSQL at postgres:\/\/lodestone:\*\*\*@127\.0\.0\.1:1\/nowhere: /) });
+    await expect(s.stats()).rejects.toMatchObject({ code: 'unavailable' });
+    await s.close();
+  });
+});

@@ -82,6 +82,16 @@ export interface PgStoreOptions {
   poolSize?: number;
 }
 
+/** A lost or refused connection (the server down or restarting), as opposed to an error in a statement. */
+export function isConnectionError(err: unknown): boolean {
+  const code = (err as { code?: string }).code ?? '';
+  return /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|EHOSTUNREACH|57P0[123]|08\d{3})$/.test(code) || /Connection terminated/.test((err as Error).message ?? '');
+}
+
+function unavailable(url: string, err: Error): LodestoneError {
+  return new LodestoneError('unavailable', `cannot connect to PostgreSQL at ${redactUrl(url)}: ${err.message}`);
+}
+
 /** The URL without its password, for messages and `stats`. */
 export function redactUrl(url: string): string {
   try {
@@ -131,7 +141,7 @@ export class PgStore implements DocumentStore {
     try {
       client = await this.pool.connect();
     } catch (err) {
-      throw new LodestoneError('unavailable', `cannot connect to PostgreSQL at ${redactUrl(this.url)}: ${(err as Error).message}`);
+      throw unavailable(this.url, err as Error);
     }
     try {
       await client.query('SELECT pg_advisory_lock($1)', [MIGRATE_LOCK]);
@@ -173,7 +183,9 @@ export class PgStore implements DocumentStore {
   /** Run `fn` in one transaction on one connection (rolled back if it throws). */
   private async tx<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
     await this.ready;
-    const c = await this.pool.connect();
+    const c = await this.pool.connect().catch((err: Error) => {
+      throw unavailable(this.url, err);
+    });
     try {
       await c.query('BEGIN');
       const out = await fn(c);
@@ -189,7 +201,11 @@ export class PgStore implements DocumentStore {
 
   private async q<R extends pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<R[]> {
     await this.ready;
-    return (await this.pool.query<R>(sql, params)).rows;
+    try {
+      return (await this.pool.query<R>(sql, params)).rows;
+    } catch (err) {
+      throw isConnectionError(err) ? unavailable(this.url, err as Error) : err;
+    }
   }
 
   async upsert(batch: AnalyzedDocument[]): Promise<UpsertResult[]> {
