@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../../../test/helpers/fixtures.js';
+import { analyzeDocument } from '../../analysis/analyzer.js';
+import { parseQuery } from '../../search/query/parse.js';
 import { runCrossBackend } from '../contract/cross.js';
 import { runRepoContract } from '../contract/repos.js';
-import { runStoreContract } from '../contract/suite.js';
+import { doc, runStoreContract } from '../contract/suite.js';
 import { prepareQuery } from '../../services/translation.js';
 import { SqliteStore } from '../sqlite/store.js';
 import { PgStore } from './store.js';
@@ -36,4 +38,27 @@ describe('PostgreSQL unreachable', () => {
     await expect(s.stats()).rejects.toMatchObject({ code: 'unavailable' });
     await s.close();
   });
+});
+
+describe.skipIf(unavailable !== null)('PostgreSQL: a document with more distinct terms than a tsvector holds', () => {
+  it('keeps what fits in the index, flags the rest, and still finds every term and phrase in it', async () => {
+    const s = await freshPgStore();
+    try {
+      // 160,000 two-character words apart: ~160,000 distinct bigrams, well past MAX_TSVECTOR_BYTES.
+      const chars = Array.from({ length: 400 }, (_, i) => String.fromCodePoint(0x4e00 + i * 7));
+      const parts: string[] = [];
+      for (const a of chars) for (const b of chars) parts.push(a + b);
+      const body = parts.join('，');
+      const last = parts[parts.length - 1]!;
+      const [r] = await s.upsert([analyzeDocument(doc('big', '长文', `${body}。稀有词尾巴`))]);
+      const flagged = await s.pool.query('SELECT overflow FROM documents WHERE seq = $1', [r!.seq]);
+      expect(flagged.rows[0]).toEqual({ overflow: true });
+      for (const q of [last, '稀有词尾巴', `"${parts[parts.length - 2]!}，${last}"`, '尾巴']) {
+        const res = await s.search({ query: parseQuery(q), filters: {}, sort: 'relevance', collapse: false, limit: 10, offset: 0, facets: false });
+        expect(res.total, q).toBe(1);
+      }
+    } finally {
+      await s.close();
+    }
+  }, 60_000);
 });
