@@ -8,23 +8,12 @@ import { doc, runStoreContract } from '../contract/suite.js';
 import { prepareQuery } from '../../services/translation.js';
 import { SqliteStore } from '../sqlite/store.js';
 import { PgStore } from './store.js';
-import { createTestDatabase, pgUnavailable } from './testing.js';
+import { freshPgStore, pgUnavailable } from './testing.js';
 
 const unavailable = await pgUnavailable();
 // CI insists the PostgreSQL suite runs; a laptop without PostgreSQL skips it with the reason.
 if (unavailable && process.env.CI) throw new Error(`CI requires PostgreSQL: ${unavailable}`);
 
-/** A store on a database of its own, dropped when the store closes. */
-export async function freshPgStore(): Promise<PgStore> {
-  const db = await createTestDatabase();
-  const store = await PgStore.open(db.url, { poolSize: 4 }).opened();
-  const close = store.close.bind(store);
-  store.close = async () => {
-    await close();
-    await db.drop();
-  };
-  return store;
-}
 
 runStoreContract('postgres', freshPgStore, unavailable ?? undefined);
 runRepoContract('postgres', freshPgStore, unavailable ?? undefined);

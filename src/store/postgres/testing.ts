@@ -6,6 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { PgStore } from './store.js';
 
 export const ADMIN_URL = process.env.LODESTONE_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
@@ -57,4 +58,16 @@ export async function createTestDatabase(prefix = 'lodestone_test'): Promise<{ u
         await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       }),
   };
+}
+
+/** A store on a database of its own, dropped when the store closes. */
+export async function freshPgStore(): Promise<PgStore> {
+  const db = await createTestDatabase();
+  const store = await PgStore.open(db.url, { poolSize: 4 }).opened();
+  const close = store.close.bind(store);
+  store.close = async () => {
+    await close();
+    await db.drop();
+  };
+  return store;
 }
