@@ -8,6 +8,9 @@ import type { DocumentStore } from '../src/store/ports.js';
 import type { SqliteStore } from '../src/store/sqlite/store.js';
 import { percentile } from './common.js';
 
+/** Measured rounds over each class's queries (LODESTONE_BENCH_ROUNDS, default 3). */
+const ROUNDS = Number(process.env.LODESTONE_BENCH_ROUNDS ?? 3);
+
 /** Generated corpus: medium-frequency words and phrases the classes use. */
 export const GENERATED_MEDIUM = ['发展', '企业', '政府', '经济', '技术', '国际', '市场', '研究', '管理', '问题'];
 export const GENERATED_PHRASES = ['出口管制', '冶炼分离', '稀土独立', '经济发展', '国际市场'];
@@ -51,7 +54,7 @@ export async function latency(say: (s?: string) => void, store: DocumentStore, c
       await nextTick();
       if (key === JSON.stringify(c.params[0])) matches = r.total; // the example's total
     }
-    for (let round = 0; round < 3; round++) {
+    for (let round = 0; round < ROUNDS; round++) {
       for (const p of c.params) {
         const t = performance.now();
         await searchDocuments(store, { limit: 10, ...p });

@@ -26,6 +26,8 @@ import { exactInTsvector, needle, overlapPattern, selfOverlapping, tsquery } fro
 /** Parameters of one statement: `p(v)` appends a value and returns its placeholder. */
 class Params {
   readonly values: unknown[] = [];
+  /** The corpus has documents whose terms overflowed their tsvector (CorpusStats.overflow). */
+  constructor(readonly overflow = true) {}
   p(v: unknown): string {
     this.values.push(v);
     return `$${this.values.length}`;
@@ -36,6 +38,8 @@ interface CorpusStats {
   documents: number;
   avgTokens: number;
   rev: number;
+  /** Whether any document's terms overflowed its tsvector (terms.ts): only then must a leaf also look at those. */
+  overflow: boolean;
 }
 
 /** The process's time zone: facet months are local months, as the SQLite engine counts them. */
@@ -49,9 +53,16 @@ export class PgSearcher {
   constructor(private readonly pool: pg.Pool) {}
 
   async corpusStats(client: pg.Pool | pg.PoolClient = this.pool): Promise<CorpusStats> {
-    const r = await client.query<{ documents: number; tokens: number; rev: number }>('SELECT documents, tokens, rev FROM doc_stats WHERE id = 1');
+    const r = await client.query<{ documents: number; tokens: number; rev: number; overflow: boolean }>(
+      'SELECT documents, tokens, rev, EXISTS (SELECT 1 FROM documents WHERE overflow) AS overflow FROM doc_stats WHERE id = 1',
+    );
     const s = r.rows[0]!;
-    return { documents: Number(s.documents), avgTokens: s.documents > 0 ? Number(s.tokens) / Number(s.documents) : 0, rev: Number(s.rev) };
+    return {
+      documents: Number(s.documents),
+      avgTokens: s.documents > 0 ? Number(s.tokens) / Number(s.documents) : 0,
+      rev: Number(s.rev),
+      overflow: s.overflow,
+    };
   }
 
   /** Run `fn` on one connection in a read-only snapshot with the query time budget. */
@@ -92,14 +103,12 @@ export class PgSearcher {
       this.dfRev = stats.rev;
     }
     const missing = [...new Map(leaves.filter((l) => !this.df.has(leafKey(l)) && l.terms.length > 0).map((l) => [leafKey(l), l])).values()];
-    if (missing.length > 0) {
-      const ps = new Params();
-      const matches = missing.map((l) => leafMatch(l, ps));
-      const cols = matches.map((m, i) => `count(*) FILTER (WHERE ${m}) AS c${i}`).join(', ');
-      const r = await c.query<Record<string, number>>(`SELECT ${cols} FROM documents d WHERE ${matches.map((m) => `(${m})`).join(' OR ')}`, ps.values);
-      missing.forEach((l, i) => {
-        this.df.set(leafKey(l), Number(r.rows[0]![`c${i}`]));
-      });
+    // One count a leaf: a count with FILTER clauses would read every candidate's tsvector
+    // again, where a plain count over an exact leaf's bitmap reads none.
+    for (const l of missing) {
+      const ps = new Params(stats.overflow);
+      const r = await c.query<{ n: number }>(`SELECT count(*) AS n FROM documents d WHERE ${leafMatch(l, ps)}`, ps.values);
+      this.df.set(leafKey(l), Number(r.rows[0]!.n));
     }
     return leaves.map((l) => (l.terms.length === 0 ? 0 : this.df.get(leafKey(l))!));
   }
@@ -122,7 +131,7 @@ export class PgSearcher {
         });
         for (const concept of concepts(scored)) await this.conceptScales(c, concept, req.filters, ctx);
       }
-      const ps = new Params();
+      const ps = new Params(stats.overflow);
       const where = [rangeWhere(req.filters, ps), ...conj.map((n) => match(n, ps))].filter((w) => w !== '').join(' AND ') || 'true';
       const score = byScore ? scored.map((n) => `(${scoreOf(n, ps, ctx)})`).join(' + ') : '0::float8';
       const order = byScore ? 'score DESC, published_at DESC NULLS LAST, seq' : 'published_at DESC NULLS LAST, seq DESC';
@@ -177,7 +186,7 @@ export class PgSearcher {
    * documents it matches inside the request's date and ingest range.
    */
   private async conceptScales(c: pg.PoolClient, node: OrNode, filters: SearchFilters, ctx: Compile): Promise<void> {
-    const ps = new Params();
+    const ps = new Params(ctx.stats.overflow);
     const range = rangeWhere(filters, ps);
     const children = node.children;
     const cols = children.map((_, i) => `max(${variantScore(node, i, ps, ctx)}) FILTER (WHERE ${variantMatch(node, i, ps)}) AS m${i}`);
@@ -270,11 +279,15 @@ function candidateSingles(n: QueryNode): TextNode[] {
 function leafMatch(l: TextNode, ps: Params): string {
   if (l.terms.length === 0) return 'false';
   const q = `d.terms @@ ${ps.p(tsquery(l))}::tsquery`;
+  const exact = exactInTsvector(l);
+  // Where no document's terms overflowed the tsvector, an exact leaf is the index condition
+  // alone: no row's tsvector is read again.
+  if (exact && !ps.overflow) return q;
   const n = ps.p(needle(l));
   const found = l.field === 'title' ? `strpos(d.title_terms, ${n}) > 0` : `(strpos(d.title_terms, ${n}) > 0 OR strpos(d.body_terms, ${n}) > 0)`;
-  // Documents whose terms overflowed the tsvector are always candidates, then verified.
-  if (exactInTsvector(l)) return `(${q} OR (d.overflow AND ${found}))`;
-  return `((${q} OR d.overflow) AND ${found})`;
+  if (!ps.overflow) return `(${q} AND ${found})`;
+  // Documents whose terms overflowed are always candidates, then verified.
+  return exact ? `(${q} OR (d.overflow AND ${found}))` : `((${q} OR d.overflow) AND ${found})`;
 }
 
 /** BM25 of a leaf for the row (0 where it does not occur). */
