@@ -14,10 +14,7 @@ import { LodestoneError } from '../../core/errors.js';
 import { sha256Hex } from '../../core/hash.js';
 import { type ClusterInfo, type DocType, isDocType, type Paragraph, type StoredDocument } from '../../core/types.js';
 import { saneTime } from '../../core/time.js';
-import { LshBuckets } from '../../dedup/buckets.js';
-import { type ClusterCandidates, decideCluster } from '../../dedup/assign.js';
-import { BANDS, exactKey, signatureFromBuffer, signatureToBuffer } from '../../dedup/minhash.js';
-import { type Fingerprint, RecentFingerprints } from '../../dedup/recent.js';
+import { exactKey, signatureToBuffer } from '../../dedup/minhash.js';
 import type { QueryNode, TextNode } from '../../search/query/ast.js';
 import type { PortableRow, PortableTable } from '../records.js';
 import type {
@@ -44,6 +41,7 @@ import { FtsReader } from './fts-reader.js';
 import { ftsPhrase } from './fts.js';
 import { BODY_WEIGHT, queryBudgetMs, SqliteSearcher, TITLE_WEIGHT } from './search.js';
 
+import { SqliteClusters } from './clusters.js';
 import { SqliteSources } from './sources.js';
 import { SqliteSummaries } from './summaries.js';
 import { SqliteWorkflowRepo } from './workflows.js';
@@ -140,13 +138,8 @@ export class SqliteStore implements DocumentStore {
   private readonly summaries: SqliteSummaries;
   private readonly sources: SqliteSources;
   private readonly snapshotMinRows: number;
-  private lsh: LshBuckets | null = null;
-  /** Highest document id whose keys are in `lsh`. */
-  private lshSeen = 0;
-  /** Fingerprints of the documents this store wrote last (dedup/recent.ts). */
-  private recent: RecentFingerprints | null = null;
-  /** The rev of this store's last committed write: another rev before the next one clears `recent`. */
-  private ownRev = -1;
+  /** Duplicate clusters: the in-memory candidates and the cluster bookkeeping (clusters.ts). */
+  private readonly clusterKeeper: SqliteClusters;
   private checkpointer: Checkpointer | null = null;
   private checkpointerFailed = false;
 
@@ -163,6 +156,7 @@ export class SqliteStore implements DocumentStore {
     this.searcher = new SqliteSearcher(db, this.columns, this.hot, this.scanWorker, options.parallelMin);
     this.workflows = new SqliteWorkflowRepo(db);
     this.summaries = new SqliteSummaries(db);
+    this.clusterKeeper = new SqliteClusters(db);
     this.sources = new SqliteSources(db);
     this.snapshotMinRows = options.snapshotMinRows ?? SNAPSHOT_MIN_ROWS;
   }
@@ -209,10 +203,6 @@ export class SqliteStore implements DocumentStore {
       ),
       ftsInsert: db.prepare('INSERT INTO fts (rowid, title, body) VALUES (?, ?, ?)'),
       ftsDelete: db.prepare('DELETE FROM fts WHERE rowid = ?'),
-      lshInsert: db.prepare('INSERT INTO lsh_keys (doc_id, keys) VALUES (?, ?)'),
-      lshDelete: db.prepare('DELETE FROM lsh_keys WHERE doc_id = ?'),
-      lshSpan: db.prepare<[], { lo: number | null; hi: number | null }>('SELECT min(doc_id) AS lo, max(doc_id) AS hi FROM lsh_keys'),
-      lshSince: db.prepare<[number], [number, string]>('SELECT doc_id, keys FROM lsh_keys WHERE doc_id > ? ORDER BY doc_id').raw(),
       tickerInsert: db.prepare('INSERT OR IGNORE INTO tickers (ticker, doc_id) VALUES (?, ?)'),
       tickerDelete: db.prepare('DELETE FROM tickers WHERE doc_id = ?'),
       labelInsert: db.prepare('INSERT OR IGNORE INTO labels (label, doc_id) VALUES (?, ?)'),
@@ -221,24 +211,6 @@ export class SqliteStore implements DocumentStore {
       isDeleted: db.prepare<[string], number>('SELECT 1 FROM deleted_keys WHERE key = ?').pluck(),
       rememberDeleted: db.prepare('INSERT INTO deleted_keys (key, deleted_at) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET deleted_at = excluded.deleted_at'),
       labelDelete: db.prepare('DELETE FROM labels WHERE doc_id = ?'),
-      exactRow: db.prepare<[number], { norm_hash: string; cluster_id: number | null; published_at: number | null }>(
-        'SELECT norm_hash, cluster_id, published_at FROM documents WHERE id = ?',
-      ),
-      candidate: db.prepare<
-        [number],
-        { published_at: number | null; minhash: Buffer; shingles: number; figures: string; cluster_id: number | null }
-      >('SELECT published_at, minhash, shingles, figures, cluster_id FROM documents WHERE id = ?'),
-      setCluster: db.prepare('UPDATE documents SET cluster_id = ?, rev = ? WHERE id = ?'),
-      newCluster: db.prepare('INSERT INTO clusters (canonical_id, size) VALUES (?, 0)'),
-      dropCluster: db.prepare('DELETE FROM clusters WHERE id = ?'),
-      clusterRows: db.prepare<[number], { id: number; source: string; title: string; published_at: number | null }>(
-        'SELECT id, source, title, published_at FROM documents WHERE cluster_id = ? ORDER BY published_at IS NULL, published_at, id',
-      ),
-      docSourceTitle: db.prepare<[number], { source: string; title: string }>('SELECT source, title FROM documents WHERE id = ?'),
-      clusterMembers: db.prepare<[number], { id: number }>(
-        'SELECT id FROM documents WHERE cluster_id = ? ORDER BY published_at IS NULL, published_at, id',
-      ),
-      updateCluster: db.prepare('UPDATE clusters SET canonical_id = ?, size = ? WHERE id = ?'),
       getRev: db.prepare<[], string>("SELECT value FROM meta WHERE key = 'rev'").pluck(),
       setRev: db.prepare("INSERT INTO meta (key, value) VALUES ('rev', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value"),
       deleteDoc: db.prepare('DELETE FROM documents WHERE id = ?'),
@@ -255,49 +227,6 @@ export class SqliteStore implements DocumentStore {
         'SELECT id, public_id, title, source, url, published_at FROM documents WHERE cluster_id = ? ORDER BY published_at IS NULL, published_at, id',
       ),
     };
-  }
-
-  /**
-   * The LSH buckets (dedup/buckets.ts), loaded from lsh_keys by a process's first write and
-   * caught up with the rows other connections committed since. Call inside the write
-   * transaction: under the write lock every committed row has a higher id than those seen.
-   */
-  private lshBuckets(): LshBuckets {
-    if (this.lsh === null) {
-      // One sort over every row instead of a tail merge every ~95,000 documents (a one-document
-      // ingest into a 1,100,000-document store: 1.7-1.8 s for the whole command, 3.5-5.3 s before).
-      const span = this.st.lshSpan.get()!;
-      // Ten bands, the lead key and the exact key a document at most.
-      const entries = span.hi === null || span.lo === null ? 0 : (span.hi - span.lo + 1) * (BANDS + 2);
-      this.lsh = LshBuckets.load(this.st.lshSince.iterate(0), entries);
-      this.lshSeen = this.lsh.newest;
-    }
-    for (const [id, keys] of this.st.lshSince.iterate(this.lshSeen)) {
-      this.lsh.add(id, keys.split(' ').map(Number));
-      this.lshSeen = id;
-    }
-    return this.lsh;
-  }
-
-  /**
-   * The recent fingerprints, emptied when another connection wrote since this store's last
-   * write (it may have deleted documents or changed their clusters). Call inside the write
-   * transaction, with its rev.
-   */
-  private recentFingerprints(rev: number): RecentFingerprints {
-    if (this.recent === null) this.recent = new RecentFingerprints();
-    else if (rev !== this.ownRev + 1) this.recent.clear();
-    return this.recent;
-  }
-
-  /**
-   * A write transaction rolled back: the buckets and the recent fingerprints may hold rowids
-   * that were never committed (and will be reused), or cluster changes undone. Load the
-   * buckets again on the next write; start the fingerprints afresh.
-   */
-  private rolledBack(): void {
-    this.lsh = null;
-    this.recent?.clear();
   }
 
   /** The checkpoint thread of a bulk ingest, once started (tests, stats). */
@@ -323,11 +252,6 @@ export class SqliteStore implements DocumentStore {
     } catch {
       fallBack();
     }
-  }
-
-  private setCluster(id: number, clusterId: number | null, rev: number): void {
-    this.st.setCluster.run(clusterId, rev, id);
-    this.recent?.setCluster(id, clusterId);
   }
 
   private nextRev(): number {
@@ -358,10 +282,9 @@ export class SqliteStore implements DocumentStore {
       rev = this.nextRev();
       const now = Date.now();
       const hot = this.hot.beginBatch();
-      const lsh = this.lshBuckets();
-      const recent = this.recentFingerprints(rev);
+      this.clusterKeeper.begin(rev);
       const results: UpsertResult[] = [];
-      for (const ad of items) results.push(this.upsertOne(ad, rev, now, hot, lsh, recent));
+      for (const ad of items) results.push(this.upsertOne(ad, rev, now, hot));
       // A document stored again explicitly is no longer remembered as deleted.
       if (this.st.anyDeleted.get() !== undefined) for (const ad of items) this.st.forgetDeleted.run(ad.doc.key);
       hot?.finish();
@@ -372,10 +295,10 @@ export class SqliteStore implements DocumentStore {
     try {
       results = run.immediate(batch);
     } catch (e) {
-      this.rolledBack();
+      this.clusterKeeper.rolledBack();
       throw e;
     }
-    this.ownRev = rev;
+    this.clusterKeeper.committed(rev);
     this.columns.markDirty();
     this.hot.forgetOccurrences();
     const frequent = this.hot.frequentTerms(batch.map((b) => b.analysis));
@@ -392,8 +315,6 @@ export class SqliteStore implements DocumentStore {
     rev: number,
     now: number,
     hot: HotBatch | null,
-    lsh: LshBuckets,
-    recent: RecentFingerprints,
   ): UpsertResult {
     const { doc, analysis: a } = ad;
     const existing = this.st.byKey.get(doc.key);
@@ -439,9 +360,8 @@ export class SqliteStore implements DocumentStore {
     if (existing) {
       // Changed content gets a new rowid: what is indexed under a rowid never changes, so
       // hot posting lists only ever grow (the old rowid is tombstoned like a delete).
-      if (existing.cluster_id !== null) this.detach(existing.id, existing.cluster_id, rev);
+      this.clusterKeeper.remove(existing.id, existing.cluster_id, rev);
       this.deleteIndexEntries(existing.id);
-      recent.drop(existing.id);
       this.st.deleteDoc.run(existing.id);
       this.st.tombstone.run(existing.id, rev);
     }
@@ -450,97 +370,28 @@ export class SqliteStore implements DocumentStore {
     hot?.add(rowid, a.titleTerms, a.bodyTerms, ad.located);
     for (const t of a.tickers) this.st.tickerInsert.run(t, rowid);
     for (const l of labelsOf(doc.metadata)) this.st.labelInsert.run(l, rowid);
-    const exact = exactKey(a.normHash);
-    const clusterId = this.assignCluster(rowid, ad, exact, rev, lsh, recent);
-    const keys = exact === null ? a.bandKeys : [...a.bandKeys, exact];
-    if (keys.length > 0) {
-      this.st.lshInsert.run(rowid, keys.join(' '));
-      lsh.add(rowid, keys);
-      this.lshSeen = rowid;
-    }
-    recent.put(rowid, { publishedAt: doc.publishedAt, minhash: a.minhash, shingles: a.shingles, figures: a.figures, clusterId });
+    const clusterId = this.clusterKeeper.add(rowid, ad, rev);
     return { key: doc.key, id: publicId, seq: rowid, status: existing ? 'updated' : 'inserted', clusterId };
   }
 
-  /** Remove a document's full-text, dedup and ticker entries (before an update or delete). */
+  /** Remove a document's full-text, ticker and label entries (before an update or delete; its dedup keys go with `clusterKeeper.remove`). */
   private deleteIndexEntries(rowid: number): void {
     this.st.ftsDelete.run(rowid);
-    // Its entries in the in-memory buckets stay until the next load; a lookup that finds
-    // them finds no candidate row and skips them.
-    this.st.lshDelete.run(rowid);
     this.st.tickerDelete.run(rowid);
     this.st.labelDelete.run(rowid);
-  }
-
-  /**
-   * Find duplicates of a freshly written document and join or create a cluster: the
-   * decision is dedup/assign.ts's, read through this store's port (the in-memory LSH
-   * buckets, the recent fingerprints, rows).
-   */
-  private assignCluster(seq: number, ad: AnalyzedDocument, exact: number | null, rev: number, lsh: LshBuckets, recent: RecentFingerprints): number | null {
-    const port: ClusterCandidates = {
-      // Newest first; deleted documents' entries (kept in memory until the next load) find no row.
-      withKey: (key, limit) => lsh.lookup(key, limit),
-      fingerprint: (id) => recent.get(id) ?? this.candidateRow(id),
-      exactRow: (id) => {
-        const r = this.st.exactRow.get(id);
-        return r ? { normHash: r.norm_hash, clusterId: r.cluster_id, publishedAt: r.published_at } : null;
-      },
-      headline: (id) => this.st.docSourceTitle.get(id) ?? null,
-      members: (c) => this.st.clusterRows.all(c).map((r) => ({ seq: r.id, source: r.source, title: r.title, publishedAt: r.published_at })),
-    };
-    const { doc, analysis } = ad;
-    const decision = decideCluster({ seq, source: doc.source, title: doc.title, publishedAt: doc.publishedAt, analysis, exact }, port);
-    if (decision === null) return null;
-    const target = decision.cluster ?? Number(this.st.newCluster.run(seq).lastInsertRowid);
-    for (const id of decision.adopt) this.setCluster(id, target, rev);
-    this.setCluster(seq, target, rev);
-    this.refreshCluster(target);
-    return target;
-  }
-
-  /** A candidate older than the recent fingerprints, from its row. */
-  private candidateRow(id: number): Fingerprint | null {
-    const c = this.st.candidate.get(id);
-    if (!c) return null;
-    return {
-      publishedAt: c.published_at,
-      minhash: signatureFromBuffer(c.minhash),
-      shingles: c.shingles,
-      figures: JSON.parse(c.figures) as string[],
-      clusterId: c.cluster_id,
-    };
-  }
-
-  private refreshCluster(clusterId: number): void {
-    const members = this.st.clusterMembers.all(clusterId);
-    this.st.updateCluster.run(members[0]?.id ?? 0, members.length, clusterId);
-  }
-
-  /** Take a document out of its cluster; a cluster left with one member dissolves. */
-  private detach(rowid: number, clusterId: number, rev: number): void {
-    this.setCluster(rowid, null, rev);
-    const rest = this.st.clusterMembers.all(clusterId);
-    if (rest.length <= 1) {
-      for (const m of rest) this.setCluster(m.id, null, rev);
-      this.st.dropCluster.run(clusterId);
-    } else {
-      this.refreshCluster(clusterId);
-    }
   }
 
   async deleteBySeq(rowids: number[]): Promise<number> {
     let rev = 0;
     const run = this.db.transaction((ids: number[]) => {
       rev = this.nextRev();
-      const recent = this.recentFingerprints(rev);
+      this.clusterKeeper.begin(rev, false);
       let n = 0;
       for (const id of ids) {
         const row = this.st.byRowid.get(id);
         if (!row) continue;
-        if (row.cluster_id !== null) this.detach(id, row.cluster_id, rev);
+        this.clusterKeeper.remove(id, row.cluster_id, rev);
         this.deleteIndexEntries(id);
-        recent.drop(id);
         this.st.deleteDoc.run(id);
         this.st.tombstone.run(id, rev);
         n++;
@@ -552,10 +403,10 @@ export class SqliteStore implements DocumentStore {
     try {
       n = run(rowids);
     } catch (e) {
-      this.rolledBack();
+      this.clusterKeeper.rolledBack();
       throw e;
     }
-    this.ownRev = rev;
+    this.clusterKeeper.committed(rev);
     this.columns.markDirty();
     this.hot.forgetOccurrences();
     return n;
