@@ -15,13 +15,14 @@ import { ANALYZER_NAME, type AnalyzedDocument } from '../../analysis/analyzer.js
 import { labelsOf } from '../../analysis/entities.js';
 import { LodestoneError } from '../../core/errors.js';
 import { sha256Hex } from '../../core/hash.js';
-import { type ClusterInfo, type DocType, isDocType, type Paragraph, type StoredDocument } from '../../core/types.js';
+import type { ClusterInfo, StoredDocument } from '../../core/types.js';
 import { saneTime } from '../../core/time.js';
 import { CANDIDATE_BOUNDS, type ClusterCandidates, type ClusterMember, decideCluster, keysOf } from '../../dedup/assign.js';
 import { exactKey, signatureFromBuffer, signatureToBuffer } from '../../dedup/minhash.js';
 import type { Fingerprint } from '../../dedup/recent.js';
 import type { QueryNode, TextNode } from '../../search/query/ast.js';
 import type { PortableRow, PortableTable } from '../records.js';
+import { type DocRow, type FetchRow, mergeSources, type SourceCountRow, toStored } from '../rows.js';
 import type {
   BackendInfo,
   DocumentStore,
@@ -53,29 +54,6 @@ function generatedId(key: string): string {
 
 const DOC_COLUMNS =
   'seq, public_id, key, external_id, title, source, url, published_at, fetched_at, ingested_at, type, lang, script, paragraphs, pages, metadata, tickers, content_hash, cluster_id, original_hash';
-
-interface DocRow {
-  seq: number;
-  public_id: string;
-  key: string;
-  external_id: string | null;
-  title: string;
-  source: string;
-  url: string | null;
-  published_at: number | null;
-  fetched_at: number;
-  ingested_at: number;
-  type: string;
-  lang: string;
-  script: string;
-  paragraphs: string;
-  pages: string | null;
-  metadata: string;
-  tickers: string;
-  content_hash: string;
-  cluster_id: number | null;
-  original_hash: string | null;
-}
 
 export interface PgStoreOptions {
   /** Connections in the pool (default 8). */
@@ -122,7 +100,7 @@ export class PgStore implements DocumentStore {
     // Opening never throws later for the caller who does not await: the first call reports it.
     this.ready.catch(() => {});
     this.searcher = new PgSearcher(this.pool);
-    this.workflows = new PgWorkflowRepo(this.pool, this.ready);
+    this.workflows = new PgWorkflowRepo({ tx: (fn) => this.tx(fn), q: (sql, params) => this.q(sql, params) });
   }
 
   /** Connect to `url`; the schema is created or upgraded before the first call completes. */
@@ -372,47 +350,11 @@ export class PgStore implements DocumentStore {
   }
 
   async listSources(): Promise<SourceSummary[]> {
-    const docs = await this.q<{ source: string; n: number; last: number | null }>(
+    const docs = await this.q<SourceCountRow>(
       'SELECT source, count(*)::int AS n, max(ingested_at) AS last FROM documents GROUP BY source',
     );
-    const fetches = await this.q<{
-      url: string;
-      source: string;
-      last_fetch_at: number;
-      items: number;
-      last_error: string | null;
-      failures: number;
-      next_poll_at: number | null;
-      kind: string | null;
-    }>('SELECT url, source, last_fetch_at, items, last_error, failures, next_poll_at, kind FROM fetches');
-    const out = new Map<string, SourceSummary>();
-    const row = (name: string, documents: number, lastIngestedAt: number | null): SourceSummary => ({
-      name,
-      documents,
-      lastIngestedAt,
-      url: null,
-      lastFetchAt: null,
-      lastError: null,
-      failures: 0,
-      nextPollAt: null,
-      feed: false,
-    });
-    for (const d of docs) out.set(d.source, row(d.source, d.n, d.last));
-    for (const f of fetches) {
-      // A URL whose documents carry their own source names is listed under the URL itself.
-      const name = f.source !== '' ? f.source : f.url;
-      const r = out.get(name) ?? row(name, 0, null);
-      if (r.lastFetchAt === null || f.last_fetch_at > r.lastFetchAt) {
-        r.url = f.url;
-        r.lastFetchAt = f.last_fetch_at;
-        r.lastError = f.last_error;
-        r.failures = f.failures;
-        r.nextPollAt = f.next_poll_at;
-        r.feed = f.kind === 'feed';
-      }
-      out.set(name, r);
-    }
-    return [...out.values()].sort((a, b) => (b.lastIngestedAt ?? b.lastFetchAt ?? 0) - (a.lastIngestedAt ?? a.lastFetchAt ?? 0));
+    const fetches = await this.q<FetchRow>('SELECT url, source, last_fetch_at, items, last_error, failures, next_poll_at, kind FROM fetches');
+    return mergeSources(docs, fetches);
   }
 
   async deleteSource(name: string): Promise<number> {
@@ -862,32 +804,3 @@ async function deleteDocuments(c: pg.PoolClient, seqs: number[]): Promise<number
   return del.rows.length;
 }
 
-function toStored(r: DocRow): StoredDocument {
-  const texts = JSON.parse(r.paragraphs) as string[];
-  const pages = r.pages ? (JSON.parse(r.pages) as (number | null)[]) : null;
-  const paragraphs: Paragraph[] = texts.map((text, i) => {
-    const page = pages?.[i];
-    return page === null || page === undefined ? { n: i + 1, text } : { n: i + 1, text, page };
-  });
-  return {
-    seq: r.seq,
-    id: r.public_id,
-    key: r.key,
-    externalId: r.external_id,
-    title: r.title,
-    source: r.source,
-    url: r.url,
-    publishedAt: saneTime(r.published_at),
-    fetchedAt: r.fetched_at,
-    ingestedAt: r.ingested_at,
-    type: (isDocType(r.type) ? r.type : 'news') as DocType,
-    lang: r.lang,
-    script: r.script,
-    paragraphs,
-    metadata: JSON.parse(r.metadata) as Record<string, unknown>,
-    tickers: r.tickers === '' ? [] : r.tickers.split(' '),
-    contentHash: r.content_hash,
-    clusterId: r.cluster_id,
-    originalHash: r.original_hash,
-  };
-}

@@ -7,170 +7,33 @@
  */
 import type pg from 'pg';
 import { LodestoneError } from '../../core/errors.js';
-import { DEFAULT_FIRST_RUN_DAYS } from '../../workflows/spec.js';
 import type { BeginRun, NewRunItem, WorkflowRepo } from '../ports.js';
 import type { Delivery, FeedPoll, RunItemRow, Workflow, WorkflowRun, WorkflowSpec } from '../records.js';
+import { type DeliveryRow, type ItemRow, type RunRow, specJson, toDelivery, toItem, toRun, toWorkflow, type WorkflowRow } from '../rows.js';
 import { LAST_SEQ_SQL, WRITE_LOCK } from './locks.js';
-
-interface WorkflowRow {
-  id: number;
-  name: string;
-  spec: string;
-  paused: boolean;
-  created_at: number;
-  updated_at: number;
-  start_after: number;
-}
-
-interface RunRow {
-  id: number;
-  number: number;
-  workflow_id: number;
-  trigger: WorkflowRun['trigger'];
-  scheduled_for: number | null;
-  status: WorkflowRun['status'];
-  reason: string | null;
-  from_doc: number;
-  to_doc: number;
-  selected: boolean;
-  matched: number;
-  capped: number;
-  owner: string;
-  started_at: number;
-  heartbeat_at: number;
-  finished_at: number | null;
-  brief: string | null;
-}
-
-interface ItemRow {
-  run_id: number;
-  pos: number;
-  kind: RunItemRow['kind'];
-  doc_id: number;
-  doc_key: string;
-  cluster_id: number | null;
-  repeat_of_run: number | null;
-  summary_state: RunItemRow['summaryState'];
-  summary_error: string | null;
-}
-
-interface DeliveryRow {
-  id: number;
-  workflow_id: number;
-  run_id: number;
-  target: string;
-  status: Delivery['status'];
-  attempts: number;
-  last_status: number | null;
-  last_error: string | null;
-  next_attempt_at: number | null;
-  created_at: number;
-  updated_at: number;
-}
 
 /** A run's columns plus its number within its workflow. */
 const RUN = 'r.*, (SELECT count(*) FROM workflow_runs x WHERE x.workflow_id = r.workflow_id AND x.id <= r.id)::int AS number';
-
-function toWorkflow(r: WorkflowRow): Workflow {
-  const spec = JSON.parse(r.spec) as Omit<WorkflowSpec, 'name' | 'firstRunDays' | 'translate'> & { firstRunDays?: number; translate?: boolean };
-  return {
-    ...spec,
-    firstRunDays: spec.firstRunDays ?? DEFAULT_FIRST_RUN_DAYS,
-    translate: spec.translate ?? true,
-    name: r.name,
-    id: r.id,
-    paused: r.paused,
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
-    startAfter: r.start_after,
-  };
-}
-
-function toRun(r: RunRow): WorkflowRun {
-  return {
-    id: r.id,
-    number: r.number,
-    workflowId: r.workflow_id,
-    trigger: r.trigger,
-    scheduledFor: r.scheduled_for,
-    status: r.status,
-    reason: r.reason,
-    fromDoc: r.from_doc,
-    toDoc: r.to_doc,
-    selected: r.selected,
-    matched: r.matched,
-    capped: r.capped,
-    owner: r.owner,
-    startedAt: r.started_at,
-    heartbeatAt: r.heartbeat_at,
-    finishedAt: r.finished_at,
-    brief: r.brief,
-  };
-}
-
-function toItem(r: ItemRow): RunItemRow {
-  return {
-    pos: r.pos,
-    kind: r.kind,
-    docId: r.doc_id,
-    docKey: r.doc_key,
-    clusterId: r.cluster_id,
-    repeatOfRun: r.repeat_of_run,
-    summaryState: r.summary_state,
-    summaryError: r.summary_error,
-  };
-}
-
-function toDelivery(r: DeliveryRow): Delivery {
-  return {
-    id: r.id,
-    workflowId: r.workflow_id,
-    runId: r.run_id,
-    target: r.target,
-    status: r.status,
-    attempts: r.attempts,
-    lastStatus: r.last_status,
-    lastError: r.last_error,
-    nextAttemptAt: r.next_attempt_at,
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
-  };
-}
-
-function specJson(spec: WorkflowSpec): string {
-  const { name: _name, ...rest } = spec;
-  return JSON.stringify(rest);
-}
 
 function uniqueName(err: unknown, name: string): unknown {
   return (err as { code?: string }).code === '23505' ? new LodestoneError('conflict', `a workflow named "${name}" already exists`) : err;
 }
 
 export class PgWorkflowRepo implements WorkflowRepo {
+  /** The store's own transaction and query helpers (one pool, one readiness, one error mapping). */
   constructor(
-    private readonly pool: pg.Pool,
-    private readonly ready: Promise<void>,
+    private readonly db: {
+      tx: <T>(fn: (c: pg.PoolClient) => Promise<T>) => Promise<T>;
+      q: <R extends pg.QueryResultRow>(sql: string, params?: unknown[]) => Promise<R[]>;
+    },
   ) {}
 
-  private async q<R extends pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<R[]> {
-    await this.ready;
-    return (await this.pool.query<R>(sql, params)).rows;
+  private q<R extends pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<R[]> {
+    return this.db.q<R>(sql, params);
   }
 
-  private async tx<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
-    await this.ready;
-    const c = await this.pool.connect();
-    try {
-      await c.query('BEGIN');
-      const out = await fn(c);
-      await c.query('COMMIT');
-      return out;
-    } catch (err) {
-      await c.query('ROLLBACK').catch(() => {});
-      throw err;
-    } finally {
-      c.release();
-    }
+  private tx<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+    return this.db.tx(fn);
   }
 
   async create(spec: WorkflowSpec, startAfter: number, now: number): Promise<Workflow> {

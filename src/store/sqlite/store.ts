@@ -12,11 +12,12 @@ import { labelsOf } from '../../analysis/entities.js';
 import type { TermSet } from '../../analysis/term-hits.js';
 import { LodestoneError } from '../../core/errors.js';
 import { sha256Hex } from '../../core/hash.js';
-import { type ClusterInfo, type DocType, isDocType, type Paragraph, type StoredDocument } from '../../core/types.js';
+import type { ClusterInfo, StoredDocument } from '../../core/types.js';
 import { saneTime } from '../../core/time.js';
 import { exactKey, signatureToBuffer } from '../../dedup/minhash.js';
 import type { QueryNode, TextNode } from '../../search/query/ast.js';
 import type { PortableRow, PortableTable } from '../records.js';
+import { type DocRow, toStored } from '../rows.js';
 import type {
   BackendInfo,
   DocumentStore,
@@ -49,31 +50,8 @@ export { BODY_WEIGHT, TITLE_WEIGHT } from './search.js';
 
 export const DB_FILE = 'lodestone.db';
 
-interface DocRow {
-  id: number;
-  public_id: string;
-  key: string;
-  external_id: string | null;
-  title: string;
-  source: string;
-  url: string | null;
-  published_at: number | null;
-  fetched_at: number;
-  ingested_at: number;
-  type: string;
-  lang: string;
-  script: string;
-  paragraphs: string;
-  pages: string | null;
-  metadata: string;
-  tickers: string;
-  content_hash: string;
-  cluster_id: number | null;
-  original_hash: string | null;
-}
-
 const DOC_COLUMNS =
-  'id, public_id, key, external_id, title, source, url, published_at, fetched_at, ingested_at, type, lang, script, paragraphs, pages, metadata, tickers, content_hash, cluster_id, original_hash';
+  'id AS seq, public_id, key, external_id, title, source, url, published_at, fetched_at, ingested_at, type, lang, script, paragraphs, pages, metadata, tickers, content_hash, cluster_id, original_hash';
 
 /** Public id for a document without an external id: stable, derived from its key. */
 export function generatedId(key: string): string {
@@ -433,7 +411,7 @@ export class SqliteStore implements DocumentStore {
       const rows = this.read(`SELECT ${DOC_COLUMNS} FROM documents WHERE id IN (${chunk.map(() => '?').join(',')})`).all(
         ...chunk,
       ) as DocRow[];
-      for (const r of rows) out.set(r.id, toStored(r));
+      for (const r of rows) out.set(r.seq, toStored(r));
     }
     return out;
   }
@@ -657,37 +635,6 @@ export class SqliteStore implements DocumentStore {
       this.db.close();
     }
   }
-}
-
-function toStored(r: DocRow): StoredDocument {
-  const texts = JSON.parse(r.paragraphs) as string[];
-  const pages = r.pages ? (JSON.parse(r.pages) as (number | null)[]) : null;
-  const paragraphs: Paragraph[] = texts.map((text, i) => {
-    const page = pages?.[i];
-    return page === null || page === undefined ? { n: i + 1, text } : { n: i + 1, text, page };
-  });
-  return {
-    seq: r.id,
-    id: r.public_id,
-    key: r.key,
-    externalId: r.external_id,
-    title: r.title,
-    source: r.source,
-    url: r.url,
-    // Reading never throws on a stored value: a date outside the sane range is undated.
-    publishedAt: saneTime(r.published_at),
-    fetchedAt: r.fetched_at,
-    ingestedAt: r.ingested_at,
-    type: (isDocType(r.type) ? r.type : 'news') as DocType,
-    lang: r.lang,
-    script: r.script,
-    paragraphs,
-    metadata: JSON.parse(r.metadata) as Record<string, unknown>,
-    tickers: r.tickers === '' ? [] : r.tickers.split(' '),
-    contentHash: r.content_hash,
-    clusterId: r.cluster_id,
-    originalHash: r.original_hash,
-  };
 }
 
 function migrate(db: Database.Database, onUpgrade: (from: number, to: number) => void): void {
