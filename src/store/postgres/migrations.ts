@@ -186,4 +186,62 @@ export const PG_MIGRATIONS: string[] = [
   `
   CREATE TABLE shared_files (name text PRIMARY KEY, body text NOT NULL, updated_at bigint NOT NULL);
   `,
+  // 3: the search index becomes posting segments built in Node (segments.ts), read by the
+  // SQLite engine's query execution over per-process columns fed by a change log (search.ts).
+  // The GIN index and the term strings go (the strings of documents already stored are read
+  // once more, by the backfill when a store opens, then cleared).
+  `
+  CREATE TABLE segments (
+    id bigserial PRIMARY KEY,
+    level integer NOT NULL,
+    first_seq bigint NOT NULL,
+    last_seq bigint NOT NULL,
+    docs integer NOT NULL,
+    bytes bigint NOT NULL
+  );
+  CREATE INDEX segments_first ON segments (first_seq);
+  -- Blocks of a segment's entries (term, then its postings), sorted by term in "C" order.
+  CREATE TABLE seg_blocks (
+    seg bigint NOT NULL,
+    first_term text COLLATE "C" NOT NULL,
+    last_term text COLLATE "C" NOT NULL,
+    body bytea NOT NULL,
+    PRIMARY KEY (seg, first_term)
+  );
+  -- Varint postings do not compress: stored out of line as they are.
+  ALTER TABLE seg_blocks ALTER COLUMN body SET STORAGE EXTERNAL;
+  -- Every statement that writes documents logs the seqs it touched under a new doc_stats.rev
+  -- (statement triggers with transition tables): a server's in-memory columns catch up from it.
+  CREATE TABLE doc_changes (rev bigint NOT NULL, seq bigint NOT NULL);
+  CREATE INDEX doc_changes_rev ON doc_changes (rev);
+  CREATE FUNCTION lodestone_log_new() RETURNS trigger LANGUAGE plpgsql AS $$
+  DECLARE r bigint;
+  BEGIN
+    UPDATE doc_stats SET rev = rev + 1 WHERE id = 1 RETURNING rev INTO r;
+    INSERT INTO doc_changes (rev, seq) SELECT r, seq FROM new_rows;
+    RETURN NULL;
+  END $$;
+  CREATE FUNCTION lodestone_log_old() RETURNS trigger LANGUAGE plpgsql AS $$
+  DECLARE r bigint;
+  BEGIN
+    UPDATE doc_stats SET rev = rev + 1 WHERE id = 1 RETURNING rev INTO r;
+    INSERT INTO doc_changes (rev, seq) SELECT r, seq FROM old_rows;
+    RETURN NULL;
+  END $$;
+  CREATE TRIGGER documents_inserted AFTER INSERT ON documents REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION lodestone_log_new();
+  CREATE TRIGGER documents_updated AFTER UPDATE ON documents REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION lodestone_log_new();
+  CREATE TRIGGER documents_deleted AFTER DELETE ON documents REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION lodestone_log_old();
+  -- Revs at or below this were pruned from doc_changes: a reader behind it reloads its columns.
+  INSERT INTO meta (key, value) VALUES ('changes_pruned', '0');
+  DROP INDEX documents_terms;
+  DROP INDEX documents_overflow;
+  ALTER TABLE documents ALTER COLUMN terms DROP NOT NULL;
+  ALTER TABLE documents ALTER COLUMN title_terms DROP NOT NULL;
+  ALTER TABLE documents ALTER COLUMN body_terms DROP NOT NULL;
+  -- Every document stored before this migration waits for the backfill.
+  INSERT INTO meta (key, value) VALUES ('segments_backfill', '1');
+  `,
 ];

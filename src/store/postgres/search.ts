@@ -1,68 +1,90 @@
 /**
- * Search on PostgreSQL: the query tree compiled to one SQL statement that matches, scores,
- * collapses, counts and pages inside the database, so any number of app servers share one
- * index and nothing is rebuilt at start.
+ * Search on PostgreSQL: the SQLite engine's query execution (sqlite/search.ts: posting
+ * lists, BM25, phrases, concepts, filters, collapse, facets, exact totals, top k over
+ * in-memory columns) over the posting segments kept in the database (segments.ts).
  *
- * Matching (terms.ts): a text leaf is `terms @@ tsquery` (GIN), verified by string search
- * when it is a phrase or title-only. Scoring is the BM25 every backend computes
- * (search/ranking.ts) with the SQLite engine's composition: AND and OR add their
- * children's scores, a translated concept takes its best variant, each scaled so its best
- * document scores `weights[i]` times the literal's best (the scales come from a query per
- * concept before the main one), a variant that surely matches nothing is left out first.
- * Ties order as SQLite orders them: by publication time, then the earlier document.
+ * Each search runs in one read-only snapshot (REPEATABLE READ) on one connection:
  *
- * Queries past the time budget (LODESTONE_QUERY_TIMEOUT_MS) are cancelled by the server
- * (statement_timeout) and answered with query_too_costly.
+ * 1. Columns: this process's in-memory columns (sqlite/columns.ts: published time, type,
+ *    language, source, cluster, token count, liveness; ~28 bytes a document) are brought up
+ *    to the snapshot from `doc_changes` (every write to `documents` logs the seqs it touched
+ *    under a new `doc_stats.rev`, by trigger), or loaded whole on first use or after falling
+ *    behind the pruned log.
+ * 2. Read ahead: for every term the query names, its entry in every segment (one index seek
+ *    a term and segment, through an LRU cache of entries: segments never change, a merge
+ *    writes a new one); for a prefix leaf, the terms of its prefix; the documents of
+ *    ticker and label filters.
+ * 3. The engine runs synchronously over what was read (every term "has a list").
+ *
+ * So answers equal the SQLite engine's by construction (the cross-backend property test
+ * checks totals, order and scores). Queries past the time budget (LODESTONE_QUERY_TIMEOUT_MS)
+ * are stopped: statements by statement_timeout, matching by the engine's deadline.
  */
 import type pg from 'pg';
 import { labelFor, normalizeTicker } from '../../analysis/entities.js';
-import { LodestoneError } from '../../core/errors.js';
 import { config } from '../../core/config.js';
-import type { FilterNode, OrNode, QueryNode, TextNode } from '../../search/query/ast.js';
-import { B, BODY_WEIGHT, idf, K1, TITLE_WEIGHT } from '../../search/ranking.js';
-import type { FacetCount, Facets, RawHit, RawSearchResult, SearchFilters, SearchRequest } from '../ports.js';
-import { exactInTsvector, needle, overlapPattern, selfOverlapping, tsquery } from './terms.js';
+import { LodestoneError } from '../../core/errors.js';
+import type { QueryNode, TextNode } from '../../search/query/ast.js';
+import type { RawSearchResult, SearchRequest } from '../ports.js';
+import { DocColumns } from '../sqlite/columns.js';
+import { type DocSet, EMPTY, type Range, within } from '../sqlite/docset.js';
+import type { ChunkSpan } from '../sqlite/hot.js';
+import { bm25Scores, phraseMatches } from '../sqlite/phrase.js';
+import { type PostingChunk, type Postings, decodePostings } from '../sqlite/postings.js';
+import { type IndexReads, type PostingLists, SqliteSearcher } from '../sqlite/search.js';
+import { type Entry, findEntry, prefixEntries } from './segments.js';
 
-/** Parameters of one statement: `p(v)` appends a value and returns its placeholder. */
-class Params {
-  readonly values: unknown[] = [];
-  /** The corpus has documents whose terms overflowed their tsvector (CorpusStats.overflow). */
-  constructor(readonly overflow = true) {}
-  p(v: unknown): string {
-    this.values.push(v);
-    return `$${this.values.length}`;
-  }
-}
+/** Bytes of segment entries kept in memory (the lists of terms searched lately). */
+const ENTRY_CACHE_BYTES = 128 * 1024 * 1024;
 
 interface CorpusStats {
   documents: number;
   avgTokens: number;
   rev: number;
-  /** Whether any document's terms overflowed its tsvector (terms.ts): only then must a leaf also look at those. */
-  overflow: boolean;
 }
 
-/** The process's time zone: facet months are local months, as the SQLite engine counts them. */
-const TIME_ZONE = Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+/** An entry read from a segment, numbered for the engine's per-chunk caches (a number is never reused). */
+interface Listed extends Entry {
+  id: number;
+}
+let nextEntryId = 1;
+
+/** What one search read ahead. */
+interface ReadAhead {
+  lists: Map<string, Listed[]>;
+  prefixes: Map<string, Map<string, Entry[]>>;
+  filterDocs: Map<string, number[]>;
+}
 
 export class PgSearcher {
-  /** Document frequency of a leaf by its key, valid for one write generation (`rev`). */
-  private readonly df = new Map<string, number>();
-  private dfRev = -1;
+  private columns = new DocColumns(null);
+  private rev = -1;
+  private engine: SqliteSearcher;
+  private current: ReadAhead = { lists: new Map(), prefixes: new Map(), filterDocs: new Map() };
+  /** Entries by `${segment}\t${term}` (null: the term is not in that segment), least recently used first. */
+  private readonly cache = new Map<string, Listed | null>();
+  private cacheBytes = 0;
+  /** Column catch-ups run one at a time (each applies one snapshot's changes). */
+  private catching: Promise<void> = Promise.resolve();
 
-  constructor(private readonly pool: pg.Pool) {}
+  constructor(private readonly pool: pg.Pool) {
+    this.engine = this.newEngine();
+  }
+
+  private newEngine(): SqliteSearcher {
+    const reads: IndexReads = {
+      matchLeaf: (leaf, withScores, range) => this.prefixSet(leaf, withScores, range),
+      tickerDocs: (t) => this.current.filterDocs.get(`t\t${t}`) ?? [],
+      labelDocs: (l) => this.current.filterDocs.get(`l\t${l}`) ?? [],
+      atomically: (fn) => fn(),
+    };
+    return new SqliteSearcher(reads, this.columns, new SegmentLists(new Map(), this.columns), null);
+  }
 
   async corpusStats(client: pg.Pool | pg.PoolClient = this.pool): Promise<CorpusStats> {
-    const r = await client.query<{ documents: number; tokens: number; rev: number; overflow: boolean }>(
-      'SELECT documents, tokens, rev, EXISTS (SELECT 1 FROM documents WHERE overflow) AS overflow FROM doc_stats WHERE id = 1',
-    );
+    const r = await client.query<{ documents: number; tokens: number; rev: number }>('SELECT documents, tokens, rev FROM doc_stats WHERE id = 1');
     const s = r.rows[0]!;
-    return {
-      documents: Number(s.documents),
-      avgTokens: s.documents > 0 ? Number(s.tokens) / Number(s.documents) : 0,
-      rev: Number(s.rev),
-      overflow: s.overflow,
-    };
+    return { documents: Number(s.documents), avgTokens: s.documents > 0 ? Number(s.tokens) / Number(s.documents) : 0, rev: Number(s.rev) };
   }
 
   /** Run `fn` on one connection in a read-only snapshot with the query time budget. */
@@ -88,347 +110,295 @@ export class PgSearcher {
     }
   }
 
-  async documentFrequency(leaf: QueryNode): Promise<number> {
-    if (leaf.kind !== 'text') return 0;
-    return this.budgeted(async (c) => {
-      const stats = await this.corpusStats(c);
-      return (await this.frequencies(c, [leaf], stats))[0]!;
-    });
-  }
-
-  /** Document frequencies of leaves over the whole corpus, cached per write generation; one scan for those not cached. */
-  private async frequencies(c: pg.PoolClient, leaves: TextNode[], stats: CorpusStats): Promise<number[]> {
-    if (this.dfRev !== stats.rev) {
-      this.df.clear();
-      this.dfRev = stats.rev;
-    }
-    const missing = [...new Map(leaves.filter((l) => !this.df.has(leafKey(l)) && l.terms.length > 0).map((l) => [leafKey(l), l])).values()];
-    // One count a leaf: a count with FILTER clauses would read every candidate's tsvector
-    // again, where a plain count over an exact leaf's bitmap reads none.
-    for (const l of missing) {
-      const ps = new Params(stats.overflow);
-      const r = await c.query<{ n: number }>(`SELECT count(*) AS n FROM documents d WHERE ${leafMatch(l, ps)}`, ps.values);
-      this.df.set(leafKey(l), Number(r.rows[0]!.n));
-    }
-    return leaves.map((l) => (l.terms.length === 0 ? 0 : this.df.get(leafKey(l))!));
-  }
-
   async search(req: SearchRequest): Promise<RawSearchResult> {
     return this.budgeted(async (c) => {
-      const stats = await this.corpusStats(c);
-      const query = req.query === null ? null : await this.prune(c, req.query, stats);
-      const conj = conjuncts(query);
-      const relevance = req.sort === 'relevance';
-      // Text conjuncts are scored (when relevance is asked); filters and negations only match.
-      const scored = relevance ? conj.filter((n) => n.kind !== 'not' && scoreable(n)) : [];
-      const byScore = scored.length > 0;
-      const ctx: Compile = { idf: new Map(), scales: new Map(), stats };
-      if (byScore) {
-        const leaves = scored.flatMap((n) => textLeaves(n));
-        const dfs = await this.frequencies(c, leaves, stats);
-        leaves.forEach((l, i) => {
-          ctx.idf.set(l, idf(stats.documents, dfs[i]!));
-        });
-        for (const concept of concepts(scored)) await this.conceptScales(c, concept, req.filters, ctx);
-      }
-      const ps = new Params(stats.overflow);
-      const where = [rangeWhere(req.filters, ps), ...conj.map((n) => match(n, ps))].filter((w) => w !== '').join(' AND ') || 'true';
-      const score = byScore ? scored.map((n) => `(${scoreOf(n, ps, ctx)})`).join(' + ') : '0::float8';
-      const order = byScore ? 'score DESC, published_at DESC NULLS LAST, seq' : 'published_at DESC NULLS LAST, seq DESC';
-      const collapse = req.collapse;
-      const grouped = collapse
-        ? `b AS (SELECT DISTINCT ON (g) seq, cluster_id, published_at, type, lang, source, score, count(*) OVER (PARTITION BY g) AS n
-             FROM (SELECT *, CASE WHEN cluster_id IS NULL THEN -seq ELSE cluster_id END AS g FROM m) x ORDER BY g, ${order})`
-        : 'b AS (SELECT m.*, 1 AS n FROM m)';
-      const facets = req.facets
-        ? `, (SELECT coalesce(json_agg(json_build_array(type, n)), '[]') FROM (SELECT type, count(*) AS n FROM b GROUP BY type) t) AS f_type,
-             (SELECT coalesce(json_agg(json_build_array(lang, n)), '[]') FROM (SELECT lang, count(*) AS n FROM b GROUP BY lang) t) AS f_lang,
-             (SELECT coalesce(json_agg(json_build_array(source, n)), '[]') FROM (SELECT source, count(*) AS n FROM b GROUP BY source) t) AS f_source,
-             (SELECT coalesce(json_agg(json_build_array(mo, n)), '[]') FROM (
-               SELECT to_char(to_timestamp(published_at / 1000.0) AT TIME ZONE ${ps.p(TIME_ZONE)}, 'YYYY-MM') AS mo, count(*) AS n
-               FROM b WHERE published_at IS NOT NULL GROUP BY mo) t) AS f_month`
-        : '';
-      const sql = `WITH m AS MATERIALIZED (
-          SELECT d.seq, d.cluster_id, d.published_at, d.type, d.lang, d.source, ${score} AS score FROM documents d WHERE ${where}
-        ), ${grouped}
-        SELECT (SELECT count(*) FROM b) AS total,
-          (SELECT coalesce(json_agg(json_build_array(seq, score, cluster_id, n)), '[]') FROM (
-            SELECT * FROM b ORDER BY ${order} LIMIT ${ps.p(req.limit)} OFFSET ${ps.p(req.offset)}) p) AS hits${facets}`;
-      const r = (await c.query(sql, ps.values)).rows[0] as {
-        total: number;
-        hits: [number, number, number | null, number][];
-        f_type?: [string, number][];
-        f_lang?: [string, number][];
-        f_source?: [string, number][];
-        f_month?: [string, number][];
-      };
-      const hits: RawHit[] = r.hits.map(([seq, s, cluster, n]) => ({
-        seq,
-        score: byScore ? s : 0,
-        clusterId: cluster,
-        collapsed: cluster !== null && collapse ? Math.max(1, n) : 1,
-      }));
-      let f: Facets | null = null;
-      if (req.facets) {
-        f = {
-          type: facetList(r.f_type!),
-          source: facetList(r.f_source!).slice(0, 50),
-          lang: facetList(r.f_lang!),
-          month: r.f_month!.map(([value, count]) => ({ value, count: Number(count) })).sort((x, y) => (x.value < y.value ? 1 : x.value > y.value ? -1 : 0)),
-        };
-      }
-      return { total: Number(r.total), hits, facets: f, ...(ctx.scales.size > 0 ? { conceptScales: ctx.scales } : {}) };
+      const segs = await this.catchUp(c);
+      const ahead = await this.readAhead(c, segs, req.query);
+      // From here on synchronous: no other search can change what the engine reads.
+      this.current = ahead;
+      this.engine.hot = new SegmentLists(ahead.lists, this.columns);
+      return this.engine.search(req);
+    });
+  }
+
+  /** Live documents matching one leaf (explain's df). */
+  async documentFrequency(leaf: QueryNode): Promise<number> {
+    return this.budgeted(async (c) => {
+      const segs = await this.catchUp(c);
+      const ahead = await this.readAhead(c, segs, leaf);
+      this.current = ahead;
+      this.engine.hot = new SegmentLists(ahead.lists, this.columns);
+      return this.engine.documentFrequency(leaf);
     });
   }
 
   /**
-   * A concept's scale factors (see the module comment): each variant's best score over the
-   * documents it matches inside the request's date and ingest range.
+   * Bring the columns up to this snapshot (see the module comment) and return its segments
+   * (ids in document order).
    */
-  private async conceptScales(c: pg.PoolClient, node: OrNode, filters: SearchFilters, ctx: Compile): Promise<void> {
-    const ps = new Params(ctx.stats.overflow);
-    const range = rangeWhere(filters, ps);
-    const children = node.children;
-    const cols = children.map((_, i) => `max(${variantScore(node, i, ps, ctx)}) FILTER (WHERE ${variantMatch(node, i, ps)}) AS m${i}`);
-    const sql = `SELECT ${cols.join(', ')} FROM documents d WHERE ${range === '' ? '' : `${range} AND `}(${children.map((_, i) => variantMatch(node, i, ps)).join(' OR ')})`;
-    const row = (await c.query<Record<string, number | null>>(sql, ps.values)).rows[0]!;
-    const maxes = children.map((_, i) => Number(row[`m${i}`] ?? 0));
-    const { weights } = node.concept!;
-    let ref = maxes[0]!;
-    if (!(ref > 0)) for (let i = 1; i < maxes.length; i++) if (maxes[i]! > ref) ref = maxes[i]!;
-    ctx.scales.set(
-      node,
-      maxes.map((m, i) => (i > 0 && m > 0 ? ((weights[i] ?? 1) * ref) / m : 1)),
+  private async catchUp(c: pg.PoolClient): Promise<number[]> {
+    const s = (
+      await c.query<{ rev: number; pruned: string | null; segs: number[] }>(
+        `SELECT rev, (SELECT value FROM meta WHERE key = 'changes_pruned') AS pruned,
+           ARRAY(SELECT id FROM segments ORDER BY first_seq) AS segs FROM doc_stats WHERE id = 1`,
+      )
+    ).rows[0]!;
+    const rev = Number(s.rev);
+    const run = this.catching.then(async () => {
+      if (rev <= this.rev) return;
+      if (this.rev < 0 || this.rev < Number(s.pruned ?? 0)) {
+        // Whole: at first use, or when the log no longer holds every change since ours.
+        const cols = new DocColumns(null);
+        const rows = await c.query<{ seq: number; published_at: number | null; type: string; lang: string; source: string; cluster_id: number | null; ntokens: number }>(
+          'SELECT seq, published_at, type, lang, source, cluster_id, ntokens FROM documents ORDER BY seq',
+        );
+        for (const r of rows.rows) cols.set(r.seq, r.published_at, r.type, r.lang, r.source, r.cluster_id, r.ntokens);
+        this.columns = cols;
+        this.engine = this.newEngine();
+      } else {
+        const changed = await c.query<{ seq: number; published_at: number | null; type: string; lang: string; source: string; cluster_id: number | null; ntokens: number | null }>(
+          `SELECT x.seq, d.published_at, d.type, d.lang, d.source, d.cluster_id, d.ntokens
+           FROM (SELECT DISTINCT seq FROM doc_changes WHERE rev > $1) x LEFT JOIN documents d ON d.seq = x.seq ORDER BY x.seq`,
+          [this.rev],
+        );
+        for (const r of changed.rows) {
+          if (r.ntokens === null) this.columns.bury(r.seq);
+          else this.columns.set(r.seq, r.published_at, r.type, r.lang, r.source, r.cluster_id, r.ntokens);
+        }
+      }
+      this.rev = rev;
+    });
+    this.catching = run.catch(() => {});
+    await run;
+    return s.segs.map(Number);
+  }
+
+  /** Read ahead every list, prefix and filter the query names (see the module comment). */
+  private async readAhead(c: pg.PoolClient, segs: number[], query: QueryNode | null): Promise<ReadAhead> {
+    const terms = new Set<string>();
+    const prefixLeaves: TextNode[] = [];
+    const filters = new Map<string, { table: 'tickers' | 'labels'; value: string }>();
+    const walk = (n: QueryNode): void => {
+      switch (n.kind) {
+        case 'text':
+          if (n.prefix && n.terms.length > 0) {
+            prefixLeaves.push(n);
+            for (const t of n.terms.slice(0, -1)) terms.add(t);
+          } else for (const t of n.terms) terms.add(t);
+          return;
+        case 'filter':
+          if (n.field === 'type' || n.field === 'lang' || n.field === 'source') return;
+          if (n.field === 'tag' || n.field === 'level') {
+            const l = labelFor(n.field, n.value);
+            filters.set(`l\t${l}`, { table: 'labels', value: l });
+          } else {
+            const t = normalizeTicker(n.value);
+            filters.set(`t\t${t}`, { table: 'tickers', value: t });
+          }
+          return;
+        case 'not':
+          walk(n.child);
+          return;
+        case 'and':
+        case 'or':
+          for (const ch of n.children) walk(ch);
+      }
+    };
+    if (query !== null) walk(query);
+    const lists = await this.lists(c, segs, [...terms]);
+    const prefixes = new Map<string, Map<string, Entry[]>>();
+    for (const leaf of prefixLeaves) {
+      const p = leaf.terms[leaf.terms.length - 1]!;
+      if (!prefixes.has(p)) prefixes.set(p, await this.prefixTerms(c, segs, p));
+    }
+    const filterDocs = new Map<string, number[]>();
+    for (const [key, f] of filters) {
+      const col = f.table === 'tickers' ? 'ticker' : 'label';
+      const rows = await c.query<{ seq: number }>(`SELECT seq FROM ${f.table} WHERE ${col} = $1`, [f.value]);
+      filterDocs.set(key, rows.rows.map((r) => r.seq));
+    }
+    return { lists, prefixes, filterDocs };
+  }
+
+  /** Each term's entries in the given segments (document order), from the cache or one query for the rest. */
+  private async lists(c: pg.PoolClient, segs: number[], terms: string[]): Promise<Map<string, Listed[]>> {
+    const out = new Map<string, Listed[]>();
+    const missTerm: string[] = [];
+    const missSeg: number[] = [];
+    for (const t of terms) {
+      for (const s of segs) {
+        const key = `${s}\t${t}`;
+        if (this.cache.has(key)) {
+          const hit = this.cache.get(key)!;
+          this.cache.delete(key);
+          this.cache.set(key, hit);
+        } else {
+          missTerm.push(t);
+          missSeg.push(s);
+        }
+      }
+    }
+    if (missTerm.length > 0) {
+      const rows = await c.query<{ k: string; body: Buffer }>(
+        `SELECT x.k, b.body FROM unnest($1::text[], $2::bigint[]) WITH ORDINALITY AS x(term, seg, k)
+         CROSS JOIN LATERAL (SELECT body, last_term FROM seg_blocks
+           WHERE seg = x.seg AND first_term <= x.term COLLATE "C" ORDER BY first_term DESC LIMIT 1) b
+         WHERE b.last_term >= x.term COLLATE "C"`,
+        [missTerm, missSeg],
+      );
+      const found = new Map<number, Buffer>();
+      for (const r of rows.rows) found.set(Number(r.k) - 1, r.body);
+      for (let i = 0; i < missTerm.length; i++) {
+        const body = found.get(i);
+        const e = body ? findEntry(body, missTerm[i]!) : null;
+        // Copied: an entry must not keep its whole block alive in the cache.
+        const listed: Listed | null = e ? { ...e, docs: e.docs.slice(), pos: e.pos.slice(), id: nextEntryId++ } : null;
+        this.remember(`${missSeg[i]}\t${missTerm[i]}`, listed);
+      }
+    }
+    for (const t of terms) {
+      const list: Listed[] = [];
+      for (const s of segs) {
+        const e = this.cache.get(`${s}\t${t}`);
+        if (e) list.push(e);
+      }
+      out.set(t, list);
+    }
+    return out;
+  }
+
+  private remember(key: string, e: Listed | null): void {
+    this.cache.set(key, e);
+    this.cacheBytes += key.length * 2 + 64 + (e ? e.docs.length + e.pos.length : 0);
+    for (const [k, v] of this.cache) {
+      if (this.cacheBytes <= ENTRY_CACHE_BYTES) break;
+      this.cache.delete(k);
+      this.cacheBytes -= k.length * 2 + 64 + (v ? v.docs.length + v.pos.length : 0);
+    }
+  }
+
+  /** Terms starting with `prefix`, with their entries in document order. */
+  private async prefixTerms(c: pg.PoolClient, segs: number[], prefix: string): Promise<Map<string, Entry[]>> {
+    const rows = await c.query<{ seg: number; body: Buffer }>(
+      `SELECT s.id AS seg, b.body FROM unnest($1::bigint[]) WITH ORDINALITY AS s(id, k) CROSS JOIN LATERAL (
+         (SELECT body FROM seg_blocks WHERE seg = s.id AND first_term <= $2 COLLATE "C" ORDER BY first_term DESC LIMIT 1)
+         UNION ALL
+         (SELECT body FROM seg_blocks WHERE seg = s.id AND first_term > $2 COLLATE "C" AND first_term < $3 COLLATE "C" ORDER BY first_term)
+       ) b ORDER BY s.k`,
+      [segs, prefix, `${prefix}\u{10FFFF}`],
     );
+    const out = new Map<string, Entry[]>();
+    for (const r of rows.rows) {
+      for (const e of prefixEntries(r.body, prefix)) {
+        const list = out.get(e.term);
+        if (list) list.push(e);
+        else out.set(e.term, [e]);
+      }
+    }
+    return out;
   }
 
   /**
-   * Variants of a translated concept that surely match nothing are left out, and a concept
-   * left with one variant is that variant alone, as the SQLite engine plans it: a single
-   * term (not a prefix) that no document holds makes its variant empty.
+   * A prefix leaf (`锂*`, `"出口 管*"`): as FTS5 matches it, a phrase whose last term is any
+   * term with that prefix; its frequency in a document is the sum over those terms, its df
+   * the documents holding any.
    */
-  private async prune(c: pg.PoolClient, q: QueryNode, stats: CorpusStats): Promise<QueryNode> {
-    const singles = new Map<string, TextNode>();
-    const walk = (n: QueryNode) => {
-      if (n.kind === 'or' && n.concept) for (const ch of n.children) for (const t of candidateSingles(ch)) singles.set(leafKey(t), t);
-      if (n.kind === 'and' || n.kind === 'or') n.children.forEach(walk);
-      else if (n.kind === 'not') walk(n.child);
-    };
-    walk(q);
-    if (singles.size === 0) return q;
-    const leaves = [...singles.values()];
-    const dfs = await this.frequencies(c, leaves, stats);
-    const empty = new Set(leaves.filter((_, i) => dfs[i] === 0).map(leafKey));
-    const surelyEmpty = (n: QueryNode): boolean => {
-      if (n.kind === 'and') return n.children.some((ch) => ch.kind === 'text' && surelyEmpty(ch));
-      if (n.kind !== 'text' || n.prefix || n.terms.length === 0) return false;
-      return n.terms.some((t) => empty.has(leafKey(single(n, t))));
-    };
-    const rewrite = (n: QueryNode): QueryNode => {
-      switch (n.kind) {
-        case 'text':
-        case 'filter':
-          return n;
-        case 'not': {
-          const ch = rewrite(n.child);
-          return ch === n.child ? n : { kind: 'not', child: ch };
-        }
-        case 'and':
-        case 'or': {
-          if (n.kind === 'or' && n.concept) {
-            const alive = n.children.filter((ch) => !surelyEmpty(ch));
-            if (alive.length === 1) return alive[0]!;
-            if (alive.length === n.children.length) return n;
-            // Pruned variants stay in the tree (explain lists them) but match nothing.
-            return { ...n, children: n.children.map((ch) => (alive.includes(ch) ? ch : { kind: 'and', children: [ch, NOTHING] })) };
-          }
-          const children = n.children.map(rewrite);
-          return children.every((ch, i) => ch === n.children[i]) ? n : { ...n, children };
-        }
+  private prefixSet(leaf: TextNode, withScores: boolean, range?: Range): DocSet {
+    if (!leaf.prefix) return EMPTY;
+    const cols = this.columns;
+    const alive = cols.alive;
+    const titleOnly = leaf.field === 'title';
+    const p = leaf.terms[leaf.terms.length - 1]!;
+    const fixed: Postings[] = [];
+    for (const t of leaf.terms.slice(0, -1)) {
+      const entries = this.current.lists.get(t) ?? [];
+      if (entries.length === 0) return EMPTY;
+      fixed.push(decodePostings(entries, true));
+    }
+    const freq = new Map<number, number>();
+    for (const entries of this.current.prefixes.get(p)?.values() ?? []) {
+      const lists = [...fixed, decodePostings(entries, true)];
+      phraseMatches(lists, titleOnly, (doc, w) => {
+        if (alive[doc] !== 1) return;
+        freq.set(doc, (freq.get(doc) ?? 0) + w);
+      });
+    }
+    const ids = Int32Array.from([...freq.keys()].sort((a, b) => a - b));
+    const set: DocSet = { ids, scores: null };
+    if (withScores) {
+      const w = new Float64Array(ids.length);
+      for (let i = 0; i < ids.length; i++) w[i] = freq.get(ids[i]!)!;
+      const { live, avgTokens } = cols.liveStats();
+      set.scores = bm25Scores(ids, w, ids.length, live, avgTokens, cols.ntokens);
+    }
+    return within(set, withScores, range);
+  }
+}
+
+/**
+ * The engine's view of the lists one search read ahead: every term has a list (its entries
+ * in every segment, one chunk each). A term "has" a list when a live document holds it, so
+ * a translated variant no live document holds is left out as the SQLite engine leaves out
+ * one FTS5 finds nothing for.
+ */
+class SegmentLists implements PostingLists {
+  readonly threshold = 1;
+  private readonly live = new Map<string, boolean>();
+  private readonly byId = new Map<number, Listed>();
+
+  constructor(
+    private readonly lists: Map<string, Listed[]>,
+    private readonly columns: DocColumns,
+  ) {
+    for (const l of lists.values()) for (const e of l) this.byId.set(e.id, e);
+  }
+
+  refresh(): void {}
+
+  has(term: string): boolean {
+    let v = this.live.get(term);
+    if (v === undefined) {
+      v = false;
+      const alive = this.columns.alive;
+      for (const e of this.lists.get(term) ?? []) {
+        const p = decodePostings([e], false);
+        for (let k = 0; k < p.n && !v; k++) v = alive[p.docs[k]!] === 1;
+        if (v) break;
       }
-    };
-    return rewrite(q);
-  }
-}
-
-/** A leaf that matches nothing (a pruned variant's stand-in). */
-const NOTHING: TextNode = { kind: 'text', raw: '', terms: [], prefix: false, field: null as unknown as TextNode['field'], quoted: false };
-
-interface Compile {
-  idf: Map<TextNode, number>;
-  scales: Map<OrNode, number[]>;
-  stats: CorpusStats;
-}
-
-function leafKey(l: TextNode): string {
-  return `${l.field === 'title' ? 't' : 'a'}|${l.prefix ? 'p' : 'w'}|${l.terms.join(' ')}`;
-}
-
-function single(n: TextNode, t: string): TextNode {
-  return { kind: 'text', raw: t, terms: [t], prefix: false, field: n.field, quoted: false };
-}
-
-/** The single terms whose absence would make a concept's variant surely empty. */
-function candidateSingles(n: QueryNode): TextNode[] {
-  if (n.kind === 'and') return n.children.flatMap((ch) => (ch.kind === 'text' ? candidateSingles(ch) : []));
-  if (n.kind !== 'text' || n.prefix || n.terms.length === 0) return [];
-  return n.terms.map((t) => single(n, t));
-}
-
-/** A text leaf's match (alias d): see terms.ts. */
-function leafMatch(l: TextNode, ps: Params): string {
-  if (l.terms.length === 0) return 'false';
-  const q = `d.terms @@ ${ps.p(tsquery(l))}::tsquery`;
-  const exact = exactInTsvector(l);
-  // Where no document's terms overflowed the tsvector, an exact leaf is the index condition
-  // alone: no row's tsvector is read again.
-  if (exact && !ps.overflow) return q;
-  const n = ps.p(needle(l));
-  const found = l.field === 'title' ? `strpos(d.title_terms, ${n}) > 0` : `(strpos(d.title_terms, ${n}) > 0 OR strpos(d.body_terms, ${n}) > 0)`;
-  if (!ps.overflow) return `(${q} AND ${found})`;
-  // Documents whose terms overflowed are always candidates, then verified.
-  return exact ? `(${q} OR (d.overflow AND ${found}))` : `((${q} OR d.overflow) AND ${found})`;
-}
-
-/** BM25 of a leaf for the row (0 where it does not occur). */
-function leafScore(l: TextNode, ps: Params, ctx: Compile): string {
-  if (l.terms.length === 0) return '0::float8';
-  const overlap = selfOverlapping(l);
-  const n = ps.p(overlap ? overlapPattern(l) : needle(l));
-  const occ = (col: string) => (overlap ? `regexp_count(${col}, ${n})` : `lodestone_occ(${col}, ${n})`);
-  const w =
-    l.field === 'title'
-      ? `(${TITLE_WEIGHT} * ${occ('d.title_terms')})`
-      : `(${TITLE_WEIGHT} * ${occ('d.title_terms')} + ${BODY_WEIGHT} * ${occ('d.body_terms')})`;
-  const i = ctx.idf.get(l) ?? idf(ctx.stats.documents, 0);
-  const norm = `${K1} * (1 - ${B} + ${B} * d.ntokens / ${Math.max(1, ctx.stats.avgTokens)}::float8)`;
-  return `(SELECT CASE WHEN x.w > 0 THEN ${i}::float8 * x.w * ${K1 + 1} / (x.w + ${norm}) ELSE 0 END FROM (SELECT ${w}::float8 AS w) x)`;
-}
-
-function filterMatch(f: FilterNode, ps: Params): string {
-  const v = f.value;
-  switch (f.field) {
-    case 'type':
-      return `d.type = ${ps.p(v.toLowerCase())}`;
-    case 'lang':
-      return `d.lang = ${ps.p(v.toLowerCase())}`;
-    case 'source':
-      return `lower(d.source) = ${ps.p(v.trim().toLowerCase())}`;
-    case 'tag':
-    case 'level':
-      return `EXISTS (SELECT 1 FROM labels l WHERE l.label = ${ps.p(labelFor(f.field, v))} AND l.seq = d.seq)`;
-    default:
-      return `EXISTS (SELECT 1 FROM tickers t WHERE t.ticker = ${ps.p(normalizeTicker(v))} AND t.seq = d.seq)`;
-  }
-}
-
-/** Whether a document matches a subtree. */
-function match(n: QueryNode, ps: Params): string {
-  switch (n.kind) {
-    case 'text':
-      return leafMatch(n, ps);
-    case 'filter':
-      return filterMatch(n, ps);
-    case 'not':
-      return `NOT (${match(n.child, ps)})`;
-    case 'and':
-      return n.children.length === 0 ? 'true' : `(${n.children.map((ch) => match(ch, ps)).join(' AND ')})`;
-    case 'or':
-      if (n.concept) return `(${n.children.map((_, i) => variantMatch(n, i, ps)).join(' OR ')})`;
-      return n.children.length === 0 ? 'false' : `(${n.children.map((ch) => match(ch, ps)).join(' OR ')})`;
-  }
-}
-
-/** A concept's variant matches; an English variant only outside Chinese documents. */
-function variantMatch(n: OrNode, i: number, ps: Params): string {
-  const m = match(n.children[i]!, ps);
-  return n.concept!.langs[i] === 'en' ? `(d.lang <> 'zh' AND ${m})` : m;
-}
-
-function variantScore(n: OrNode, i: number, ps: Params, ctx: Compile): string {
-  const s = scoreOf(n.children[i]!, ps, ctx);
-  return n.concept!.langs[i] === 'en' ? `(CASE WHEN d.lang <> 'zh' THEN ${s} ELSE 0 END)` : s;
-}
-
-/** The score of a scoreable subtree (see `scoreable`). */
-function scoreOf(n: QueryNode, ps: Params, ctx: Compile): string {
-  switch (n.kind) {
-    case 'text':
-      return leafScore(n, ps, ctx);
-    case 'filter':
-    case 'not':
-      return '0::float8';
-    case 'and': {
-      // The sum of its positive children, where the whole conjunction matches (under an OR
-      // it may not, while some of its terms still occur).
-      const pos = n.children.filter((ch) => ch.kind !== 'not');
-      if (pos.length === 0) return '0::float8';
-      return `(CASE WHEN ${match(n, ps)} THEN ${pos.map((ch) => `(${scoreOf(ch, ps, ctx)})`).join(' + ')} ELSE 0 END)`;
+      this.live.set(term, v);
     }
-    case 'or': {
-      if (n.concept) {
-        const f = ctx.scales.get(n) ?? n.children.map(() => 1);
-        const parts = n.children.map((_, i) => `(CASE WHEN ${variantMatch(n, i, ps)} THEN (${variantScore(n, i, ps, ctx)}) * ${f[i] ?? 1}::float8 END)`);
-        return `coalesce(GREATEST(${parts.join(', ')}), 0)`;
-      }
-      // A union adds the scores of the children a document matches (others score 0).
-      return n.children.length === 0 ? '0::float8' : n.children.map((ch) => `(${scoreOf(ch, ps, ctx)})`).join(' + ');
+    return v;
+  }
+
+  chunks(term: string, withPositions: boolean, range?: { lo: number; hi: number }): PostingChunk[] {
+    const out: PostingChunk[] = [];
+    for (const e of this.lists.get(term) ?? []) {
+      if (range && (e.last < range.lo || e.first > range.hi)) continue;
+      out.push(withPositions ? { n: e.n, docs: e.docs, pos: e.pos } : { n: e.n, docs: e.docs });
     }
+    return out;
   }
-}
 
-/** Whether the SQLite engine scores a subtree as a set (text only; NOT allowed inside AND beside a positive child). */
-function scoreable(n: QueryNode): boolean {
-  switch (n.kind) {
-    case 'text':
-      return true;
-    case 'filter':
-    case 'not':
-      return false;
-    case 'or':
-      return n.children.every(scoreable);
-    case 'and': {
-      const pos = n.children.filter((ch) => ch.kind !== 'not');
-      return pos.length > 0 && n.children.every((ch) => (ch.kind === 'not' ? scoreable(ch.child) : scoreable(ch)));
-    }
+  loadChunks(term: string, withPositions: boolean, range?: { lo: number; hi: number }): PostingChunk[] {
+    return this.chunks(term, withPositions, range);
   }
-}
 
-function textLeaves(n: QueryNode, out: TextNode[] = []): TextNode[] {
-  if (n.kind === 'text') out.push(n);
-  else if (n.kind === 'and' || n.kind === 'or') for (const ch of n.children) textLeaves(ch, out);
-  return out;
-}
-
-/** Concepts in post-order (inner ones first: an outer concept's variants score with the inner scales). */
-function concepts(nodes: QueryNode[], out: OrNode[] = []): OrNode[] {
-  for (const n of nodes) {
-    if (n.kind === 'and' || n.kind === 'or') concepts(n.children, out);
-    if (n.kind === 'or' && n.concept) out.push(n);
+  postings(term: string, withPositions: boolean, range?: { lo: number; hi: number }): Postings {
+    return decodePostings(this.chunks(term, withPositions, range), withPositions);
   }
-  return out;
-}
 
-/** The top-level conjunction, nested ANDs flattened (as the SQLite engine plans it). */
-function conjuncts(q: QueryNode | null): QueryNode[] {
-  if (q === null) return [];
-  if (q.kind === 'and') return q.children.flatMap(conjuncts);
-  return [q];
-}
+  load(term: string, withPositions: boolean, range?: { lo: number; hi: number }): Postings {
+    return this.postings(term, withPositions, range);
+  }
 
-/** The request's own filters: dates, ingest range, types, sources, languages. */
-function rangeWhere(f: SearchFilters, ps: Params): string {
-  const w: string[] = [];
-  if (f.from !== undefined) w.push(`d.published_at >= ${ps.p(f.from)}`);
-  if (f.to !== undefined) w.push(`d.published_at < ${ps.p(f.to)}`);
-  if (f.afterSeq !== undefined) w.push(`d.seq > ${ps.p(f.afterSeq)}`);
-  if (f.throughSeq !== undefined) w.push(`d.seq <= ${ps.p(f.throughSeq)}`);
-  if (f.types) w.push(`d.type = ANY(${ps.p(f.types.map((t) => t.toLowerCase()))}::text[])`);
-  if (f.langs) w.push(`d.lang = ANY(${ps.p(f.langs.map((t) => t.toLowerCase()))}::text[])`);
-  if (f.sources) w.push(`lower(d.source) = ANY(${ps.p(f.sources.map((t) => t.trim().toLowerCase()))}::text[])`);
-  return w.join(' AND ');
-}
+  spans(term: string): ChunkSpan[] {
+    return (this.lists.get(term) ?? []).map((e) => ({ id: e.id, n: e.n, first: e.first, last: e.last }));
+  }
 
-function facetList(rows: [string, number][]): FacetCount[] {
-  return rows.map(([value, count]) => ({ value, count: Number(count) })).sort((x, y) => y.count - x.count || x.value.localeCompare(y.value));
+  chunk(s: ChunkSpan): PostingChunk {
+    const e = this.byId.get(s.id)!;
+    return { n: e.n, docs: e.docs };
+  }
+
+  queuePhrase(): void {}
 }

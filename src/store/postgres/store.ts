@@ -40,7 +40,8 @@ import type {
 import { MIGRATE_LOCK, WRITE_LOCK } from './locks.js';
 import { PG_MIGRATIONS } from './migrations.js';
 import { PgSearcher } from './search.js';
-import { distinctTerms, needle, tsquery, wrapTerms } from './terms.js';
+import { MERGE_FANOUT, mergeSegments, writeSegment } from './segments.js';
+import { ftsPhrase } from '../sqlite/fts.js';
 import { PgWorkflowRepo } from './workflows.js';
 
 // bigint columns (seq, times) come back as numbers: every value we store is below 2^53.
@@ -51,6 +52,9 @@ pg.types.setTypeParser(20, (v) => Number(v));
 function generatedId(key: string): string {
   return `d_${sha256Hex(key).slice(0, 16)}`;
 }
+
+/** Revs of the change log kept (search.ts: a server further behind reloads its columns). */
+const CHANGES_KEPT = 10_000;
 
 const DOC_COLUMNS =
   'seq, public_id, key, external_id, title, source, url, published_at, fetched_at, ingested_at, type, lang, script, paragraphs, pages, metadata, tickers, content_hash, cluster_id, original_hash';
@@ -96,7 +100,7 @@ export class PgStore implements DocumentStore {
     this.pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 8, application_name: 'lodestone' });
     // An idle client that loses its connection (a server restart) is dropped, not thrown.
     this.pool.on('error', () => {});
-    this.ready = this.migrate();
+    this.ready = this.migrate().then(() => this.backfill());
     // Opening never throws later for the caller who does not await: the first call reports it.
     this.ready.catch(() => {});
     this.searcher = new PgSearcher(this.pool);
@@ -161,6 +165,11 @@ export class PgStore implements DocumentStore {
   /** Run `fn` in one transaction on one connection (rolled back if it throws). */
   private async tx<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
     await this.ready;
+    return this.txNow(fn);
+  }
+
+  /** `tx` without waiting for the store to be ready (opening's own steps). */
+  private async txNow<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
     const c = await this.pool.connect().catch((err: Error) => {
       throw unavailable(this.url, err);
     });
@@ -200,12 +209,69 @@ export class PgStore implements DocumentStore {
       keys.add(ad.doc.key);
       parts[parts.length - 1]!.push(ad);
     }
-    return this.tx(async (c) => {
+    const out = await this.tx(async (c) => {
       await c.query('SELECT pg_advisory_xact_lock($1)', [WRITE_LOCK]);
       const out: UpsertResult[] = [];
       for (const part of parts) out.push(...(await new BatchWriter(c, part).run()));
       return out;
     });
+    await this.upkeep();
+    return out;
+  }
+
+  /**
+   * After a write: merge posting segments while MERGE_FANOUT share a level, and prune the
+   * change log of revs every reader has long passed (a reader further behind reloads its
+   * columns). Its own transaction under the write lock: a crash loses no document, only
+   * leaves the merge for the next write.
+   */
+  private async upkeep(): Promise<void> {
+    const [s] = await this.q<{ level0: number; rev: number; oldest: number | null }>(
+      `SELECT (SELECT count(*) FROM segments WHERE level = 0)::int AS level0, (SELECT rev FROM doc_stats) AS rev,
+         (SELECT min(rev) FROM doc_changes) AS oldest`,
+    );
+    const prune = s!.oldest !== null && s!.rev - s!.oldest > CHANGES_KEPT * 2;
+    if (s!.level0 < MERGE_FANOUT && !prune) return;
+    await this.tx(async (c) => {
+      await c.query('SELECT pg_advisory_xact_lock($1)', [WRITE_LOCK]);
+      await mergeSegments(c);
+      if (prune) {
+        const through = s!.rev - CHANGES_KEPT;
+        await c.query('DELETE FROM doc_changes WHERE rev <= $1', [through]);
+        await c.query("UPDATE meta SET value = $1 WHERE key = 'changes_pruned' AND value::bigint < $1", [String(through)]);
+      }
+    });
+  }
+
+  /**
+   * Documents stored before migration 3 get their postings from the term strings they kept
+   * (in seq order, 2,000 a transaction, resumable), which are then cleared.
+   */
+  private async backfill(): Promise<void> {
+    for (;;) {
+      const more = await this.txNow(async (c) => {
+        await c.query('SELECT pg_advisory_xact_lock($1)', [WRITE_LOCK]);
+        const flag = await c.query<{ value: string }>("SELECT value FROM meta WHERE key = 'segments_backfill'");
+        if (flag.rows[0]?.value !== '1') return false;
+        const rows = (
+          await c.query<{ seq: number; title_terms: string; body_terms: string }>(
+            'SELECT seq, title_terms, body_terms FROM documents WHERE title_terms IS NOT NULL ORDER BY seq LIMIT 2000',
+          )
+        ).rows;
+        if (rows.length === 0) {
+          await c.query("UPDATE meta SET value = '0' WHERE key = 'segments_backfill'");
+          return false;
+        }
+        await writeSegment(
+          c,
+          rows.map((r) => ({ seq: r.seq, titleTerms: r.title_terms, bodyTerms: r.body_terms })),
+        );
+        await c.query('UPDATE documents SET title_terms = NULL, body_terms = NULL, terms = NULL WHERE seq = ANY($1::bigint[])', [rows.map((r) => r.seq)]);
+        await mergeSegments(c);
+        return true;
+      });
+      if (!more) return;
+    }
   }
 
   async findByPublicId(id: string): Promise<StoredDocument[]> {
@@ -278,9 +344,9 @@ export class PgStore implements DocumentStore {
     return this.searcher.documentFrequency(leaf);
   }
 
+  /** The leaf in FTS5's phrase syntax: what the posting segments are asked (a phrase of terms, a prefix, title only). */
   leafExpression(leaf: TextNode): string {
-    const where = leaf.field === 'title' ? 'title_terms' : 'title_terms, body_terms';
-    return `terms @@ '${tsquery(leaf)}'${leaf.terms.length > 1 || leaf.field === 'title' ? `, then "${needle(leaf)}" in ${where}` : ''}`;
+    return ftsPhrase(leaf);
   }
 
   async cluster(clusterId: number): Promise<ClusterInfo | null> {
@@ -552,7 +618,6 @@ class BatchWriter implements ClusterCandidates {
       // The result tells the cluster as of this document's write (a later copy may still adopt it).
       clusterAtWrite.push(cluster);
       const hasPages = doc.paragraphs.some((p) => p.page !== undefined);
-      const terms = distinctTerms(a.titleTerms, a.bodyTerms);
       rows.push([
         seq,
         doc.externalId ?? generatedId(doc.key),
@@ -579,10 +644,11 @@ class BatchWriter implements ClusterCandidates {
         signatureToBuffer(a.minhash).toString('base64'),
         a.shingles,
         JSON.stringify(a.figures),
-        terms.terms,
-        terms.overflow,
-        wrapTerms(a.titleTerms),
-        wrapTerms(a.bodyTerms),
+        // 25-28: once the term strings (migration 3 moved them to segments).
+        null,
+        null,
+        null,
+        null,
         keysOf({ analysis: a, exact }),
         a.tickers,
         labelsOf(doc.metadata),
@@ -602,12 +668,16 @@ class BatchWriter implements ClusterCandidates {
     await c.query(
       `INSERT INTO documents (seq, public_id, key, external_id, title, source, url, published_at, fetched_at, ingested_at, type, lang, script,
          paragraphs, pages, metadata, tickers, content_hash, record_hash, norm_hash, original_hash, ntokens, minhash, shingles, figures,
-         cluster_id, terms, overflow, title_terms, body_terms)
+         cluster_id)
        SELECT (r->>0)::bigint, r->>1, r->>2, r->>3, r->>4, r->>5, r->>6, (r->>7)::bigint, (r->>8)::bigint, (r->>9)::bigint, r->>10, r->>11, r->>12,
          r->>13, r->>14, r->>15, r->>16, r->>17, r->>18, r->>19, r->>20, (r->>21)::int, decode(r->>22, 'base64'), (r->>23)::int, r->>24,
-         (r->>32)::bigint, array_to_tsvector(ARRAY(SELECT json_array_elements_text(r->25))), (r->>26)::boolean, r->>27, r->>28
+         (r->>32)::bigint
        FROM json_array_elements($1::json) AS r`,
       [JSON.stringify(rows.map((r) => [...r, real(setCluster.get(r[0] as number) ?? null)]))],
+    );
+    await writeSegment(
+      c,
+      writes.map((w, k) => ({ seq: seqs[k]!, titleTerms: w.ad.analysis.titleTerms, bodyTerms: w.ad.analysis.bodyTerms })),
     );
     await c.query(
       `INSERT INTO dedup_keys (key, seq) SELECT DISTINCT (k.value)::bigint, (r->>0)::bigint FROM json_array_elements($1::json) r, json_array_elements_text(r->29) k

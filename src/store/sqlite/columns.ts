@@ -93,7 +93,13 @@ export class DocColumns {
   private rev = -1;
   private dataVersion = -1;
 
-  constructor(private readonly db: Database.Database) {}
+  /** `db`: the SQLite store the columns read; null when their owner feeds them (`set`, `bury`: the PostgreSQL backend). */
+  constructor(private readonly db: Database.Database | null) {}
+
+  private get sql(): Database.Database {
+    if (this.db === null) throw new Error('these columns have no SQLite store');
+    return this.db;
+  }
 
   private grow(rowid: number): void {
     if (rowid < this.capacity) return;
@@ -120,11 +126,12 @@ export class DocColumns {
 
   /** Bring the columns up to date with the database; cheap when nothing changed. */
   refresh(force = false): void {
-    const dv = this.db.pragma('data_version', { simple: true }) as number;
+    if (this.db === null) return;
+    const dv = this.sql.pragma('data_version', { simple: true }) as number;
     if (!force && dv === this.dataVersion && this.rev >= 0) return;
     // One read transaction: rows and tombstones as of the same commit, or a rev could be
     // skipped by a writer committing between the two reads.
-    this.db.transaction(() => {
+    this.sql.transaction(() => {
       if (this.rev < 0) this.loadSnapshot();
       this.readChanges();
     })();
@@ -144,10 +151,10 @@ export class DocColumns {
    */
   private readLog(): boolean {
     if (this.rev < 0) return false;
-    this.metaRev ??= this.db.prepare("SELECT value FROM meta WHERE key = 'rev'").pluck();
+    this.metaRev ??= this.sql.prepare("SELECT value FROM meta WHERE key = 'rev'").pluck();
     const current = Number(this.metaRev.get() ?? '0');
     if (current <= this.rev) return true;
-    this.logRows ??= this.db.prepare('SELECT rev, data FROM column_log WHERE rev > ? ORDER BY rev').raw(true);
+    this.logRows ??= this.sql.prepare('SELECT rev, data FROM column_log WHERE rev > ? ORDER BY rev').raw(true);
     const entries = this.logRows.all(this.rev) as [number, Buffer][];
     // Every rev from ours to the current one, or nothing from the log.
     if (entries.length !== current - this.rev || entries[0]?.[0] !== this.rev + 1) return false;
@@ -170,7 +177,7 @@ export class DocColumns {
   }
 
   /** A document died: not live any more. */
-  private bury(docId: number): void {
+  bury(docId: number): void {
     if (docId < this.capacity && this.alive[docId] === 1) {
       this.alive[docId] = 0;
       this.deaths++;
@@ -183,10 +190,10 @@ export class DocColumns {
 
   private readChanges(): void {
     if (this.readLog()) return;
-    this.changedRows ??= this.db
+    this.changedRows ??= this.sql
       .prepare('SELECT id, published_at, type, lang, source, cluster_id, rev, ntokens FROM documents WHERE rev > ? ORDER BY rev')
       .raw(true);
-    this.changedTombstones ??= this.db.prepare('SELECT doc_id, rev FROM tombstones WHERE rev > ?').raw(true);
+    this.changedTombstones ??= this.sql.prepare('SELECT doc_id, rev FROM tombstones WHERE rev > ?').raw(true);
     const rows = this.changedRows;
     let maxRev = this.rev;
     for (const r of rows.iterate(this.rev) as Iterable<
@@ -211,14 +218,14 @@ export class DocColumns {
     const since =
       this.rev >= 0
         ? this.rev
-        : ((this.db.prepare('SELECT rev FROM column_snapshot WHERE id = 1').pluck().get() as number | undefined) ?? -1);
-    const unread = this.db.prepare('SELECT count(*) FROM documents WHERE rev > ?').pluck().get(since) as number;
+        : ((this.sql.prepare('SELECT rev FROM column_snapshot WHERE id = 1').pluck().get() as number | undefined) ?? -1);
+    const unread = this.sql.prepare('SELECT count(*) FROM documents WHERE rev > ?').pluck().get(since) as number;
     return this.rowsSinceSnapshot + unread;
   }
 
   /** Restore the columns from the saved snapshot, if there is one of this format. */
   private loadSnapshot(): void {
-    const row = this.db.prepare('SELECT rev, meta, data FROM column_snapshot WHERE id = 1').get() as
+    const row = this.sql.prepare('SELECT rev, meta, data FROM column_snapshot WHERE id = 1').get() as
       | { rev: number; meta: string; data: Buffer }
       | undefined;
     if (!row) return;
@@ -263,7 +270,7 @@ export class DocColumns {
    * Call on a writable connection; cheap enough at close (~28 bytes a document).
    */
   saveSnapshot(): void {
-    this.db.transaction(() => {
+    this.sql.transaction(() => {
       if (this.rev < 0) this.loadSnapshot();
       this.readChanges();
       const n = this.maxRowid + 1;
@@ -284,7 +291,7 @@ export class DocColumns {
         months: this.months,
         combos: this.combos,
       };
-      this.db
+      this.sql
         .prepare(
           'INSERT INTO column_snapshot (id, rev, meta, data) VALUES (1, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET rev = excluded.rev, meta = excluded.meta, data = excluded.data',
         )

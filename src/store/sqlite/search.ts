@@ -73,9 +73,58 @@ export function queryBudgetMs(): number {
 
 const NO_IDS = new Int32Array(0);
 
+/**
+ * The posting lists a search reads: the SQLite store's hot index (hot.ts), or, on
+ * PostgreSQL, the posting segments read ahead for one search (postgres/postings.ts), where
+ * every term has a list.
+ */
+export type PostingLists = Pick<HotIndex, 'threshold' | 'refresh' | 'has' | 'postings' | 'load' | 'loadChunks' | 'chunks' | 'spans' | 'chunk' | 'queuePhrase'>;
+
+/** What else a search reads from its store, synchronously. */
+export interface IndexReads {
+  /** Documents (ascending) and, with `withScores`, BM25 scores of a leaf the lists do not answer (SQLite: FTS5 MATCH of `ftsPhrase(leaf)`). */
+  matchLeaf(leaf: TextNode, withScores: boolean, range?: Range): DocSet;
+  tickerDocs(ticker: string): number[];
+  labelDocs(label: string): number[];
+  /** Run reads that must see one state of the index (SQLite: one read transaction). */
+  atomically<T>(fn: () => T): T;
+}
+
+/** IndexReads of an SQLite store: FTS5 MATCH, the tickers and labels tables. */
+export function sqliteReads(db: Database.Database): IndexReads {
+  const tickerDocs = db.prepare<[string], number>('SELECT doc_id FROM tickers WHERE ticker = ?').pluck();
+  const labelDocs = db.prepare<[string], number>('SELECT doc_id FROM labels WHERE label = ?').pluck();
+  return {
+    matchLeaf(leaf, withScores, range) {
+      const expr = ftsPhrase(leaf);
+      const where = range ? 'fts MATCH ? AND rowid BETWEEN ? AND ?' : 'fts MATCH ?';
+      const args: (string | number)[] = range ? [expr, range.lo, range.hi] : [expr];
+      try {
+        if (withScores) {
+          const rows = db
+            .prepare(`SELECT rowid, bm25(fts, ${TITLE_WEIGHT}, ${BODY_WEIGHT}) FROM fts WHERE ${where} ORDER BY rowid`)
+            .raw(true)
+            .all(...args) as [number, number][];
+          return rowsToScored(rows);
+        }
+        const ids = db
+          .prepare(`SELECT rowid FROM fts WHERE ${where} ORDER BY rowid`)
+          .pluck()
+          .all(...args) as number[];
+        return { ids: Int32Array.from(ids), scores: null };
+      } catch (err) {
+        throw new LodestoneError('query_syntax', `The full-text index rejected the query: ${(err as Error).message}`, {
+          expression: expr,
+        });
+      }
+    },
+    tickerDocs: (t) => tickerDocs.all(t),
+    labelDocs: (l) => labelDocs.all(l),
+    atomically: (fn) => db.transaction(fn)(),
+  };
+}
+
 export class SqliteSearcher {
-  private readonly tickerDocs: Database.Statement<[string], number>;
-  private readonly labelDocs: Database.Statement<[string], number>;
   // Scratch for cluster collapse, indexed by cluster id and reused across queries.
   private bestId = new Int32Array(0);
   private bestP = new Float64Array(0);
@@ -92,41 +141,15 @@ export class SqliteSearcher {
   private resolved: Map<TextNode, DocSet> | null = null;
 
   constructor(
-    private readonly db: Database.Database,
+    private readonly reads: IndexReads,
     private readonly columns: DocColumns,
-    private readonly hot: HotIndex,
+    /** Settable: on PostgreSQL each search brings the lists it read ahead. */
+    public hot: PostingLists,
     /** Splits long single-list scans with a second thread (null: one thread). */
     private readonly scanWorker: ScanWorker | null = null,
     /** Lists with at least this many postings are split. */
     private readonly parallelMin = PARALLEL_MIN,
-  ) {
-    this.tickerDocs = db.prepare<[string], number>('SELECT doc_id FROM tickers WHERE ticker = ?').pluck();
-    this.labelDocs = db.prepare<[string], number>('SELECT doc_id FROM labels WHERE label = ?').pluck();
-  }
-
-  /** Rowids and scores of the documents matching an FTS5 expression (optionally within a rowid range). */
-  private ftsMatch(expr: string, withScores: boolean, range?: Range): DocSet {
-    const where = range ? 'fts MATCH ? AND rowid BETWEEN ? AND ?' : 'fts MATCH ?';
-    const args: (string | number)[] = range ? [expr, range.lo, range.hi] : [expr];
-    try {
-      if (withScores) {
-        const rows = this.db
-          .prepare(`SELECT rowid, bm25(fts, ${TITLE_WEIGHT}, ${BODY_WEIGHT}) FROM fts WHERE ${where} ORDER BY rowid`)
-          .raw(true)
-          .all(...args) as [number, number][];
-        return rowsToScored(rows);
-      }
-      const ids = this.db
-        .prepare(`SELECT rowid FROM fts WHERE ${where} ORDER BY rowid`)
-        .pluck()
-        .all(...args) as number[];
-      return { ids: Int32Array.from(ids), scores: null };
-    } catch (err) {
-      throw new LodestoneError('query_syntax', `The full-text index rejected the query: ${(err as Error).message}`, {
-        expression: expr,
-      });
-    }
-  }
+  ) {}
 
   /**
    * The documents matching one text leaf. Terms and phrases are matched over posting lists
@@ -145,7 +168,7 @@ export class SqliteSearcher {
     if (node.terms.length === 0) return EMPTY;
     if (node.prefix || this.hot.threshold <= 0) {
       this.hot.refresh();
-      if (node.prefix || !node.terms.every((t) => this.hot.has(t))) return this.ftsMatch(ftsPhrase(node), withScores, range);
+      if (node.prefix || !node.terms.every((t) => this.hot.has(t))) return this.reads.matchLeaf(node, withScores, range);
     }
     return this.postingsLeaf(node, withScores, range);
   }
@@ -186,7 +209,7 @@ export class SqliteSearcher {
       if (o.hot && common !== null && common.length === 0) return EMPTY;
       // Rare terms hold the phrase to few documents: FTS5 seeks those in the common terms'
       // lists (~8 ms at 1,000,000 documents) where decoding the hot lists reads them whole.
-      if (o.hot && common !== null && common.length < this.hot.threshold) return this.ftsMatch(ftsPhrase(node), withScores, range);
+      if (o.hot && common !== null && common.length < this.hot.threshold) return this.reads.matchLeaf(node, withScores, range);
       // Unscored (newest first, NOT, filters) needs only the range's chunks; BM25 needs the
       // whole list for the term's document frequency.
       const within = withScores ? undefined : range;
@@ -414,7 +437,7 @@ export class SqliteSearcher {
           return (id) => codes.has(cols.source[id]!);
         }
         const docs = new Set(
-          node.field === 'tag' || node.field === 'level' ? this.labelDocs.all(labelFor(node.field, v)) : this.tickerDocs.all(normalizeTicker(v)),
+          node.field === 'tag' || node.field === 'level' ? this.reads.labelDocs(labelFor(node.field, v)) : this.reads.tickerDocs(normalizeTicker(v)),
         );
         return (id) => docs.has(id);
       }
@@ -640,7 +663,7 @@ export class SqliteSearcher {
       this.chunkDfDeaths = cols.deaths;
     }
     // One read transaction: a merge committed between the reads cannot remove a chunk listed.
-    return this.db.transaction(() => {
+    return this.reads.atomically(() => {
       const chunks: PostingChunk[] = [];
       let dfOutside = 0;
       for (const s of this.hot.spans(key)) {
@@ -660,7 +683,7 @@ export class SqliteSearcher {
         dfOutside += n;
       }
       return { chunks, dfOutside };
-    })();
+    });
   }
 
   private ensureScratch(n: number): void {

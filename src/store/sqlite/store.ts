@@ -40,7 +40,7 @@ import { MIGRATIONS } from './migrations.js';
 import { ScanWorker } from './parallel.js';
 import { FtsReader } from './fts-reader.js';
 import { ftsPhrase } from './fts.js';
-import { BODY_WEIGHT, queryBudgetMs, SqliteSearcher, TITLE_WEIGHT } from './search.js';
+import { BODY_WEIGHT, queryBudgetMs, SqliteSearcher, sqliteReads, TITLE_WEIGHT } from './search.js';
 
 import { SqliteClusters } from './clusters.js';
 import { SqliteSources } from './sources.js';
@@ -131,7 +131,7 @@ export class SqliteStore implements DocumentStore {
     this.scanWorker = options.parallel ? new ScanWorker() : null;
     this.scanWorker?.warm();
     this.ftsReader = options.parallel ? new FtsReader(db.name, { title: TITLE_WEIGHT, body: BODY_WEIGHT }) : null;
-    this.searcher = new SqliteSearcher(db, this.columns, this.hot, this.scanWorker, options.parallelMin);
+    this.searcher = new SqliteSearcher(sqliteReads(db), this.columns, this.hot, this.scanWorker, options.parallelMin);
     this.workflows = new SqliteWorkflowRepo(db);
     this.summaries = new SqliteSummaries(db);
     this.clusterKeeper = new SqliteClusters(db);
