@@ -80,17 +80,16 @@ export function buildEntries(docs: { seq: number; titleTerms: string; bodyTerms:
         p++;
       });
     }
-    for (const [t, tp] of title) {
+    const builder = (t: string) => {
       let b = builders.get(t);
-      if (!b) builders.set(t, (b = new PostingsBuilder()));
-      b.add(d.seq, tp, body.get(t) ?? NONE);
-    }
-    for (const [t, bp] of body) {
-      if (title.has(t)) continue;
-      let b = builders.get(t);
-      if (!b) builders.set(t, (b = new PostingsBuilder()));
-      b.add(d.seq, NONE, bp);
-    }
+      if (!b) {
+        b = new PostingsBuilder();
+        builders.set(t, b);
+      }
+      return b;
+    };
+    for (const [t, tp] of title) builder(t).add(d.seq, tp, body.get(t) ?? NONE);
+    for (const [t, bp] of body) if (!title.has(t)) builder(t).add(d.seq, NONE, bp);
   }
   const out: Entry[] = [];
   for (const [term, b] of builders) out.push({ term, n: b.n, first: b.first, last: b.last, docs: b.docs.bytes(), pos: b.pos.bytes() });
