@@ -208,8 +208,12 @@ export const PG_MIGRATIONS: string[] = [
     body bytea NOT NULL,
     PRIMARY KEY (seg, first_term)
   );
-  -- Varint postings do not compress: stored out of line as they are.
-  ALTER TABLE seg_blocks ALTER COLUMN body SET STORAGE EXTERNAL;
+  -- A block (BLOCK_BYTES) stays inside its row, uncompressed (varint postings hardly
+  -- compress): no TOAST rows to write at ingest or to look up at search. A term's list longer
+  -- than a page goes out of line, lz4-compressed when that helps.
+  ALTER TABLE seg_blocks SET (toast_tuple_target = 8160);
+  ALTER TABLE seg_blocks ALTER COLUMN body SET STORAGE MAIN;
+  ALTER TABLE seg_blocks ALTER COLUMN body SET COMPRESSION lz4;
   -- Every statement that writes documents logs the seqs it touched under a new doc_stats.rev
   -- (statement triggers with transition tables): a server's in-memory columns catch up from it.
   CREATE TABLE doc_changes (rev bigint NOT NULL, seq bigint NOT NULL);
