@@ -19,7 +19,6 @@
  * documents, which bounds a merge's work.
  */
 import type pg from 'pg';
-import { forEachTerm } from '../../analysis/term-hits.js';
 import { ByteWriter } from '../../core/bytes.js';
 import { type PostingChunk, decodePostings, encodePostings } from '../sqlite/postings.js';
 
