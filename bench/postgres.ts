@@ -164,7 +164,7 @@ export async function postgresBench(say: (s?: string) => void): Promise<void> {
     say(`### PostgreSQL, generated ${n.toLocaleString('en')} docs: reusing ${name}`);
     say('');
   }
-  const pgStore = await PgStore.open(url).opened();
+  const pgStore = await PgStore.open(url, { parallel: true }).opened();
   await pgStore.pool.query('VACUUM ANALYZE documents');
   const span = (await pgStore.pool.query('SELECT min(published_at) AS lo, max(published_at) AS hi FROM documents')).rows[0] as { lo: number; hi: number };
   const cls = classes(span, TOPIC[0]!, GENERATED_MEDIUM, GENERATED_PHRASES, '财联社');

@@ -9,12 +9,12 @@ import { SqliteStore } from './sqlite/store.js';
 export interface OpenStoreOptions {
   dataDir: string;
   databaseUrl: string | null;
-  /** A long-lived process (the server): SQLite splits long scans over a second thread. */
+  /** A long-lived process (the server): long scans are split over a second thread. */
   longLived?: boolean;
 }
 
 export function openStore(o: OpenStoreOptions): DocumentStore {
-  if (o.databaseUrl) return PgStore.open(o.databaseUrl);
+  if (o.databaseUrl) return PgStore.open(o.databaseUrl, { parallel: o.longLived ?? false });
   return SqliteStore.open(o.dataDir, {
     onUpgrade: (message) => process.stderr.write(`${message}\n`),
     parallel: o.longLived ?? false,

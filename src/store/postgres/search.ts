@@ -28,9 +28,10 @@ import type { QueryNode, TextNode } from '../../search/query/ast.js';
 import type { RawSearchResult, SearchRequest } from '../ports.js';
 import { DocColumns } from '../sqlite/columns.js';
 import { type DocSet, EMPTY, type Range, within } from '../sqlite/docset.js';
-import type { ChunkSpan } from '../sqlite/hot.js';
+import { type ChunkSpan, phrasePostings } from '../sqlite/hot.js';
 import { bm25Scores, phraseMatches } from '../sqlite/phrase.js';
 import { type PostingChunk, type Postings, decodePostings } from '../sqlite/postings.js';
+import type { ScanWorker } from '../sqlite/parallel.js';
 import { type IndexReads, type PostingLists, SqliteSearcher } from '../sqlite/search.js';
 import { type Entry, findEntry, prefixEntries } from './segments.js';
 
@@ -46,6 +47,7 @@ interface CorpusStats {
 /** An entry read from a segment, numbered for the engine's per-chunk caches (a number is never reused). */
 interface Listed extends Entry {
   id: number;
+  seg: number;
 }
 let nextEntryId = 1;
 
@@ -67,7 +69,10 @@ export class PgSearcher {
   /** Column catch-ups run one at a time (each applies one snapshot's changes). */
   private catching: Promise<void> = Promise.resolve();
 
-  constructor(private readonly pool: pg.Pool) {
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly scanWorker: ScanWorker | null = null,
+  ) {
     this.engine = this.newEngine();
   }
 
@@ -78,7 +83,7 @@ export class PgSearcher {
       labelDocs: (l) => this.current.filterDocs.get(`l\t${l}`) ?? [],
       atomically: (fn) => fn(),
     };
-    return new SqliteSearcher(reads, this.columns, new SegmentLists(new Map(), this.columns), null);
+    return new SqliteSearcher(reads, this.columns, new SegmentLists(new Map(), this.columns), this.scanWorker);
   }
 
   async corpusStats(client: pg.Pool | pg.PoolClient = this.pool): Promise<CorpusStats> {
@@ -176,6 +181,7 @@ export class PgSearcher {
   /** Read ahead every list, prefix and filter the query names (see the module comment). */
   private async readAhead(c: pg.PoolClient, segs: number[], query: QueryNode | null): Promise<ReadAhead> {
     const terms = new Set<string>();
+    const phrases = new Map<string, string[]>();
     const prefixLeaves: TextNode[] = [];
     const filters = new Map<string, { table: 'tickers' | 'labels'; value: string }>();
     const walk = (n: QueryNode): void => {
@@ -184,7 +190,10 @@ export class PgSearcher {
           if (n.prefix && n.terms.length > 0) {
             prefixLeaves.push(n);
             for (const t of n.terms.slice(0, -1)) terms.add(t);
-          } else for (const t of n.terms) terms.add(t);
+          } else {
+            for (const t of n.terms) terms.add(t);
+            if (n.terms.length > 1) phrases.set(n.terms.join(' '), n.terms);
+          }
           return;
         case 'filter':
           if (n.field === 'type' || n.field === 'lang' || n.field === 'source') return;
@@ -206,6 +215,7 @@ export class PgSearcher {
     };
     if (query !== null) walk(query);
     const lists = await this.lists(c, segs, [...terms]);
+    for (const [key, parts] of phrases) lists.set(key, this.phraseList(segs, key, parts, lists));
     const prefixes = new Map<string, Map<string, Entry[]>>();
     for (const leaf of prefixLeaves) {
       const p = leaf.terms[leaf.terms.length - 1]!;
@@ -252,7 +262,7 @@ export class PgSearcher {
         const body = found.get(i);
         const e = body ? findEntry(body, missTerm[i]!) : null;
         // Copied: an entry must not keep its whole block alive in the cache.
-        const listed: Listed | null = e ? { ...e, docs: e.docs.slice(), pos: e.pos.slice(), id: nextEntryId++ } : null;
+        const listed: Listed | null = e ? { ...e, docs: e.docs.slice(), pos: e.pos.slice(), id: nextEntryId++, seg: missSeg[i]! } : null;
         this.remember(`${missSeg[i]}\t${missTerm[i]}`, listed);
       }
     }
@@ -263,6 +273,35 @@ export class PgSearcher {
         if (e) list.push(e);
       }
       out.set(t, list);
+    }
+    return out;
+  }
+
+  /**
+   * A phrase's own list (the SQLite engine's hot phrases): in each segment, the documents
+   * where its terms meet in order, with the phrase's start positions, matched once from the
+   * terms' entries and then kept with them (a segment never changes). The engine then reads
+   * one list, as for a term.
+   */
+  private phraseList(segs: number[], key: string, parts: string[], lists: Map<string, Listed[]>): Listed[] {
+    const out: Listed[] = [];
+    const bySeg = parts.map((t) => new Map((lists.get(t) ?? []).map((e) => [e.seg, e])));
+    for (const s of segs) {
+      const k = `${s}\t${key}`;
+      let e = this.cache.get(k);
+      if (e === undefined) {
+        const entries = bySeg.map((m) => m.get(s));
+        e = null;
+        if (entries.every((x) => x !== undefined)) {
+          const b = phrasePostings(entries.map((x) => decodePostings([x!], true)));
+          if (b.n > 0) e = { term: key, seg: s, n: b.n, first: b.first, last: b.last, docs: b.docs.bytes().slice(), pos: b.pos.bytes().slice(), id: nextEntryId++ };
+        }
+        this.remember(k, e);
+      } else {
+        this.cache.delete(k);
+        this.cache.set(k, e);
+      }
+      if (e) out.push(e);
     }
     return out;
   }
@@ -361,9 +400,10 @@ class SegmentLists implements PostingLists {
       v = false;
       const alive = this.columns.alive;
       for (const e of this.lists.get(term) ?? []) {
-        const p = decodePostings([e], false);
-        for (let k = 0; k < p.n && !v; k++) v = alive[p.docs[k]!] === 1;
-        if (v) break;
+        if (firstLive(e, alive)) {
+          v = true;
+          break;
+        }
       }
       this.live.set(term, v);
     }
@@ -401,4 +441,27 @@ class SegmentLists implements PostingLists {
   }
 
   queuePhrase(): void {}
+}
+
+/** Whether a live document holds the entry's term (its postings walked up to the first live one). */
+function firstLive(e: Entry, alive: Uint8Array): boolean {
+  const b = e.docs;
+  let i = 0;
+  let doc = 0;
+  for (let k = 0; k < e.n; k++) {
+    // Four varints a posting: the document gap, tf in title, tf in body, bytes of positions.
+    for (let f = 0; f < 4; f++) {
+      let v = 0;
+      let shift = 0;
+      let x: number;
+      do {
+        x = b[i++]!;
+        v += (x & 0x7f) * 2 ** shift;
+        shift += 7;
+      } while (x & 0x80);
+      if (f === 0) doc += v;
+    }
+    if (alive[doc] === 1) return true;
+  }
+  return false;
 }

@@ -42,6 +42,7 @@ import { PG_MIGRATIONS } from './migrations.js';
 import { PgSearcher } from './search.js';
 import { MERGE_FANOUT, mergeSegments, writeSegment } from './segments.js';
 import { ftsPhrase } from '../sqlite/fts.js';
+import { ScanWorker } from '../sqlite/parallel.js';
 import { PgWorkflowRepo } from './workflows.js';
 
 // bigint columns (seq, times) come back as numbers: every value we store is below 2^53.
@@ -62,6 +63,8 @@ const DOC_COLUMNS =
 export interface PgStoreOptions {
   /** Connections in the pool (default 8). */
   poolSize?: number;
+  /** Split long single-list scans over a second thread (sqlite/parallel.ts): for long-lived processes. */
+  parallel?: boolean;
 }
 
 /** A lost or refused connection (the server down or restarting), as opposed to an error in a statement. */
@@ -90,6 +93,7 @@ export class PgStore implements DocumentStore {
   readonly pool: pg.Pool;
   readonly workflows: PgWorkflowRepo;
   private readonly searcher: PgSearcher;
+  private readonly scanWorker: ScanWorker | null;
   private readonly ready: Promise<void>;
   private closed = false;
 
@@ -103,7 +107,9 @@ export class PgStore implements DocumentStore {
     this.ready = this.migrate().then(() => this.backfill());
     // Opening never throws later for the caller who does not await: the first call reports it.
     this.ready.catch(() => {});
-    this.searcher = new PgSearcher(this.pool);
+    this.scanWorker = options.parallel ? new ScanWorker() : null;
+    this.scanWorker?.warm();
+    this.searcher = new PgSearcher(this.pool, this.scanWorker);
     this.workflows = new PgWorkflowRepo({ tx: (fn) => this.tx(fn), q: (sql, params) => this.q(sql, params) });
   }
 
@@ -533,6 +539,7 @@ export class PgStore implements DocumentStore {
     if (this.closed) return;
     this.closed = true;
     await this.ready.catch(() => {});
+    this.scanWorker?.close();
     await this.pool.end();
   }
 }

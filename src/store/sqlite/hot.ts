@@ -587,7 +587,7 @@ export class HotBatch {
 }
 
 /** A phrase's postings (start positions per column) from its terms' decoded lists with positions. */
-function phrasePostings(lists: Postings[]): PostingsBuilder {
+export function phrasePostings(lists: Postings[]): PostingsBuilder {
   const b = new PostingsBuilder();
   const cur = lists.map(() => 0);
   // One document's positions of each term: title ones, then body ones.
