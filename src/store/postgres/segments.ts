@@ -18,9 +18,12 @@
  * drops the postings of deleted documents. Merged segments stop growing at MAX_MERGED_DOCS
  * documents, which bounds a merge's work.
  */
+import type { Worker } from 'node:worker_threads';
 import type pg from 'pg';
+import { startThread } from '../../core/threads.js';
 import { ByteWriter } from '../../core/bytes.js';
 import { type PostingChunk, decodePostings, encodePostings } from '../sqlite/postings.js';
+import type { SegmentJob, SegmentReply } from './segment-worker.js';
 
 /** Bytes of entries a block is filled to, so its row fits a page (a term's list longer than this is a block of its own). */
 export const BLOCK_BYTES = 7_600;
@@ -470,21 +473,95 @@ export interface Segment {
   docs: number;
 }
 
-/** Write one segment of documents' postings (inside the writer's transaction). */
-export async function writeSegment(c: pg.PoolClient, docs: { seq: number; titleTerms: string; bodyTerms: string }[], level = 0): Promise<void> {
+/** Write one segment of documents' postings (inside the writer's transaction); `blocks` when built already (SegmentBuilder). */
+export async function writeSegment(
+  c: pg.PoolClient,
+  docs: { seq: number; titleTerms: string; bodyTerms: string }[],
+  level = 0,
+  built?: Block[],
+): Promise<void> {
   if (docs.length === 0) return;
   docs.sort((a, b) => a.seq - b.seq);
-  const packer = { blocks: buildSegment(docs) };
+  const blocks = built ?? buildSegment(docs);
   const seg = (
     await c.query<{ id: number }>('INSERT INTO segments (level, first_seq, last_seq, docs, bytes) VALUES ($1, $2, $3, $4, $5) RETURNING id', [
       level,
       docs[0]!.seq,
       docs[docs.length - 1]!.seq,
       docs.length,
-      packer.blocks.reduce((n, b) => n + b.body.length, 0),
+      blocks.reduce((n, b) => n + b.body.length, 0),
     ])
   ).rows[0]!.id;
-  await insertBlocks(c, seg, packer.blocks);
+  await insertBlocks(c, seg, blocks);
+}
+
+/**
+ * Builds segments on a thread of its own, so a batch's postings are built while the writing
+ * thread stores its documents (PostgreSQL works meanwhile). Falls back to building in the
+ * calling thread if the thread cannot start or dies.
+ */
+export class SegmentBuilder {
+  private worker: Worker | null = null;
+  private broken = false;
+  private nextId = 1;
+  private readonly pending = new Map<number, { resolve: (b: Block[]) => void; reject: (e: Error) => void }>();
+
+  /** The blocks of these documents' segment (ascending seq). */
+  build(docs: { seq: number; titleTerms: string; bodyTerms: string }[]): Promise<Block[]> {
+    docs.sort((a, b) => a.seq - b.seq);
+    const w = this.ensure();
+    if (w === null) return Promise.resolve(buildSegment(docs));
+    const id = this.nextId++;
+    return new Promise<Block[]>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      w.postMessage({ id, docs } satisfies SegmentJob);
+    }).catch(() => buildSegment(docs));
+  }
+
+  private ensure(): Worker | null {
+    if (this.worker || this.broken) return this.worker;
+    try {
+      const w = startThread(import.meta.url, 'segment-worker');
+      w.unref();
+      w.on('message', (r: SegmentReply) => {
+        const p = this.pending.get(r.id);
+        this.pending.delete(r.id);
+        if (!p) return;
+        if ('error' in r) {
+          p.reject(new Error(r.error));
+          return;
+        }
+        const data = Buffer.from(r.data);
+        const blocks: Block[] = [];
+        let off = 0;
+        r.lengths.forEach((len, i) => {
+          blocks.push({ first: r.firsts[i]!, last: r.lasts[i]!, body: data.subarray(off, off + len) });
+          off += len;
+        });
+        p.resolve(blocks);
+      });
+      const fail = (err: Error) => {
+        this.broken = true;
+        this.worker = null;
+        for (const p of this.pending.values()) p.reject(err);
+        this.pending.clear();
+      };
+      w.on('error', fail);
+      w.on('exit', (code) => fail(new Error(`the segment thread exited (${code})`)));
+      this.worker = w;
+      return w;
+    } catch {
+      this.broken = true;
+      return null;
+    }
+  }
+
+  async close(): Promise<void> {
+    const w = this.worker;
+    this.broken = true;
+    this.worker = null;
+    if (w) await w.terminate();
+  }
 }
 
 async function insertBlocks(c: pg.PoolClient, seg: number, blocks: Block[]): Promise<void> {

@@ -40,7 +40,7 @@ import type {
 import { MIGRATE_LOCK, WRITE_LOCK } from './locks.js';
 import { PG_MIGRATIONS } from './migrations.js';
 import { PgSearcher } from './search.js';
-import { MERGE_FANOUT, mergeSegments, writeSegment } from './segments.js';
+import { MERGE_FANOUT, mergeSegments, SegmentBuilder, writeSegment } from './segments.js';
 import { ftsPhrase } from '../sqlite/fts.js';
 import { ScanWorker } from '../sqlite/parallel.js';
 import { PgWorkflowRepo } from './workflows.js';
@@ -94,6 +94,8 @@ export class PgStore implements DocumentStore {
   readonly workflows: PgWorkflowRepo;
   private readonly searcher: PgSearcher;
   private readonly scanWorker: ScanWorker | null;
+  /** Builds each batch's posting segment on a thread of its own. */
+  private readonly segments = new SegmentBuilder();
   private readonly ready: Promise<void>;
   private closed = false;
 
@@ -218,7 +220,7 @@ export class PgStore implements DocumentStore {
     const out = await this.tx(async (c) => {
       await c.query('SELECT pg_advisory_xact_lock($1)', [WRITE_LOCK]);
       const out: UpsertResult[] = [];
-      for (const part of parts) out.push(...(await new BatchWriter(c, part).run()));
+      for (const part of parts) out.push(...(await new BatchWriter(c, part, this.segments).run()));
       return out;
     });
     await this.upkeep();
@@ -540,6 +542,7 @@ export class PgStore implements DocumentStore {
     this.closed = true;
     await this.ready.catch(() => {});
     this.scanWorker?.close();
+    await this.segments.close();
     await this.pool.end();
   }
 }
@@ -555,6 +558,7 @@ class BatchWriter implements ClusterCandidates {
   constructor(
     private readonly c: pg.PoolClient,
     private readonly batch: AnalyzedDocument[],
+    private readonly builder: SegmentBuilder,
   ) {}
 
   async run(): Promise<UpsertResult[]> {
@@ -591,6 +595,10 @@ class BatchWriter implements ClusterCandidates {
     const seqs = (await c.query<{ s: number }>("SELECT nextval(pg_get_serial_sequence('documents', 'seq')) AS s FROM generate_series(1, $1)", [writes.length])).rows.map(
       (r) => r.s,
     );
+    // The batch's postings are built on the segment thread while this one decides clusters
+    // and stores the documents.
+    const segDocs = writes.map((w, k) => ({ seq: seqs[k]!, titleTerms: w.ad.analysis.titleTerms, bodyTerms: w.ad.analysis.bodyTerms }));
+    const built = this.builder.build(segDocs);
     await this.readAhead(writes.map((w) => w.ad));
 
     const rows: unknown[][] = [];
@@ -682,10 +690,6 @@ class BatchWriter implements ClusterCandidates {
        FROM json_array_elements($1::json) AS r`,
       [JSON.stringify(rows.map((r) => [...r, real(setCluster.get(r[0] as number) ?? null)]))],
     );
-    await writeSegment(
-      c,
-      writes.map((w, k) => ({ seq: seqs[k]!, titleTerms: w.ad.analysis.titleTerms, bodyTerms: w.ad.analysis.bodyTerms })),
-    );
     await c.query(
       `INSERT INTO dedup_keys (key, seq) SELECT DISTINCT (k.value)::bigint, (r->>0)::bigint FROM json_array_elements($1::json) r, json_array_elements_text(r->29) k
        ON CONFLICT DO NOTHING`,
@@ -701,6 +705,7 @@ class BatchWriter implements ClusterCandidates {
        ON CONFLICT DO NOTHING`,
       [JSON.stringify(rows)],
     );
+    await writeSegment(c, segDocs, 0, await built);
     // Stored documents adopted into clusters.
     const adopted = [...setCluster.entries()].filter(([s]) => !newSeqs.has(s));
     if (adopted.length > 0) {
