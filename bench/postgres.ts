@@ -13,6 +13,8 @@
  *
  * The server is LODESTONE_BENCH_PG_URL (default postgres://postgres@127.0.0.1:5432/postgres);
  * the database `lodestone_bench_N` is created (or reused with LODESTONE_BENCH_REUSE=1).
+ * LODESTONE_BENCH_PG_ONLY=1 runs the PostgreSQL part alone (a long run at 1,000,000
+ * documents; its report says that it has no ratios).
  */
 import { spawnSync } from 'node:child_process';
 import { createReadStream, existsSync, rmSync } from 'node:fs';
@@ -165,11 +167,16 @@ export async function postgresBench(say: (s?: string) => void): Promise<void> {
     say('');
   }
   const pgStore = await PgStore.open(url, { parallel: true }).opened();
-  await pgStore.pool.query('VACUUM ANALYZE documents');
+  // As docs/postgres.md advises after a bulk load: merges left dead blocks behind.
+  await pgStore.pool.query('VACUUM ANALYZE seg_blocks, documents');
   const span = (await pgStore.pool.query('SELECT min(published_at) AS lo, max(published_at) AS hi FROM documents')).rows[0] as { lo: number; hi: number };
   const cls = classes(span, TOPIC[0]!, GENERATED_MEDIUM, GENERATED_PHRASES, '财联社');
   await latency(say, pgStore, cls, `PostgreSQL, generated ${n.toLocaleString('en')} docs`);
   await pgStore.close();
+  if (process.env.LODESTONE_BENCH_PG_ONLY === '1') {
+    say('(LODESTONE_BENCH_PG_ONLY=1: the SQLite engine and the plain PostgreSQL baseline were not run, so no ratios in this run.)');
+    return;
+  }
 
   // The SQLite engine on the same corpus, in the same run.
   const sqDir = outDir(`generated-${n}`);
