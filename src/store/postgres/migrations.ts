@@ -218,26 +218,20 @@ export const PG_MIGRATIONS: string[] = [
   -- (statement triggers with transition tables): a server's in-memory columns catch up from it.
   CREATE TABLE doc_changes (rev bigint NOT NULL, seq bigint NOT NULL);
   CREATE INDEX doc_changes_rev ON doc_changes (rev);
-  CREATE FUNCTION lodestone_log_new() RETURNS trigger LANGUAGE plpgsql AS $$
+  -- One function for the three triggers: each names its transition table changed_rows.
+  CREATE FUNCTION lodestone_log_changes() RETURNS trigger LANGUAGE plpgsql AS $$
   DECLARE r bigint;
   BEGIN
     UPDATE doc_stats SET rev = rev + 1 WHERE id = 1 RETURNING rev INTO r;
-    INSERT INTO doc_changes (rev, seq) SELECT r, seq FROM new_rows;
+    INSERT INTO doc_changes (rev, seq) SELECT r, seq FROM changed_rows;
     RETURN NULL;
   END $$;
-  CREATE FUNCTION lodestone_log_old() RETURNS trigger LANGUAGE plpgsql AS $$
-  DECLARE r bigint;
-  BEGIN
-    UPDATE doc_stats SET rev = rev + 1 WHERE id = 1 RETURNING rev INTO r;
-    INSERT INTO doc_changes (rev, seq) SELECT r, seq FROM old_rows;
-    RETURN NULL;
-  END $$;
-  CREATE TRIGGER documents_inserted AFTER INSERT ON documents REFERENCING NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION lodestone_log_new();
-  CREATE TRIGGER documents_updated AFTER UPDATE ON documents REFERENCING NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION lodestone_log_new();
-  CREATE TRIGGER documents_deleted AFTER DELETE ON documents REFERENCING OLD TABLE AS old_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION lodestone_log_old();
+  CREATE TRIGGER documents_inserted AFTER INSERT ON documents REFERENCING NEW TABLE AS changed_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION lodestone_log_changes();
+  CREATE TRIGGER documents_updated AFTER UPDATE ON documents REFERENCING NEW TABLE AS changed_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION lodestone_log_changes();
+  CREATE TRIGGER documents_deleted AFTER DELETE ON documents REFERENCING OLD TABLE AS changed_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION lodestone_log_changes();
   -- Revs at or below this were pruned from doc_changes: a reader behind it reloads its columns.
   INSERT INTO meta (key, value) VALUES ('changes_pruned', '0');
   DROP INDEX documents_terms;

@@ -33,7 +33,7 @@ import { bm25Scores, phraseMatches } from '../sqlite/phrase.js';
 import { type PostingChunk, type Postings, decodePostings } from '../sqlite/postings.js';
 import type { ScanWorker } from '../sqlite/parallel.js';
 import { type IndexReads, type PostingLists, SqliteSearcher } from '../sqlite/search.js';
-import { type Entry, findEntry, prefixEntries } from './segments.js';
+import { type Entry, findEntry, prefixEntries, varint } from './segments.js';
 
 /** Bytes of segment entries kept in memory (the lists of terms searched lately). */
 const ENTRY_CACHE_BYTES = 128 * 1024 * 1024;
@@ -446,21 +446,12 @@ class SegmentLists implements PostingLists {
 /** Whether a live document holds the entry's term (its postings walked up to the first live one). */
 function firstLive(e: Entry, alive: Uint8Array): boolean {
   const b = e.docs;
-  let i = 0;
+  const at = { i: 0 };
   let doc = 0;
   for (let k = 0; k < e.n; k++) {
     // Four varints a posting: the document gap, tf in title, tf in body, bytes of positions.
-    for (let f = 0; f < 4; f++) {
-      let v = 0;
-      let shift = 0;
-      let x: number;
-      do {
-        x = b[i++]!;
-        v += (x & 0x7f) * 2 ** shift;
-        shift += 7;
-      } while (x & 0x80);
-      if (f === 0) doc += v;
-    }
+    doc += varint(b, at);
+    for (let f = 0; f < 3; f++) varint(b, at);
     if (alive[doc] === 1) return true;
   }
   return false;

@@ -363,8 +363,8 @@ export class BlockPacker {
   }
 }
 
-/** Read a varint at `at[0]`, advancing it. */
-function varint(b: Uint8Array, at: { i: number }): number {
+/** Read a varint at `at.i`, advancing it. */
+export function varint(b: Uint8Array, at: { i: number }): number {
   let v = 0;
   let shift = 0;
   let x: number;
@@ -376,6 +376,25 @@ function varint(b: Uint8Array, at: { i: number }): number {
   return v;
 }
 
+/** What follows an entry's term: postings, first and last seq, bytes of documents and of positions. */
+const head = { n: 0, first: 0, last: 0, dl: 0, pl: 0 };
+
+function readHead(body: Uint8Array, at: { i: number }): void {
+  head.n = varint(body, at);
+  head.first = varint(body, at);
+  head.last = varint(body, at);
+  head.dl = varint(body, at);
+  head.pl = varint(body, at);
+}
+
+/** The entry whose head was just read, its postings starting at `at.i` (advanced past them). */
+function entryAt(body: Uint8Array, at: { i: number }, term: string): Entry {
+  const docs = body.subarray(at.i, at.i + head.dl);
+  const pos = body.subarray(at.i + head.dl, at.i + head.dl + head.pl);
+  at.i += head.dl + head.pl;
+  return { term, n: head.n, first: head.first, last: head.last, docs, pos };
+}
+
 /** Every entry of a block, in term order. */
 export function* blockEntries(body: Uint8Array): Generator<Entry> {
   const at = { i: 0 };
@@ -383,16 +402,8 @@ export function* blockEntries(body: Uint8Array): Generator<Entry> {
     const tl = varint(body, at);
     const term = decoder.decode(body.subarray(at.i, at.i + tl));
     at.i += tl;
-    const n = varint(body, at);
-    const first = varint(body, at);
-    const last = varint(body, at);
-    const dl = varint(body, at);
-    const pl = varint(body, at);
-    const docs = body.subarray(at.i, at.i + dl);
-    at.i += dl;
-    const pos = body.subarray(at.i, at.i + pl);
-    at.i += pl;
-    yield { term, n, first, last, docs, pos };
+    readHead(body, at);
+    yield entryAt(body, at, term);
   }
 }
 
@@ -414,14 +425,10 @@ export function findEntry(body: Uint8Array, term: string): Entry | null {
     const tl = varint(body, at);
     const c = compareBytes(body, at.i, tl, key);
     at.i += tl;
-    const n = varint(body, at);
-    const first = varint(body, at);
-    const last = varint(body, at);
-    const dl = varint(body, at);
-    const pl = varint(body, at);
-    if (c === 0) return { term, n, first, last, docs: body.subarray(at.i, at.i + dl), pos: body.subarray(at.i + dl, at.i + dl + pl) };
+    readHead(body, at);
+    if (c === 0) return entryAt(body, at, term);
     if (c > 0) return null;
-    at.i += dl + pl;
+    at.i += head.dl + head.pl;
   }
   return null;
 }
